@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs node's test runner over test/<suite>/**/*.test.ts through tsx.
+// Node 20's --test does not expand globs, so the file list is built here.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const suites = process.argv.slice(2);
+if (suites.length === 0) suites.push('unit', 'integration');
+
+function collect(dir) {
+  let found = [];
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return found;
+  }
+  for (const name of entries.sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found = found.concat(collect(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const files = suites.flatMap((suite) => collect(join('test', suite)));
+if (files.length === 0) {
+  console.error(`no test files under ${suites.map((s) => `test/${s}`).join(', ')}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,3 @@
+export * from './stanza-error.js';
+export * from './stream-error.js';
+export * from './sasl-failure.js';

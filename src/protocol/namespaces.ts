@@ -1,0 +1,31 @@
+// Every XML namespace Ferry speaks, once. Never type a namespace URI inline elsewhere.
+export const NS = {
+  CLIENT: 'jabber:client',
+  SERVER: 'jabber:server',
+  STREAM: 'http://etherx.jabber.org/streams',
+  STREAMS: 'urn:ietf:params:xml:ns:xmpp-streams',
+  STANZAS: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  TLS: 'urn:ietf:params:xml:ns:xmpp-tls',
+  SASL: 'urn:ietf:params:xml:ns:xmpp-sasl',
+  BIND: 'urn:ietf:params:xml:ns:xmpp-bind',
+  SESSION: 'urn:ietf:params:xml:ns:xmpp-session',
+  FRAMING: 'urn:ietf:params:xml:ns:xmpp-framing',
+  ROSTER: 'jabber:iq:roster',
+  ROSTER_VER: 'urn:xmpp:features:rosterver',
+  REGISTER: 'jabber:iq:register',
+  REGISTER_FEATURE: 'http://jabber.org/features/iq-register',
+  VERSION: 'jabber:iq:version',
+  DISCO_INFO: 'http://jabber.org/protocol/disco#info',
+  DISCO_ITEMS: 'http://jabber.org/protocol/disco#items',
+  PING: 'urn:xmpp:ping',
+  DELAY: 'urn:xmpp:delay',
+  DATA_FORMS: 'jabber:x:data',
+  SI: 'http://jabber.org/protocol/si',
+  SI_FILE: 'http://jabber.org/protocol/si/profile/file-transfer',
+  FEATURE_NEG: 'http://jabber.org/protocol/feature-neg',
+  BYTESTREAMS: 'http://jabber.org/protocol/bytestreams',
+  IBB: 'http://jabber.org/protocol/ibb',
+  HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
+} as const;
+
+export type Namespace = (typeof NS)[keyof typeof NS];

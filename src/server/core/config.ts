@@ -1,0 +1,174 @@
+// Server configuration: one TOML file, validated at start-up; environment variables and CLI flags
+// override it. A wrong key or value stops start-up with a message naming the key and what is
+// allowed (ejabberd validates at load; Prosody only logs, which hides mistakes).
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+
+const host = z.string().min(1);
+const port = z.number().int().min(0).max(65535);
+
+const listener = (defaultPort: number, defaults: { enabled?: boolean } = {}) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(defaults.enabled ?? true),
+      host: host.default('127.0.0.1'),
+      port: port.default(defaultPort),
+      /** Refuse authentication until the stream is encrypted. Switch off only for loopback tests/benchmarks. */
+      require_tls: z.boolean().default(true),
+    })
+    .prefault({});
+
+export const configSchema = z.strictObject({
+  domain: z.string().min(1).default('localhost'),
+  data_dir: z.string().min(1).default('./data'),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** Human-readable lines; default: when stdout is a terminal. */
+      pretty: z.boolean().optional(),
+    })
+    .prefault({}),
+  c2s: listener(5222),
+  c2s_direct_tls: listener(5223),
+  http: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: host.default('127.0.0.1'),
+      port: port.default(5280),
+      https_port: port.default(5281),
+      https_enabled: z.boolean().default(true),
+      websocket_path: z.string().startsWith('/').default('/xmpp-websocket'),
+      /** Applies to WebSocket streams on the plain HTTP port; the HTTPS port is always secure. */
+      require_tls: z.boolean().default(true),
+    })
+    .prefault({}),
+  tls: z
+    .strictObject({
+      /** PEM files; when both are absent a self-signed pair is generated under data_dir/tls. */
+      cert_file: z.string().optional(),
+      key_file: z.string().optional(),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Large enough for an IBB block of 65535 bytes (87,380 base64 characters) plus envelope. */
+      max_stanza_bytes: z.number().int().min(10_000).default(262_144),
+      auth_timeout_seconds: z.number().positive().default(30),
+      /** Failed logins per connection before the stream is closed. */
+      max_auth_failures: z.number().int().min(1).default(3),
+      /** Delay before answering a failed login, doubled per failure from the same address. */
+      auth_failure_delay_ms: z.number().int().min(0).default(250),
+      /** Per-connection receive rate; 0 = unlimited. The default leaves IBB at full speed. */
+      receive_rate_bytes_per_second: z
+        .number()
+        .int()
+        .min(0)
+        .default(10 * 1024 * 1024),
+      receive_burst_bytes: z
+        .number()
+        .int()
+        .min(0)
+        .default(2 * 1024 * 1024),
+    })
+    .prefault({}),
+  scram_iterations: z.number().int().min(4096).default(4096),
+  /** Per-module options, validated by each module's own schema at start-up. */
+  modules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Formats zod issues as `key.path: problem` lines, with the allowed values when zod knows them. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: string[] = []): string {
+  return issues
+    .map((issue) => {
+      const path = [...prefix, ...issue.path.map(String)].join('.') || '(top level)';
+      if (issue.code === 'unrecognized_keys') {
+        const keys = issue.keys.map((key) => [path === '(top level)' ? '' : `${path}.`, key].join(''));
+        return `${keys.join(', ')}: unknown key`;
+      }
+      return `${path}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+export interface LoadConfigOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Dotted keys from the command line, e.g. { 'c2s.port': '5333' }. */
+  overrides?: Record<string, string | number | boolean>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  let raw: Record<string, unknown> = {};
+  if (options.file) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${options.file}: ${(error as Error).message}`);
+    }
+    try {
+      raw = parseToml(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`${options.file}: ${(error as Error).message}`);
+    }
+  }
+  for (const [key, value] of Object.entries(envOverrides(options.env ?? {}))) setPath(raw, key, value);
+  for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(raw, key, coerce(value));
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const where = options.file ? ` in ${options.file}` : '';
+    throw new ConfigError(`invalid configuration${where}:\n${describeIssues(parsed.error.issues)}`);
+  }
+  return parsed.data;
+}
+
+/** FERRY_C2S_PORT=5333 → c2s.port; FERRY_DATA_DIR → data_dir; FERRY_MODULES__PROXY65__PORT → modules.proxy65.port. */
+function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const sections = new Set(Object.keys(configSchema.shape));
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('FERRY_') || value === undefined) continue;
+    const rest = name.slice('FERRY_'.length).toLowerCase();
+    if (rest.includes('__')) {
+      out[rest.split('__').join('.')] = coerce(value);
+      continue;
+    }
+    if (sections.has(rest)) {
+      out[rest] = coerce(value);
+      continue;
+    }
+    const section = [...sections].find((s) => rest.startsWith(`${s}_`));
+    if (section) out[`${section}.${rest.slice(section.length + 1)}`] = coerce(value);
+  }
+  return out;
+}
+
+function coerce(value: string | number | boolean): unknown {
+  if (typeof value !== 'string') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}

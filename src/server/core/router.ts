@@ -1,0 +1,284 @@
+// RFC 6120 §10 / RFC 6121 §8: server rules for processing stanzas.
+// Every stanza from a bound session, or made by a module, enters here. The router validates it,
+// classifies its address (host / bare / full / none), and emits it under a key; the first handler
+// that claims it ends dispatch. IQ get/set are matched on their payload's namespace and name, and
+// an unclaimed one is answered service-unavailable here and only here.
+import { Jid } from '../../protocol/jid.js';
+import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
+import { xml, type Element } from '../../protocol/xml/element.js';
+import type { Logger } from './logger.js';
+import type { SessionRegistry } from './sessions.js';
+import type { ClientSession } from './session.js';
+import type { IqHandler, IqMatch, StanzaHandler, StanzaKind, AddressKind, RoutedStanza } from './routing-types.js';
+import { PendingIqs } from './pending-iqs.js';
+
+const MESSAGE_TYPES = new Set(['normal', 'chat', 'groupchat', 'headline', 'error']);
+const PRESENCE_TYPES = new Set([
+  'available',
+  'unavailable',
+  'subscribe',
+  'subscribed',
+  'unsubscribe',
+  'unsubscribed',
+  'probe',
+  'error',
+]);
+const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
+
+interface Registered<H> {
+  handler: H;
+  priority: number;
+}
+
+export interface RouterOptions {
+  domain: string;
+  sessions: SessionRegistry;
+  logger: Logger;
+}
+
+export class Router {
+  readonly domain: string;
+  readonly #sessions: SessionRegistry;
+  readonly #logger: Logger;
+  readonly #hosts = new Set<string>();
+  readonly #stanzaHandlers = new Map<string, Registered<StanzaHandler>[]>();
+  readonly #iqHandlers = new Map<string, IqHandler>();
+  readonly #pending = new PendingIqs();
+
+  constructor(options: RouterOptions) {
+    this.domain = options.domain;
+    this.#sessions = options.sessions;
+    this.#logger = options.logger;
+    this.#hosts.add(options.domain);
+  }
+
+  /** Components such as proxy.<domain> answer stanzas addressed to their own domain. */
+  addHost(domain: string): () => void {
+    this.#hosts.add(domain);
+    return () => this.#hosts.delete(domain);
+  }
+
+  isLocalHost(domain: string): boolean {
+    return this.#hosts.has(domain);
+  }
+
+  on(kind: Exclude<StanzaKind, 'iq'>, address: AddressKind, handler: StanzaHandler, priority = 0): () => void {
+    const key = `${kind}/${address}`;
+    const list = this.#stanzaHandlers.get(key) ?? [];
+    const entry = { handler, priority };
+    list.push(entry);
+    list.sort((a, b) => b.priority - a.priority);
+    this.#stanzaHandlers.set(key, list);
+    return () => {
+      const index = list.indexOf(entry);
+      if (index >= 0) list.splice(index, 1);
+    };
+  }
+
+  onIq(match: IqMatch, handler: IqHandler): () => void {
+    const keys = iqKeys(match, this.domain);
+    for (const key of keys) {
+      if (this.#iqHandlers.has(key)) throw new Error(`two handlers for ${key}`);
+      this.#iqHandlers.set(key, handler);
+    }
+    return () => {
+      for (const key of keys) this.#iqHandlers.delete(key);
+    };
+  }
+
+  /** Sends an IQ get/set from the server and waits for its result (bounded by timeoutMs). */
+  request(iq: Element, timeoutMs: number): Promise<Element> {
+    const promise = this.#pending.add(iq, timeoutMs);
+    this.route(iq, undefined);
+    return promise;
+  }
+
+  /**
+   * Routes one stanza. `origin` is the session it came from (its `from` is already stamped);
+   * undefined for stanzas the server itself makes.
+   */
+  route(stanza: Element, origin: ClientSession | undefined): void {
+    const kind = stanza.name as StanzaKind;
+    const type = (stanza.attrs.type as string | undefined) ?? defaultType(kind);
+    if (!isValidType(kind, type)) {
+      this.#bounce(stanza, new StanzaError('bad-request', { text: `invalid ${kind} type "${type}"` }), origin);
+      return;
+    }
+    const from = Jid.tryParse((stanza.attrs.from as string | undefined) ?? this.domain);
+    if (!from) return; // only the server stamps from; an unparsable one is a bug upstream
+    const rawTo = stanza.attrs.to as string | undefined;
+    let to: Jid | undefined;
+    if (rawTo !== undefined) {
+      to = Jid.tryParse(rawTo);
+      if (!to) {
+        this.#bounce(stanza, new StanzaError('jid-malformed', { text: 'invalid "to" address' }), origin);
+        return;
+      }
+      // Normalise so every handler and every recipient sees the prepared form.
+      stanza.attrs.to = to.toString();
+    }
+    if (to && !this.#hosts.has(to.domain)) {
+      // No server-to-server yet: say so rather than drop silently.
+      this.#bounce(
+        stanza,
+        new StanzaError('remote-server-not-found', { text: `${to.domain} is not served here` }),
+        origin,
+      );
+      return;
+    }
+    const address = classify(kind, to);
+    const target = to ?? (kind === 'presence' ? undefined : from.bare());
+    const event: RoutedStanza = {
+      stanza,
+      kind,
+      type,
+      from,
+      to: target,
+      address,
+      origin,
+      isSelf: target !== undefined && target.isBare && target.equals(from.bare()),
+    };
+    if (kind === 'iq') this.#routeIq(event);
+    else this.#emit(event);
+  }
+
+  /** Delivers a stanza to one session, as-is. */
+  deliver(session: ClientSession, stanza: Element): void {
+    session.send(stanza);
+  }
+
+  #emit(event: RoutedStanza): void {
+    const handlers = this.#stanzaHandlers.get(`${event.kind}/${event.address}`);
+    if (handlers) {
+      for (const { handler } of handlers) {
+        try {
+          if (handler(event) === true) return;
+        } catch (error) {
+          if (!(error instanceof StanzaError)) {
+            this.#logger.error({ err: error, id: event.stanza.attrs.id }, `${event.kind} handler failed`);
+          }
+          const reply = error instanceof StanzaError ? error : new StanzaError('internal-server-error');
+          this.#bounce(event.stanza, reply, event.origin);
+          return;
+        }
+      }
+    }
+    if (event.kind === 'message') this.#bounce(event.stanza, new StanzaError('service-unavailable'), event.origin);
+    // Unclaimed presence is dropped silently (RFC 6121 §4.3.2 and friends).
+  }
+
+  #routeIq(event: RoutedStanza): void {
+    const { stanza, type } = event;
+    if (type === 'result' || type === 'error') {
+      if (event.address === 'full' && event.to) {
+        const session = this.#sessions.get(event.to);
+        if (session) session.send(stanza);
+        return; // RFC 6120 §10.5.3.1: silently ignore results to absent resources
+      }
+      this.#pending.settle(stanza);
+      return;
+    }
+    const children = stanza.getChildElements();
+    if (children.length !== 1) {
+      this.#bounce(
+        stanza,
+        new StanzaError('bad-request', { text: 'an IQ get/set carries exactly one payload' }),
+        event.origin,
+      );
+      return;
+    }
+    const child = children[0]!;
+    const ns = (child.attrs.xmlns as string | undefined) ?? '';
+    const addressKey = event.address === 'host' ? `host@${event.to?.domain ?? this.domain}` : event.address;
+    const handler = this.#iqHandlers.get(`${type}/${addressKey}/${ns}|${child.name}`);
+    if (handler) {
+      this.#runIqHandler(handler, event, child);
+      return;
+    }
+    if (event.address === 'full' && event.to) {
+      const session = this.#sessions.get(event.to);
+      if (session) {
+        session.send(stanza);
+        return;
+      }
+    }
+    this.#bounce(stanza, new StanzaError('service-unavailable'), event.origin);
+  }
+
+  #runIqHandler(handler: IqHandler, event: RoutedStanza, payload: Element): void {
+    const { stanza } = event;
+    const reply = (child: Element | null | undefined) => {
+      const result = xml('iq', {
+        xmlns: stanza.attrs.xmlns as string | undefined,
+        type: 'result',
+        id: stanza.attrs.id as string | undefined,
+        to: event.from.toString(),
+        from: event.to && !event.isSelf ? event.to.toString() : undefined,
+      });
+      if (child) result.cnode(child);
+      this.#send(result, event.origin);
+    };
+    const fail = (error: unknown) => {
+      if (error instanceof StanzaError) {
+        this.#bounce(stanza, error, event.origin);
+        return;
+      }
+      this.#logger.error({ err: error, id: stanza.attrs.id, ns: payload.attrs.xmlns }, 'iq handler failed');
+      this.#bounce(stanza, new StanzaError('internal-server-error'), event.origin);
+    };
+    try {
+      const outcome = handler({ ...event, payload });
+      if (outcome instanceof Promise) outcome.then(reply, fail);
+      else reply(outcome);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  /** Answers a stanza with an error; never answers an error or a result (RFC 6120 §8.3.1). */
+  #bounce(stanza: Element, error: StanzaError, origin: ClientSession | undefined): void {
+    const type = stanza.attrs.type as string | undefined;
+    if (type === 'error' || (stanza.name === 'iq' && type === 'result')) return;
+    const reply = errorReply(stanza, error);
+    if (!reply.attrs.from) reply.attrs.from = this.domain;
+    this.#send(reply, origin);
+  }
+
+  /** Replies go straight back to the originating session when there is one; otherwise routed. */
+  #send(stanza: Element, origin: ClientSession | undefined): void {
+    if (origin && stanza.attrs.to === origin.jid.toString()) {
+      origin.send(stanza);
+      return;
+    }
+    if (!stanza.attrs.to) return;
+    this.route(stanza, undefined);
+  }
+}
+
+function defaultType(kind: StanzaKind): string {
+  if (kind === 'message') return 'normal';
+  if (kind === 'presence') return 'available';
+  return '';
+}
+
+function isValidType(kind: StanzaKind, type: string): boolean {
+  if (kind === 'message') return MESSAGE_TYPES.has(type);
+  if (kind === 'presence') return PRESENCE_TYPES.has(type);
+  return IQ_TYPES.has(type);
+}
+
+function classify(kind: StanzaKind, to: Jid | undefined): AddressKind {
+  if (!to) return kind === 'presence' ? 'none' : 'bare';
+  // A component's or the server's own domain, with or without a resource, is the host.
+  if (to.local === '') return 'host';
+  return to.resource === '' ? 'bare' : 'full';
+}
+
+function iqKeys(match: IqMatch, domain: string): string[] {
+  const [ns, name] = match.child;
+  const addresses = Array.isArray(match.to) ? match.to : [match.to];
+  return addresses.map((address) => {
+    const key = address === 'host' ? `host@${match.host ?? domain}` : address;
+    return `${match.type}/${key}/${ns}|${name}`;
+  });
+}

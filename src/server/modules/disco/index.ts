@@ -1,0 +1,97 @@
+// XEP-0030: Service Discovery. Replies are derived from what modules register: each module adds
+// its features; components (proxy.<domain>) add a host with its identity and become items of the
+// server's domain.
+import { z } from 'zod';
+import { NS } from '../../../protocol/namespaces.js';
+import { StanzaError } from '../../../protocol/errors/stanza-error.js';
+import {
+  encodeDiscoInfo,
+  encodeDiscoItems,
+  type DiscoIdentity,
+  type DiscoItem,
+} from '../../../protocol/payloads/disco.js';
+import { defineModule } from '../../core/module.js';
+import type { IqRequest } from '../../core/routing-types.js';
+
+export interface DiscoHost {
+  identities: DiscoIdentity[];
+  features: Set<string>;
+}
+
+export interface DiscoService {
+  /** A feature of the server's domain. */
+  addFeature(feature: string): void;
+  /** A feature every account's bare JID answers for (XEP-0030 §… on behalf of the account). */
+  addAccountFeature(feature: string): void;
+  /** A component domain with its own disco#info, listed in the server's disco#items. */
+  addComponent(domain: string, info: { name: string; identities: DiscoIdentity[]; features: string[] }): void;
+}
+
+declare module '../../core/services.js' {
+  interface Services {
+    disco: DiscoService;
+  }
+}
+
+export default defineModule({
+  name: 'disco',
+  spec: { xep: 30, version: '2.5rc3', status: 'complete', note: 'info and items; derived from loaded modules' },
+  options: z.strictObject({
+    /** The server's advertised name in its identity. */
+    name: z.string().default('Ferry'),
+  }),
+  setup(ctx, options) {
+    const server: DiscoHost = {
+      identities: [{ category: 'server', type: 'im', name: options.name }],
+      features: new Set<string>([NS.DISCO_INFO, NS.DISCO_ITEMS]),
+    };
+    const accountFeatures = new Set<string>([NS.DISCO_INFO, NS.DISCO_ITEMS]);
+    const items: DiscoItem[] = [];
+
+    const info = (host: DiscoHost) => (iq: IqRequest) => {
+      rejectNode(iq);
+      return encodeDiscoInfo({ identities: host.identities, features: [...host.features].sort() });
+    };
+    ctx.onIq({ type: 'get', to: 'host', child: [NS.DISCO_INFO, 'query'] }, info(server));
+    ctx.onIq({ type: 'get', to: 'host', child: [NS.DISCO_ITEMS, 'query'] }, (iq) => {
+      rejectNode(iq);
+      return encodeDiscoItems({ items });
+    });
+    // An account answers for itself through its server (XEP-0030 §… "account" identities); only
+    // the account holder and its contacts see details, others get the same minimal identity.
+    ctx.onIq({ type: 'get', to: 'bare', child: [NS.DISCO_INFO, 'query'] }, (iq) => {
+      rejectNode(iq);
+      if (!iq.to || !ctx.storage.accounts.exists(iq.to.local)) throw new StanzaError('service-unavailable');
+      return encodeDiscoInfo({
+        identities: [{ category: 'account', type: 'registered' }],
+        features: [...accountFeatures].sort(),
+      });
+    });
+    ctx.onIq({ type: 'get', to: 'bare', child: [NS.DISCO_ITEMS, 'query'] }, (iq) => {
+      rejectNode(iq);
+      if (!iq.to || !ctx.storage.accounts.exists(iq.to.local)) throw new StanzaError('service-unavailable');
+      return encodeDiscoItems({ items: [] });
+    });
+
+    ctx.provide('disco', {
+      addFeature: (feature) => server.features.add(feature),
+      addAccountFeature: (feature) => accountFeatures.add(feature),
+      addComponent(domain, component) {
+        const host: DiscoHost = {
+          identities: component.identities,
+          features: new Set<string>([NS.DISCO_INFO, ...component.features]),
+        };
+        ctx.onIq({ type: 'get', to: 'host', host: domain, child: [NS.DISCO_INFO, 'query'] }, info(host));
+        ctx.onIq({ type: 'get', to: 'host', host: domain, child: [NS.DISCO_ITEMS, 'query'] }, (iq) => {
+          rejectNode(iq);
+          return encodeDiscoItems({ items: [] });
+        });
+        items.push({ jid: domain, name: component.name });
+      },
+    });
+  },
+});
+
+function rejectNode(iq: IqRequest): void {
+  if (iq.payload.attrs.node !== undefined) throw new StanzaError('item-not-found', { text: 'no such node' });
+}

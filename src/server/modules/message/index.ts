@@ -1,0 +1,93 @@
+// RFC 6121 §8.5: message delivery — to a full JID if that resource is online, to a bare JID's
+// highest-priority available resources, and offline storage (XEP-0160) when none is, delivered
+// with a XEP-0203 delay stamp at the next available presence of non-negative priority.
+import { z } from 'zod';
+import { NS } from '../../../protocol/namespaces.js';
+import { StanzaError } from '../../../protocol/errors/stanza-error.js';
+import { xml } from '../../../protocol/xml/element.js';
+import { parseElement } from '../../../protocol/xml/parse-element.js';
+import type { Jid } from '../../../protocol/jid.js';
+import { defineModule } from '../../core/module.js';
+import type { RoutedStanza } from '../../core/routing-types.js';
+import type { ClientSession } from '../../core/session.js';
+
+export default defineModule({
+  name: 'message',
+  spec: [
+    { rfc: 6121, title: '§8.5 message delivery', status: 'complete' },
+    { xep: 160, version: '1.0.1', status: 'complete', note: 'offline messages, with XEP-0203 delay' },
+    { xep: 203, version: '2.0', status: 'complete' },
+  ],
+  depends: ['disco'],
+  options: z.strictObject({
+    offline: z.boolean().default(true),
+    /** Offline messages kept per account; further ones are bounced with service-unavailable. */
+    max_offline_per_user: z.number().int().min(0).default(1000),
+  }),
+  setup(ctx, options) {
+    const { sessions, storage } = ctx;
+
+    /** §8.5.2.1.1: the available resources of highest non-negative priority. */
+    const bestResources = (bare: Jid): ClientSession[] => {
+      let best: ClientSession[] = [];
+      let top = -1;
+      for (const session of sessions.available(bare)) {
+        if (session.priority < 0) continue;
+        if (session.priority > top) {
+          top = session.priority;
+          best = [session];
+        } else if (session.priority === top) best.push(session);
+      }
+      return best;
+    };
+
+    const toBare = (event: RoutedStanza): boolean => {
+      const to = event.to!.bare();
+      const { type, stanza } = event;
+      if (!storage.accounts.exists(to.local)) {
+        if (type === 'error' || type === 'headline') return true;
+        throw new StanzaError('service-unavailable');
+      }
+      const targets = bestResources(to);
+      if (targets.length > 0) {
+        for (const session of targets) session.send(stanza);
+        return true;
+      }
+      if (type === 'groupchat') throw new StanzaError('service-unavailable');
+      if (type !== 'normal' && type !== 'chat') return true; // headline and error: dropped (§8.5.2.2.1)
+      if (!options.offline || storage.offline.count(to.local) >= options.max_offline_per_user) {
+        throw new StanzaError('service-unavailable', { text: 'recipient offline and its message store is full' });
+      }
+      // Nothing to store: a chat-state notification or receipt with no body.
+      if (!stanza.getChild('body') && !stanza.getChild('subject')) return true;
+      storage.offline.push(to.local, stanza.toString(), new Date());
+      return true;
+    };
+
+    ctx.on('message', 'bare', (event) => toBare(event));
+    ctx.on('message', 'full', (event) => {
+      const session = sessions.get(event.to!);
+      if (session) {
+        session.send(event.stanza);
+        return true;
+      }
+      // §8.5.3.2.1: no such resource — chat/normal/headline fall back to the bare JID.
+      if (event.type === 'error') return true;
+      if (event.type === 'groupchat') throw new StanzaError('service-unavailable');
+      return toBare(event);
+    });
+
+    ctx.events.on('session-available', (session, isInitial) => {
+      if (!isInitial || session.priority < 0 || !options.offline) return;
+      for (const { stanza, stamp } of storage.offline.popAll(session.jid.local)) {
+        const message = parseElement(stanza);
+        if (!message) continue;
+        message.cnode(
+          xml('delay', { xmlns: NS.DELAY, from: ctx.domain, stamp: stamp.toISOString() }, 'Offline storage'),
+        );
+        session.send(message);
+      }
+    });
+    ctx.require('disco').addFeature('msgoffline');
+  },
+});

@@ -1,0 +1,288 @@
+// RFC 6120 §4–§7: one client-to-server stream, from the first header to the end of the
+// connection: features → STARTTLS → SASL → restart → bind → stanzas to the router.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
+import { NS } from '../../protocol/namespaces.js';
+import { Jid } from '../../protocol/jid.js';
+import { StreamError } from '../../protocol/errors/stream-error.js';
+import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
+import { xml, type Element } from '../../protocol/xml/element.js';
+import type { StreamTransport } from '../transport/stream-transport.js';
+import type { Logger } from '../core/logger.js';
+import type { Router } from '../core/router.js';
+import type { SessionRegistry } from '../core/sessions.js';
+import type { TypedEmitter } from '../core/typed-emitter.js';
+import type { ServerEvents } from '../core/server-events.js';
+import type { CredentialLookup } from '../auth/sasl.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { SaslNegotiation } from './sasl-negotiation.js';
+import { BoundSession } from './bound-session.js';
+import type { PreAuthHooks } from './pre-auth-hooks.js';
+
+export interface C2sOptions {
+  domain: string;
+  requireTls: boolean;
+  secureContext: SecureContext;
+  authTimeoutMs: number;
+  maxAuthFailures: number;
+  credentials: CredentialLookup;
+  throttle: AuthThrottle;
+  sessions: SessionRegistry;
+  router: Router;
+  events: TypedEmitter<ServerEvents>;
+  logger: Logger;
+  preAuth: PreAuthHooks;
+}
+
+type State = 'header' | 'negotiating' | 'authenticated' | 'bound' | 'closed';
+const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
+
+export class C2sStream {
+  readonly id = randomUUID();
+  readonly #transport: StreamTransport;
+  readonly #options: C2sOptions;
+  readonly #logger: Logger;
+  #state: State = 'header';
+  #isHeaderSent = false;
+  #username: string | undefined;
+  #session: BoundSession | undefined;
+  #sasl: SaslNegotiation | undefined;
+  #authFailures = 0;
+  #isBusy = false; // a SASL step or TLS upgrade is in flight; the stream waits for it
+  readonly #authTimer: NodeJS.Timeout;
+  #markClosed!: () => void;
+  /** Settles when the connection is gone. */
+  readonly closed = new Promise<void>((resolve) => {
+    this.#markClosed = resolve;
+  });
+
+  constructor(transport: StreamTransport, options: C2sOptions) {
+    this.#transport = transport;
+    this.#options = options;
+    this.#logger = options.logger.child({ stream: this.id.slice(0, 8), remote: transport.remoteAddress });
+    this.#authTimer = setTimeout(
+      () => this.close(new StreamError('connection-timeout', 'no authentication in time')),
+      options.authTimeoutMs,
+    );
+    transport.setHandlers({
+      onOpen: (attrs) => this.#onOpen(attrs),
+      onStanza: (element) => this.#onElement(element),
+      onClose: () => this.close(),
+      onError: (error) => this.close(error),
+      onEnd: () => this.#onEnd(),
+    });
+  }
+
+  get session(): BoundSession | undefined {
+    return this.#session;
+  }
+
+  close(error?: StreamError): void {
+    if (this.#state === 'closed') return;
+    if (error) this.#logger.debug({ condition: error.condition, text: error.text }, 'closing stream with error');
+    // RFC 6120 §4.9.1.1: an error before our header still needs the header first.
+    if (error && !this.#isHeaderSent) this.#sendHeader(undefined);
+    this.#state = 'closed';
+    clearTimeout(this.#authTimer);
+    this.#transport.close(error);
+  }
+
+  #sendHeader(to: string | undefined): void {
+    this.#isHeaderSent = true;
+    this.#transport.sendHeader({ from: this.#options.domain, id: randomUUID(), to });
+  }
+
+  #onOpen(attrs: Record<string, string>): void {
+    if (this.#state !== 'header') {
+      this.close(new StreamError('invalid-xml', 'unexpected stream header'));
+      return;
+    }
+    const to = attrs.to;
+    this.#sendHeader(attrs.from);
+    if (to !== undefined) {
+      const jid = Jid.tryParse(to);
+      if (!jid || !jid.isDomain) return this.close(new StreamError('improper-addressing', `bad "to": ${to}`));
+      if (jid.domain !== this.#options.domain)
+        return this.close(new StreamError('host-unknown', `${to} is not served here`));
+    }
+    const version = attrs.version ?? '';
+    if (!/^1\.\d+$/.test(version)) {
+      return this.close(new StreamError('unsupported-version', 'XMPP 1.0 streams only'));
+    }
+    // RFC 7395 §3.3.1: a WebSocket <open/> is in the framing namespace; stanzas are still jabber:client.
+    const expected = this.#transport.kind === 'websocket' ? NS.FRAMING : NS.CLIENT;
+    if ((attrs.xmlns ?? expected) !== expected) {
+      return this.close(new StreamError('invalid-namespace', 'client streams use jabber:client'));
+    }
+    this.#state = this.#username === undefined ? 'negotiating' : 'authenticated';
+    this.#transport.send(this.#features());
+  }
+
+  #features(): Element {
+    const features = xml('stream:features');
+    if (this.#state === 'authenticated') {
+      features.cnode(xml('bind', { xmlns: NS.BIND }));
+      features.cnode(xml('session', { xmlns: NS.SESSION }, xml('optional')));
+      return features;
+    }
+    const { isSecure, canStartTls } = this.#transport;
+    const mayAuthenticate = isSecure || !this.#options.requireTls;
+    if (canStartTls) {
+      features.cnode(xml('starttls', { xmlns: NS.TLS }, this.#options.requireTls && xml('required')));
+    }
+    if (mayAuthenticate) {
+      features.cnode(SaslNegotiation.features(isSecure));
+      for (const feature of this.#options.preAuth.features()) features.cnode(feature);
+    }
+    return features;
+  }
+
+  #onElement(element: Element): void {
+    if (this.#isBusy || this.#state === 'header' || this.#state === 'closed') {
+      if (this.#state !== 'closed')
+        this.close(new StreamError('policy-violation', 'stanza before negotiation step finished'));
+      return;
+    }
+    if (this.#state === 'bound') return this.#onStanza(element);
+    if (this.#state === 'authenticated') return this.#onBind(element);
+    this.#onNegotiation(element);
+  }
+
+  #onNegotiation(element: Element): void {
+    if (element.name === 'starttls' && element.attrs.xmlns === NS.TLS) return void this.#startTls();
+    if (element.attrs.xmlns === NS.SASL) return void this.#onSasl(element);
+    if (element.name === 'iq' && this.#options.preAuth.handles(element)) {
+      if (!this.#transport.isSecure && this.#options.requireTls) {
+        return this.#transport.send(errorReply(element, new StanzaError('not-authorized', { text: 'TLS first' })));
+      }
+      void this.#options.preAuth.handle(element, this.#transport).then((reply) => this.#transport.send(reply));
+      return;
+    }
+    this.close(new StreamError('not-authorized', 'authenticate first'));
+  }
+
+  async #startTls(): Promise<void> {
+    if (!this.#transport.canStartTls) {
+      return this.close(new StreamError('policy-violation', 'STARTTLS is not offered on this stream'));
+    }
+    this.#isBusy = true;
+    this.#transport.send(xml('proceed', { xmlns: NS.TLS }));
+    try {
+      await this.#transport.startTls(this.#options.secureContext);
+    } catch (error) {
+      this.#logger.debug({ err: error }, 'TLS handshake failed');
+      this.#transport.destroy();
+      return;
+    }
+    this.#isBusy = false;
+    this.#state = 'header';
+  }
+
+  async #onSasl(element: Element): Promise<void> {
+    if (!this.#transport.isSecure && this.#options.requireTls) {
+      return this.close(new StreamError('policy-violation', 'encryption is required before authentication'));
+    }
+    this.#sasl ??= new SaslNegotiation(this.#options.credentials, this.#transport.isSecure);
+    this.#isBusy = true;
+    const outcome = await this.#sasl.handle(element);
+    this.#isBusy = false;
+    if (this.#state === 'closed' || !outcome) return;
+    if (outcome.kind === 'reply') return this.#transport.send(outcome.element);
+    if (outcome.kind === 'success') {
+      this.#options.throttle.succeed(this.#transport.remoteAddress);
+      this.#username = outcome.username;
+      this.#sasl = undefined;
+      this.#state = 'header';
+      this.#transport.restart();
+      this.#transport.send(outcome.element);
+      this.#logger.info({ user: outcome.username }, 'authenticated');
+      return;
+    }
+    await this.#onAuthFailure(outcome.element, outcome.failure.condition);
+  }
+
+  async #onAuthFailure(failure: Element, condition: string): Promise<void> {
+    this.#authFailures += 1;
+    const delay = condition === 'aborted' ? 0 : this.#options.throttle.fail(this.#transport.remoteAddress);
+    this.#isBusy = true;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    this.#isBusy = false;
+    if (this.#state === 'closed') return;
+    this.#transport.send(failure);
+    this.#logger.info({ condition, failures: this.#authFailures }, 'authentication failed');
+    if (this.#authFailures >= this.#options.maxAuthFailures) {
+      this.close(new StreamError('policy-violation', 'too many authentication failures'));
+    }
+  }
+
+  #onBind(element: Element): void {
+    const bind = element.name === 'iq' && element.attrs.type === 'set' ? element.getChild('bind', NS.BIND) : undefined;
+    if (!bind) return this.close(new StreamError('not-authorized', 'bind a resource first'));
+    const requested = bind.getChildText('resource')?.trim();
+    const resource = requested ? requested : `ferry-${randomBytes(6).toString('hex')}`;
+    const jid = tryJid(this.#username!, this.#options.domain, resource);
+    if (!jid) {
+      return this.#transport.send(errorReply(element, new StanzaError('bad-request', { text: 'invalid resource' })));
+    }
+    const session = new BoundSession(jid, this.#transport, (error) => this.close(error));
+    const replaced = this.#options.sessions.add(session);
+    // RFC 6120 §7.7.2.2: the newer session wins; the old one learns why it was closed.
+    replaced?.close(new StreamError('conflict', 'replaced by a new connection'));
+    this.#session = session;
+    this.#state = 'bound';
+    clearTimeout(this.#authTimer);
+    this.#transport.send(
+      xml(
+        'iq',
+        { type: 'result', id: element.attrs.id as string },
+        xml('bind', { xmlns: NS.BIND }, xml('jid', null, jid.toString())),
+      ),
+    );
+    this.#logger.info({ jid: jid.toString() }, 'session bound');
+    this.#options.events.emit('session-bound', session);
+  }
+
+  #onStanza(stanza: Element): void {
+    const session = this.#session!;
+    if (!STANZA_NAMES.has(stanza.name)) {
+      return this.close(new StreamError('unsupported-stanza-type', `<${stanza.name}/> is not a stanza`));
+    }
+    const from = stanza.attrs.from as string | undefined;
+    if (from !== undefined && from !== session.jid.toString() && from !== session.jid.bare().toString()) {
+      const parsed = Jid.tryParse(from);
+      if (!parsed || !(parsed.equals(session.jid) || parsed.equals(session.jid.bare()))) {
+        return this.close(new StreamError('invalid-from', `"${from}" is not this stream's address`));
+      }
+    }
+    stanza.attrs.from = session.jid.toString();
+    // RFC 3921 §3: legacy session establishment is a no-op kept for old clients.
+    if (
+      stanza.name === 'iq' &&
+      stanza.attrs.type === 'set' &&
+      !stanza.attrs.to &&
+      stanza.getChild('session', NS.SESSION)
+    ) {
+      return session.send(xml('iq', { type: 'result', id: stanza.attrs.id as string, to: session.jid.toString() }));
+    }
+    this.#options.router.route(stanza, session);
+  }
+
+  #onEnd(): void {
+    this.#state = 'closed';
+    clearTimeout(this.#authTimer);
+    this.#markClosed();
+    const session = this.#session;
+    if (!session) return;
+    session.isClosed = true;
+    if (this.#options.sessions.remove(session)) this.#options.events.emit('session-closed', session);
+    this.#logger.info({ jid: session.jid.toString() }, 'session closed');
+  }
+}
+
+function tryJid(local: string, domain: string, resource: string): Jid | undefined {
+  try {
+    return Jid.of(local, domain, resource);
+  } catch {
+    return undefined;
+  }
+}

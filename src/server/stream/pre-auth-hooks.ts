@@ -1,0 +1,51 @@
+// Stream features and IQs offered before authentication (XEP-0077 in-band registration). Modules
+// add to it through the 'c2s' service; the stream only asks.
+import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
+import { xml, type Element } from '../../protocol/xml/element.js';
+import type { StreamTransport } from '../transport/stream-transport.js';
+
+export type PreAuthIqHandler = (
+  iq: Element,
+  payload: Element,
+  transport: StreamTransport,
+) => Element | null | Promise<Element | null>;
+
+export class PreAuthHooks {
+  readonly #features: Element[] = [];
+  readonly #iqHandlers = new Map<string, PreAuthIqHandler>();
+
+  addFeature(feature: Element): () => void {
+    this.#features.push(feature);
+    return () => {
+      const index = this.#features.indexOf(feature);
+      if (index >= 0) this.#features.splice(index, 1);
+    };
+  }
+
+  addIq(namespace: string, handler: PreAuthIqHandler): () => void {
+    this.#iqHandlers.set(namespace, handler);
+    return () => this.#iqHandlers.delete(namespace);
+  }
+
+  features(): Element[] {
+    return this.#features;
+  }
+
+  handles(iq: Element): boolean {
+    const payload = iq.getChildElements()[0];
+    return payload !== undefined && this.#iqHandlers.has((payload.attrs.xmlns as string | undefined) ?? '');
+  }
+
+  async handle(iq: Element, transport: StreamTransport): Promise<Element> {
+    const payload = iq.getChildElements()[0]!;
+    const handler = this.#iqHandlers.get(payload.attrs.xmlns as string)!;
+    try {
+      const child = await handler(iq, payload, transport);
+      const result = xml('iq', { type: 'result', id: iq.attrs.id as string | undefined });
+      if (child) result.cnode(child);
+      return result;
+    } catch (error) {
+      return errorReply(iq, error instanceof StanzaError ? error : new StanzaError('internal-server-error'));
+    }
+  }
+}

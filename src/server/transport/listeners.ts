@@ -1,0 +1,139 @@
+// The client listeners: TCP with STARTTLS (5222), direct TLS (5223, XEP-0368), and WebSocket
+// (RFC 7395) on the HTTP (5280) and HTTPS (5281) ports. Each hands a StreamTransport to the server.
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type SecureContext, type TLSSocket } from 'node:tls';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import type { CertificatePair } from './certificate.js';
+import type { HttpRoutes } from './http-routes.js';
+import { SocketTransport } from './socket-transport.js';
+import { WebSocketTransport } from './websocket-transport.js';
+import type { StreamTransport } from './stream-transport.js';
+
+export interface ListenerOptions {
+  config: Config;
+  secureContext: SecureContext;
+  certificate: CertificatePair;
+  logger: Logger;
+  http: HttpRoutes;
+  onStream(transport: StreamTransport, requireTls: boolean): void;
+}
+
+export interface ListenerSet {
+  addresses(): Record<'c2s' | 'directTls' | 'http' | 'https', AddressInfo | undefined>;
+  close(): Promise<void>;
+}
+
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export async function startListeners(options: ListenerOptions): Promise<ListenerSet> {
+  const { config, logger } = options;
+  const limits = config.limits;
+  const socketOptions = (kind: 'tcp' | 'direct-tls') => ({
+    kind,
+    maxStanzaBytes: limits.max_stanza_bytes,
+    receiveRateBytesPerSecond: limits.receive_rate_bytes_per_second,
+    receiveBurstBytes: limits.receive_burst_bytes,
+  });
+  const servers: { name: 'c2s' | 'directTls' | 'http' | 'https'; server: NetServer }[] = [];
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+
+  if (config.c2s.enabled) {
+    const server = createNetServer((socket) => {
+      track(socket);
+      options.onStream(new SocketTransport(socket, socketOptions('tcp')), config.c2s.require_tls);
+    });
+    servers.push({ name: 'c2s', server: await listen(server, config.c2s.port, config.c2s.host) });
+  }
+  if (config.c2s_direct_tls.enabled) {
+    const server = createTlsServer(
+      // tls.createServer ignores a ready-made secureContext option; it needs the PEMs.
+      { cert: options.certificate.cert, key: options.certificate.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+      (socket: TLSSocket) => {
+        track(socket);
+        options.onStream(new SocketTransport(socket, socketOptions('direct-tls')), config.c2s_direct_tls.require_tls);
+      },
+    );
+    server.on('tlsClientError', (error) => logger.debug({ err: error }, 'direct TLS handshake failed'));
+    servers.push({
+      name: 'directTls',
+      server: await listen(server, config.c2s_direct_tls.port, config.c2s_direct_tls.host),
+    });
+  }
+  const websockets: WebSocketServer[] = [];
+  const serveHttp = async (name: 'http' | 'https', server: HttpServer, port: number, isSecure: boolean) => {
+    server.on('request', (request, response) => void options.http.handle(request, response, isSecure));
+    server.on('connection', track);
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.max_stanza_bytes,
+      // RFC 7395 §3.1: the subprotocol is "xmpp".
+      handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
+    });
+    websockets.push(wss);
+    server.on('upgrade', (request, socket, head) => {
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== config.http.websocket_path) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        const transport = new WebSocketTransport(ws, {
+          isSecure,
+          remoteAddress: request.socket.remoteAddress ?? 'unknown',
+          maxStanzaBytes: limits.max_stanza_bytes,
+          receiveRateBytesPerSecond: limits.receive_rate_bytes_per_second,
+          receiveBurstBytes: limits.receive_burst_bytes,
+        });
+        options.onStream(transport, isSecure ? true : config.http.require_tls);
+      });
+    });
+    servers.push({ name, server: await listen(server, port, config.http.host) });
+  };
+  if (config.http.enabled) await serveHttp('http', createHttpServer(), config.http.port, false);
+  if (config.http.enabled && config.http.https_enabled) {
+    const https = createHttpsServer({ cert: options.certificate.cert, key: options.certificate.key });
+    await serveHttp('https', https, config.http.https_port, true);
+  }
+  for (const { name, server } of servers) {
+    const address = server.address() as AddressInfo;
+    logger.info({ listener: name, address: `${address.address}:${address.port}` }, 'listening');
+  }
+
+  return {
+    addresses() {
+      const out = { c2s: undefined, directTls: undefined, http: undefined, https: undefined } as Record<
+        'c2s' | 'directTls' | 'http' | 'https',
+        AddressInfo | undefined
+      >;
+      for (const { name, server } of servers) out[name] = server.address() as AddressInfo;
+      return out;
+    },
+    async close() {
+      for (const wss of websockets) wss.close();
+      const closing = servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve())));
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(closing);
+    },
+  };
+}
+
+function listen<S extends NetServer>(server: S, port: number, host: string): Promise<S> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: NodeJS.ErrnoException) => {
+      reject(new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`));
+    };
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve(server);
+    });
+  });
+}

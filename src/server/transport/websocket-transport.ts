@@ -1,0 +1,132 @@
+// RFC 7395: XMPP over WebSocket. Each WebSocket message carries exactly one element: <open/>,
+// a stanza, or <close/>; stream restarts are a new <open/> (§3.3.2), and there is no STARTTLS
+// (§3.7: security comes from wss).
+import type { SecureContext } from 'node:tls';
+import type { WebSocket } from 'ws';
+import { NS } from '../../protocol/namespaces.js';
+import { StreamError } from '../../protocol/errors/stream-error.js';
+import { XmlStreamParser } from '../../protocol/xml/stream-parser.js';
+import type { Element } from '../../protocol/xml/element.js';
+import { escapeXml } from '../../protocol/xml/escape.js';
+import { ReceiveRateLimiter } from './rate-limiter.js';
+import {
+  STREAM_CLOSE_GRACE_MS,
+  type StreamHeader,
+  type StreamTransport,
+  type StreamTransportHandlers,
+} from './stream-transport.js';
+
+export interface WebSocketTransportOptions {
+  isSecure: boolean;
+  remoteAddress: string;
+  maxStanzaBytes: number;
+  receiveRateBytesPerSecond: number;
+  receiveBurstBytes: number;
+}
+
+export class WebSocketTransport implements StreamTransport {
+  readonly kind = 'websocket' as const;
+  readonly remoteAddress: string;
+  readonly isSecure: boolean;
+  readonly canStartTls = false;
+  readonly #socket: WebSocket;
+  readonly #parser: XmlStreamParser;
+  readonly #limiter: ReceiveRateLimiter;
+  #handlers: StreamTransportHandlers | undefined;
+  #isClosing = false;
+  #isEnded = false;
+  #pauseTimer: NodeJS.Timeout | undefined;
+
+  constructor(socket: WebSocket, options: WebSocketTransportOptions) {
+    this.#socket = socket;
+    this.isSecure = options.isSecure;
+    this.remoteAddress = options.remoteAddress;
+    this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
+    this.#parser = new XmlStreamParser(
+      'framed',
+      { maxStanzaBytes: options.maxStanzaBytes },
+      {
+        onStreamOpen: (attrs) => this.#handlers?.onOpen(attrs),
+        onStanza: (element) => this.#handlers?.onStanza(element),
+        onStreamClose: () => this.#handlers?.onClose(),
+        onError: (error) => this.#handlers?.onError(error),
+      },
+    );
+    socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
+    socket.on('error', () => {
+      // 'close' follows.
+    });
+    socket.on('close', () => {
+      if (this.#isEnded) return;
+      this.#isEnded = true;
+      clearTimeout(this.#pauseTimer);
+      this.#handlers?.onEnd();
+    });
+  }
+
+  setHandlers(handlers: StreamTransportHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  sendHeader(header: StreamHeader): void {
+    const attrs = [
+      `xmlns="${NS.FRAMING}"`,
+      `id="${escapeXml(header.id)}"`,
+      `from="${escapeXml(header.from)}"`,
+      header.to ? `to="${escapeXml(header.to)}"` : '',
+      `version="1.0"`,
+      `xml:lang="${escapeXml(header.lang ?? 'en')}"`,
+    ].filter(Boolean);
+    this.#write(`<open ${attrs.join(' ')}/>`);
+  }
+
+  send(element: Element): void {
+    // Each frame stands alone, so the stream prefix must be declared on the element itself.
+    if (element.name.startsWith('stream:') && !element.attrs['xmlns:stream']) {
+      element.attrs['xmlns:stream'] = NS.STREAM;
+    }
+    this.#write(element.toString());
+  }
+
+  startTls(_context: SecureContext): Promise<void> {
+    return Promise.reject(new StreamError('unsupported-feature', 'no STARTTLS over WebSocket'));
+  }
+
+  restart(): void {
+    this.#parser.reset();
+  }
+
+  close(error?: StreamError): void {
+    if (this.#isClosing || this.#isEnded) return;
+    this.#isClosing = true;
+    if (error) this.send(error.toElement());
+    this.#write(`<close xmlns="${NS.FRAMING}"/>`);
+    this.#socket.close(1000);
+    setTimeout(() => this.destroy(), STREAM_CLOSE_GRACE_MS).unref();
+  }
+
+  destroy(): void {
+    clearTimeout(this.#pauseTimer);
+    this.#socket.terminate();
+  }
+
+  #write(data: string): void {
+    if (this.#socket.readyState !== this.#socket.OPEN) return;
+    this.#socket.send(data);
+  }
+
+  #receive(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      // RFC 7395 §3.2: XMPP frames are text.
+      this.#handlers?.onError(new StreamError('bad-format', 'binary WebSocket frames are not XMPP'));
+      return;
+    }
+    const pauseMs = this.#limiter.take(data.length);
+    this.#parser.write(data);
+    if (pauseMs > 0 && !this.#isEnded) {
+      this.#socket.pause();
+      clearTimeout(this.#pauseTimer);
+      this.#pauseTimer = setTimeout(() => this.#socket.resume(), pauseMs);
+    }
+  }
+}

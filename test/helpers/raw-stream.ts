@@ -1,0 +1,57 @@
+// A raw TCP conversation with the server, for hostile-input tests: bytes out, text back.
+import { connect, type Socket } from 'node:net';
+
+export interface RawStream {
+  socket: Socket;
+  write(data: string | Buffer): void;
+  /** Everything the server sent so far. */
+  text(): string;
+  waitForText(needle: string | RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves once the server closed the connection. */
+  closed: Promise<void>;
+  destroy(): void;
+}
+
+export const STREAM_OPEN =
+  "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
+
+export async function openRawStream(port: number): Promise<RawStream> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let received = '';
+  const listeners = new Set<() => void>();
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+    for (const listener of [...listeners]) listener();
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    socket,
+    write: (data) => socket.write(data),
+    text: () => received,
+    waitForText(needle, timeoutMs = 5_000) {
+      const matches = () => (typeof needle === 'string' ? received.includes(needle) : needle.test(received));
+      if (matches()) return Promise.resolve(received);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`timed out waiting for ${String(needle)}; got: ${received.slice(0, 2000)}`));
+        }, timeoutMs);
+        const check = () => {
+          if (!matches()) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve(received);
+        };
+        listeners.add(check);
+      });
+    },
+    closed,
+    destroy: () => socket.destroy(),
+  };
+}

@@ -1,0 +1,302 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
+import { NS } from '../../../../src/protocol/namespaces.js';
+import {
+  classifySiError,
+  decodeSiAccept,
+  decodeSiOffer,
+  encodeSiAccept,
+  encodeSiOffer,
+  selectStreamMethod,
+  siErrors,
+  type SiOffer,
+} from '../../../../src/protocol/payloads/si.js';
+import { xml } from '../../../../src/protocol/xml/element.js';
+import {
+  SEED0_ACCEPT,
+  SEED0_DECLINE,
+  SEED0_DECLINE_AS_PRINTED,
+  SEED0_OFFER,
+  SEED0_OFFER_DECLINED,
+  SEED1_ACCEPT,
+  SEED1_OFFER,
+  SEED2_OFFER,
+  SID_XIFF,
+  assertStanzaError,
+  parseXml,
+  payloadOf,
+  reparse,
+} from './fixtures.js';
+
+const BOTH = [NS.BYTESTREAMS, NS.IBB];
+
+/** An offer <si/> with the stream-method field replaced by `field`. */
+function offerWithField(field: string): ReturnType<typeof parseXml> {
+  return parseXml(
+    `<si xmlns="${NS.SI}" id="s1" profile="${NS.SI_FILE}"><file xmlns="${NS.SI_FILE}" name="a" size="1"/>` +
+      `<feature xmlns="${NS.FEATURE_NEG}"><x xmlns="jabber:x:data" type="form">${field}</x></feature></si>`,
+  );
+}
+
+function acceptWithField(field: string, type = 'submit'): ReturnType<typeof parseXml> {
+  return parseXml(
+    `<si xmlns="${NS.SI}"><feature xmlns="${NS.FEATURE_NEG}"><x xmlns="jabber:x:data" type="${type}">${field}</x></feature></si>`,
+  );
+}
+
+describe('SI offer', () => {
+  const offer: SiOffer = {
+    id: 'a0',
+    mimeType: 'text/plain',
+    profile: NS.SI_FILE,
+    file: { name: 'test.txt', size: 1022 },
+    methods: BOTH,
+  };
+
+  it('encodes the XEP-0096 §4 offer', () => {
+    assert.equal(
+      encodeSiOffer(offer).toString(),
+      `<si xmlns="${NS.SI}" id="a0" mime-type="text/plain" profile="${NS.SI_FILE}">` +
+        `<file xmlns="${NS.SI_FILE}" name="test.txt" size="1022"/>` +
+        `<feature xmlns="${NS.FEATURE_NEG}"><x xmlns="jabber:x:data" type="form">` +
+        '<field var="stream-method" type="list-single">' +
+        '<option><value>http://jabber.org/protocol/bytestreams</value></option>' +
+        '<option><value>http://jabber.org/protocol/ibb</value></option>' +
+        '</field></x></feature></si>',
+    );
+  });
+
+  it('refuses to encode an offer without methods (programmer error)', () => {
+    assert.throws(() => encodeSiOffer({ ...offer, methods: [] }), RangeError);
+  });
+
+  it('round-trips an offer with every file attribute', () => {
+    const full: SiOffer = {
+      ...offer,
+      file: {
+        name: 'a.bin',
+        size: 5,
+        hash: '552da749930852c69ae5d2141d3766b1',
+        date: '2024-01-02T03:04:05Z',
+        description: 'd',
+        range: true,
+      },
+    };
+    assert.deepEqual(decodeSiOffer(reparse(encodeSiOffer(full))), full);
+  });
+
+  it("decodes Spark's IBB-only offer from seed 000", () => {
+    assert.deepEqual(decodeSiOffer(payloadOf(SEED0_OFFER_DECLINED)), {
+      id: 'jsi_33fe4dbdf2313',
+      mimeType: 'application/pdf',
+      profile: NS.SI_FILE,
+      file: { name: 'File (2).pdf', size: 457701 },
+      methods: [NS.IBB],
+    });
+  });
+
+  it('decodes the accepted offer of seed 000, whose id the IBB <open/> reuses as sid', () => {
+    const decoded = decodeSiOffer(payloadOf(SEED0_OFFER));
+    assert.equal(decoded.id, 'jsi_33fe66c647209');
+    assert.deepEqual(decoded.file, { name: 'File (1).pdf', size: 1073243 });
+  });
+
+  it('decodes the Flex/XIFF offer of seed 001 (file after feature)', () => {
+    assert.deepEqual(decodeSiOffer(payloadOf(SEED1_OFFER)), {
+      id: SID_XIFF,
+      mimeType: 'text/plain',
+      profile: NS.SI_FILE,
+      file: { name: 'img0545.png', size: 152443, description: 'send' },
+      methods: BOTH,
+    });
+  });
+
+  it('decodes the agsXMPP offer of seed 002: no mime-type, a resumable file', () => {
+    const decoded = decodeSiOffer(payloadOf(SEED2_OFFER));
+    assert.equal(decoded.mimeType, undefined);
+    assert.equal(decoded.file.range, true);
+  });
+
+  it('COMPAT: accepts a list-multi stream-method field (Smack ≤ 4.3 / Spark)', () => {
+    const si = offerWithField(
+      '<field var="stream-method" type="list-multi"><option><value>http://jabber.org/protocol/ibb</value></option></field>',
+    );
+    assert.deepEqual(decodeSiOffer(si).methods, [NS.IBB]);
+  });
+
+  it('answers bad-profile for an unknown profile', () => {
+    const si = parseXml(`<si xmlns="${NS.SI}" id="s" profile="urn:example:voice"/>`);
+    const error = assertStanzaError(() => decodeSiOffer(si), /^$/);
+    assert.equal(classifySiError(error), 'bad-profile');
+  });
+
+  it('answers bad-profile when the <file/> is missing', () => {
+    const si = parseXml(`<si xmlns="${NS.SI}" id="s" profile="${NS.SI_FILE}"/>`);
+    assert.equal(classifySiError(assertStanzaError(() => decodeSiOffer(si), /^$/)), 'bad-profile');
+  });
+
+  it('answers bad-request for a missing id', () => {
+    const si = parseXml(`<si xmlns="${NS.SI}" profile="${NS.SI_FILE}"/>`);
+    assertStanzaError(() => decodeSiOffer(si), /missing the 'id'/);
+  });
+
+  it('answers bad-request for an offer without feature negotiation', () => {
+    const si = parseXml(
+      `<si xmlns="${NS.SI}" id="s" profile="${NS.SI_FILE}"><file xmlns="${NS.SI_FILE}" name="a" size="1"/></si>`,
+    );
+    assertStanzaError(() => decodeSiOffer(si), /has no <feature>/);
+  });
+
+  it('answers bad-request for a stream-method field with no option', () => {
+    assertStanzaError(
+      () => decodeSiOffer(offerWithField('<field var="stream-method" type="list-single"/>')),
+      /at least one option/,
+    );
+  });
+
+  it('answers bad-request for a text-single stream-method field', () => {
+    assertStanzaError(
+      () => decodeSiOffer(offerWithField('<field var="stream-method" type="text-single"><value>x</value></field>')),
+      /must be list-single/,
+    );
+  });
+
+  it('answers bad-request for a submit form inside an offer', () => {
+    const si = parseXml(
+      `<si xmlns="${NS.SI}" id="s1" profile="${NS.SI_FILE}"><file xmlns="${NS.SI_FILE}" name="a" size="1"/>` +
+        `<feature xmlns="${NS.FEATURE_NEG}"><x xmlns="jabber:x:data" type="submit"/></feature></si>`,
+    );
+    assertStanzaError(() => decodeSiOffer(si), /must be type 'form'/);
+  });
+
+  it('answers bad-request for a mime-type that could inject a header', () => {
+    const si = parseXml(
+      `<si xmlns="${NS.SI}" id="s1" profile="${NS.SI_FILE}" mime-type="text/plain&#13;&#10;X-Evil: 1"><file xmlns="${NS.SI_FILE}" name="a" size="1"/>` +
+        `<feature xmlns="${NS.FEATURE_NEG}"><x xmlns="jabber:x:data" type="form"><field var="stream-method" type="list-single"><option><value>m</value></option></field></x></feature></si>`,
+    );
+    assertStanzaError(() => decodeSiOffer(si), /not a MIME type/);
+  });
+});
+
+describe('SI accept', () => {
+  it('encodes a single <value/> in a type-less submit field (never the two-value COMPAT form)', () => {
+    assert.equal(
+      encodeSiAccept({ method: NS.BYTESTREAMS }).toString(),
+      `<si xmlns="${NS.SI}"><feature xmlns="${NS.FEATURE_NEG}"><x xmlns="jabber:x:data" type="submit">` +
+        '<field var="stream-method"><value>http://jabber.org/protocol/bytestreams</value></field></x></feature></si>',
+    );
+  });
+
+  it('encodes a resume range before the feature', () => {
+    assert.equal(
+      encodeSiAccept({ method: NS.IBB, range: { offset: 128 } }).toString(),
+      `<si xmlns="${NS.SI}"><file xmlns="${NS.SI_FILE}"><range offset="128"/></file>` +
+        `<feature xmlns="${NS.FEATURE_NEG}"><x xmlns="jabber:x:data" type="submit">` +
+        '<field var="stream-method"><value>http://jabber.org/protocol/ibb</value></field></x></feature></si>',
+    );
+  });
+
+  it('round-trips method and range', () => {
+    const accept = { method: NS.BYTESTREAMS, range: { offset: 10, length: 20 } };
+    assert.deepEqual(decodeSiAccept(reparse(encodeSiAccept(accept)), BOTH), accept);
+  });
+
+  it("decodes Spark's IBB accept from seed 000", () => {
+    assert.deepEqual(decodeSiAccept(payloadOf(SEED0_ACCEPT), [NS.IBB]), { method: NS.IBB });
+  });
+
+  it('COMPAT: takes the first supported of the two <value>s Spark sends (seed 001)', () => {
+    assert.deepEqual(decodeSiAccept(payloadOf(SEED1_ACCEPT), BOTH), { method: NS.BYTESTREAMS });
+    assert.deepEqual(decodeSiAccept(payloadOf(SEED1_ACCEPT), [NS.IBB]), { method: NS.IBB });
+  });
+
+  it('answers bad-request when the chosen method was not offered', () => {
+    assertStanzaError(() => decodeSiAccept(payloadOf(SEED0_ACCEPT), [NS.BYTESTREAMS]), /was not offered/);
+  });
+
+  it('answers bad-request for an accept without a value', () => {
+    assertStanzaError(() => decodeSiAccept(acceptWithField('<field var="stream-method"/>'), BOTH), /has no <value\/>/);
+  });
+
+  it('answers bad-request for an accept without the stream-method field', () => {
+    assertStanzaError(
+      () => decodeSiAccept(acceptWithField('<field var="other"><value>x</value></field>'), BOTH),
+      /no 'stream-method' field/,
+    );
+  });
+
+  it('answers bad-request for an accept whose form is not a submit', () => {
+    const si = acceptWithField(`<field var="stream-method"><value>${NS.IBB}</value></field>`, 'form');
+    assertStanzaError(() => decodeSiAccept(si, BOTH), /must be type 'submit'/);
+  });
+});
+
+describe('stream method choice', () => {
+  it('prefers SOCKS5 over IBB (XEP-0096 §3.1)', () => {
+    assert.equal(selectStreamMethod(BOTH), NS.BYTESTREAMS);
+    assert.equal(selectStreamMethod([NS.IBB, NS.BYTESTREAMS]), NS.BYTESTREAMS);
+    assert.equal(selectStreamMethod([NS.IBB]), NS.IBB);
+  });
+
+  it('throws no-valid-streams when nothing matches', () => {
+    let caught: unknown;
+    try {
+      selectStreamMethod(['jabber:iq:oob']);
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught instanceof StanzaError);
+    assert.equal(classifySiError(caught), 'no-valid-streams');
+  });
+});
+
+describe('SI errors', () => {
+  it('declines with forbidden, type cancel, "Offer Declined" (XEP-0095 §3.2)', () => {
+    assert.equal(
+      siErrors.declined().toElement().toString(),
+      '<error type="cancel" code="403"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
+        '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">Offer Declined</text></error>',
+    );
+    assert.equal(siErrors.declined('Disk full').text, 'Disk full');
+  });
+
+  it('builds no-valid-streams and bad-profile as bad-request with the SI condition', () => {
+    assert.equal(
+      siErrors.noValidStreams().toElement().toString(),
+      '<error type="cancel" code="400"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
+        `<no-valid-streams xmlns="${NS.SI}"/></error>`,
+    );
+    assert.equal(
+      siErrors.badProfile().toElement().toString(),
+      '<error type="modify" code="400"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
+        `<bad-profile xmlns="${NS.SI}"/></error>`,
+    );
+  });
+
+  it('classifies its own errors after a trip through XML', () => {
+    const kind = (error: StanzaError) =>
+      classifySiError(StanzaError.fromStanza(parseXml(xml('iq', { type: 'error' }, error.toElement()).toString())));
+    assert.equal(kind(siErrors.declined()), 'declined');
+    assert.equal(kind(siErrors.noValidStreams()), 'no-valid-streams');
+    assert.equal(kind(siErrors.badProfile()), 'bad-profile');
+  });
+
+  it('COMPAT: classifies the 406 not-acceptable decline of Smack < 4.0.1 / Spark as declined', () => {
+    const error = StanzaError.fromStanza(parseXml(SEED0_DECLINE));
+    assert.equal(error.condition, 'not-acceptable');
+    assert.equal(classifySiError(error), 'declined');
+  });
+
+  it('COMPAT: classifies seed 000 exactly as printed (code="406" only) as declined', () => {
+    const error = StanzaError.fromStanza(parseXml(SEED0_DECLINE_AS_PRINTED));
+    assert.equal(error.condition, 'undefined-condition');
+    assert.equal(classifySiError(error), 'declined');
+  });
+
+  it('classifies other errors as other', () => {
+    assert.equal(classifySiError(new StanzaError('service-unavailable')), 'other');
+    assert.equal(classifySiError(new StanzaError('bad-request')), 'other');
+    assert.equal(classifySiError(new StanzaError('undefined-condition', { code: '500' })), 'other');
+  });
+});
