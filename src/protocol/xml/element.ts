@@ -1,6 +1,7 @@
 // The element type shared by server and client. xmpp.js (our client core) builds on ltx, so the
 // server uses the same Element: payload codecs then work unchanged on both sides.
-import * as ltx from 'ltx';
+// The CommonJS build: the same Element class @xmpp/xml uses, so elements pass instanceof checks in xmpp.js.
+import * as ltx from 'ltx/lib/ltx.js';
 
 export const Element = ltx.Element;
 export type Element = ltx.Element;

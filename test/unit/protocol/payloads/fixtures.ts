@@ -1,7 +1,7 @@
 // Shared stanzas for the payload codec tests: the seed traces (/work/shared/seeds) copied as
 // literal strings, plus small helpers. Where a blog mangled a stanza, the repair is named.
 import assert from 'node:assert/strict';
-import { parse } from 'ltx';
+import { parse } from 'ltx/lib/ltx.js';
 import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
 import type { Element } from '../../../../src/protocol/xml/element.js';
 

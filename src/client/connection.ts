@@ -1,0 +1,152 @@
+// The client library's only door to xmpp.js (@xmpp/client): logging in, sending, IQ requests with
+// timeouts, and IQ handlers that can be added and removed (xmpp.js's cannot be removed, so one
+// xmpp.js handler per payload dispatches to ours). Everything above speaks Ferry's own types.
+import { readFileSync } from 'node:fs';
+import { client as createXmppClient, type Client } from '@xmpp/client';
+import { WebSocket } from 'ws';
+import { Jid } from '../protocol/jid.js';
+import { StanzaError } from '../protocol/errors/stanza-error.js';
+import { xml, type Element } from '../protocol/xml/element.js';
+import { TransferError } from './transfer-error.js';
+
+/** Returns the result payload (null = empty result), undefined when the stanza is not ours. */
+export type IqHandler = (
+  stanza: Element,
+  payload: Element,
+) => Element | null | undefined | Promise<Element | null | undefined>;
+export type StanzaListener = (stanza: Element) => void;
+
+export interface XmppConnection {
+  readonly jid: Jid;
+  send(stanza: Element): Promise<void>;
+  /** Sends an IQ get/set; resolves with the result, rejects with StanzaError or a timeout TransferError. */
+  request(iq: Element, timeoutMs: number): Promise<Element>;
+  onIq(type: 'get' | 'set', namespace: string, name: string, handler: IqHandler): () => void;
+  onMessage(listener: StanzaListener): () => void;
+  onPresence(listener: StanzaListener): () => void;
+  stop(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  jid: string;
+  password: string;
+  /** Where to connect; default the JID's domain, port 5222 (STARTTLS). */
+  host?: string;
+  port?: number;
+  /** Accept a self-signed or otherwise unverifiable server certificate. */
+  insecure?: boolean;
+  /** Trust this CA (PEM file) for the server certificate. */
+  caFile?: string;
+  timeoutMs?: number;
+}
+
+export async function connect(options: ConnectOptions): Promise<XmppConnection> {
+  const address = Jid.parse(options.jid);
+  if (options.insecure) {
+    // xmpp.js offers no per-connection TLS options; this process then accepts any certificate.
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  } else if (options.caFile) {
+    process.env.NODE_EXTRA_CA_CERTS = options.caFile;
+    readFileSync(options.caFile); // fail early with a clear error if it is missing
+  }
+  const client = createXmppClient({
+    service: `xmpp://${options.host ?? address.domain}:${options.port ?? 5222}`,
+    domain: address.domain,
+    username: address.local,
+    password: options.password,
+    resource: address.resource || undefined,
+  });
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  try {
+    await withDeadline(client.start(), timeoutMs, `logging in to ${options.host ?? address.domain}`);
+  } catch (error) {
+    client.reconnect.stop();
+    await client.stop().catch(() => {});
+    throw error;
+  }
+  return wrapClient(client);
+}
+
+/** Adopts an xmpp.js client that is already online (tests, embedding applications). */
+export function wrapClient(client: Client): XmppConnection {
+  client.reconnect.stop();
+  // xmpp.js's WebSocket transport expects the global WebSocket Node 20 lacks.
+  (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+  const handlers = new Map<string, IqHandler[]>();
+  const messageListeners = new Set<StanzaListener>();
+  const presenceListeners = new Set<StanzaListener>();
+  client.on('error', () => {
+    // Connection errors surface through the pending requests and transfers that they break.
+  });
+  client.on('stanza', (stanza: Element) => {
+    const listeners =
+      stanza.name === 'message' ? messageListeners : stanza.name === 'presence' ? presenceListeners : undefined;
+    for (const listener of listeners ?? []) listener(stanza);
+  });
+
+  const dispatch = async (key: string, stanza: Element, payload: Element): Promise<Element | true> => {
+    for (const handler of [...(handlers.get(key) ?? [])]) {
+      try {
+        const outcome = await handler(stanza, payload);
+        if (outcome === undefined) continue;
+        return outcome ?? true;
+      } catch (error) {
+        const stanzaError = error instanceof StanzaError ? error : new StanzaError('internal-server-error');
+        return stanzaError.toElement();
+      }
+    }
+    return new StanzaError(key.includes('/ibb|') ? 'item-not-found' : 'service-unavailable').toElement();
+  };
+
+  const jid = Jid.parse(client.jid!.toString());
+  return {
+    jid,
+    send: (stanza) => client.send(stanza),
+    async request(iq, timeoutMs) {
+      try {
+        return await client.iqCaller.request(iq, timeoutMs);
+      } catch (error) {
+        if ((error as Error).name === 'TimeoutError') {
+          throw new TransferError('FERRY_ERR_TIMEOUT', `no answer from ${String(iq.attrs.to)} within ${timeoutMs} ms`);
+        }
+        const element = (error as { element?: Element }).element;
+        if (element) throw StanzaError.fromStanza(xml('iq', { type: 'error' }, element));
+        throw error;
+      }
+    },
+    onIq(type, namespace, name, handler) {
+      const key = `${type}/${namespace === 'http://jabber.org/protocol/ibb' ? 'ibb' : namespace}|${name}`;
+      let list = handlers.get(key);
+      if (!list) {
+        list = [];
+        handlers.set(key, list);
+        const register = type === 'get' ? client.iqCallee.get : client.iqCallee.set;
+        register.call(client.iqCallee, namespace, name, ({ stanza, element }) => dispatch(key, stanza, element));
+      }
+      list.push(handler);
+      return () => {
+        const index = list.indexOf(handler);
+        if (index >= 0) list.splice(index, 1);
+      };
+    },
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onPresence(listener) {
+      presenceListeners.add(listener);
+      return () => presenceListeners.delete(listener);
+    },
+    async stop() {
+      await withDeadline(client.stop(), 5_000, 'logging out').catch(() => {});
+    },
+  };
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransferError('FERRY_ERR_TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,23 @@
+// Operational errors of the client library, with stable codes (docs: README "Errors").
+export type TransferErrorCode =
+  | 'FERRY_ERR_TIMEOUT'
+  | 'FERRY_ERR_DECLINED'
+  | 'FERRY_ERR_NO_COMMON_METHOD'
+  | 'FERRY_ERR_NO_STREAMHOST'
+  | 'FERRY_ERR_ACTIVATION'
+  | 'FERRY_ERR_IBB'
+  | 'FERRY_ERR_CANCELLED'
+  | 'FERRY_ERR_PEER_OFFLINE'
+  | 'FERRY_ERR_SIZE_MISMATCH'
+  | 'FERRY_ERR_HASH_MISMATCH'
+  | 'FERRY_ERR_FILE_EXISTS';
+
+export class TransferError extends Error {
+  readonly code: TransferErrorCode;
+
+  constructor(code: TransferErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransferError';
+    this.code = code;
+  }
+}

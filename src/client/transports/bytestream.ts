@@ -1,0 +1,49 @@
+// Smack's best idea: one bytestream contract that SOCKS5 and IBB both implement, so the file
+// transfer never cares which transport carries the bytes.
+import type { Readable, Writable } from 'node:stream';
+import type { Jid } from '../../protocol/jid.js';
+import type { XmppConnection } from '../connection.js';
+
+export type BytestreamMethod = 'socks5' | 'ibb';
+
+/** What both sides of one negotiated stream know. */
+export interface BytestreamContext {
+  connection: XmppConnection;
+  sid: string;
+  /** The initiator's and the target's full JIDs. */
+  initiator: Jid;
+  target: Jid;
+  signal: AbortSignal;
+}
+
+/**
+ * The initiator's end: write the file into `writable`; end() it after the last byte, which closes
+ * the bytestream properly (IBB <close/>, SOCKS5 half-close). A failure makes the writable emit an
+ * error (TransferError/StanzaError).
+ */
+export interface OutgoingBytestream {
+  readonly method: BytestreamMethod;
+  readonly writable: Writable;
+  /** Tears the stream down at once, telling the peer where the protocol allows. */
+  abort(reason: Error): void;
+}
+
+/** The target's end: read the file from `readable`; it ends when the initiator closed the stream. */
+export interface IncomingBytestream {
+  readonly method: BytestreamMethod;
+  readonly readable: Readable;
+  abort(reason: Error): void;
+}
+
+export interface BytestreamTransport {
+  readonly method: BytestreamMethod;
+  /** The SI stream-method value: NS.BYTESTREAMS or NS.IBB. */
+  readonly namespace: string;
+  /** Initiator, after the SI accept chose this method. Rejects with a coded TransferError. */
+  open(context: BytestreamContext): Promise<OutgoingBytestream>;
+  /**
+   * Target, before answering the SI offer: get ready for this sid so no early stanza is missed.
+   * `established` resolves when the initiator has opened the stream.
+   */
+  expect(context: BytestreamContext, timeoutMs: number): { established: Promise<IncomingBytestream>; cancel(): void };
+}
