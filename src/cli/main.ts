@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { FERRY_VERSION } from '../version.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerAccountCommands } from './commands/accounts.js';
+import { registerSendCommand } from './commands/send.js';
+import { registerReceiveCommand } from './commands/receive.js';
 import { CliError } from './cli-error.js';
 import { ConfigError } from '../server/core/config.js';
 
@@ -15,6 +17,8 @@ const program = new Command()
 
 registerServerCommand(program);
 registerAccountCommands(program);
+registerSendCommand(program);
+registerReceiveCommand(program);
 
 /** Known, user-facing failures print one line; anything else is a bug and shows its stack. */
 function report(error: unknown): never {

@@ -116,6 +116,11 @@ export class FerryServer {
     return out;
   }
 
+  /** A service a loaded module provides, e.g. the proxy's real port; undefined when none does. */
+  service<K extends keyof Services>(name: K): Services[K] | undefined {
+    return this.#services.get(name) as Services[K] | undefined;
+  }
+
   /** Closes every stream with system-shutdown, stops listeners and modules, closes the database. */
   async stop(): Promise<void> {
     if (this.#isStopping) return;

@@ -1,30 +1,36 @@
 // XEP-0065 §6: the server's SOCKS5 Bytestreams proxy (mediated connection), as the component
-// proxy.<domain>: disco identity proxy/bytestreams, the streamhost query, activation, and the relay.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+// proxy.<domain>: a disco item with identity proxy/bytestreams (§4), the streamhost query (§6.3.1),
+// the SOCKS5 listener that pairs connections by hash (§6.3.2, §6.3.4), activation (§6.3.5) and
+// the relay (§6.3.6). Seed 001 is the reference flow.
+import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { NS } from '../../../protocol/namespaces.js';
+import { Jid } from '../../../protocol/jid.js';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
 import { decodeActivate, encodeProxyStreamhosts } from '../../../protocol/payloads/bytestreams.js';
-import { acceptSocks5, dstAddrHash, REPLY } from '../../../socks5/index.js';
+import { dstAddrHash } from '../../../socks5/index.js';
 import { defineModule } from '../../core/module.js';
+import type { IqRequest } from '../../core/routing-types.js';
+import { ACLS, isAllowed } from './acl.js';
+import { checkStreamhost, defaultAdvertisedHost } from './advertised-host.js';
+import { ConnectionQuota } from './connection-quota.js';
 import { PairingTable } from './pairings.js';
-import { relay } from './relay.js';
-import { defaultAdvertisedHost, isReachable } from './advertised-host.js';
+import { startRelay, type Relay, type RelayStats } from './relay.js';
+import { listenSocks5 } from './socks5-listener.js';
 
-export interface RelayRecord {
+/** One finished relay, for logs, the admin console and metrics. */
+export interface RelayRecord extends RelayStats {
   sid: string;
+  /** Full JIDs: the activating Requester and the Target named in <activate/>. */
   initiator: string;
   target: string;
-  bytesToTarget: number;
-  bytesToInitiator: number;
-  durationMs: number;
-  isAborted: boolean;
 }
 
 export interface Proxy65Service {
   readonly jid: string;
   /** Where the SOCKS5 listener actually listens (port 0 in tests becomes a real port). */
-  readonly listening: AddressInfo;
+  readonly listening: { host: string; port: number };
+  /** The one streamhost peers are told about. */
   readonly advertised: { host: string; port: number };
 }
 
@@ -36,24 +42,29 @@ declare module '../../core/services.js' {
 
 declare module '../../core/server-events.js' {
   interface ServerEvents {
-    /** Every finished proxy relay, for the admin console and metrics. */
     'proxy65-relay': [record: RelayRecord];
   }
 }
 
 const options = z.strictObject({
   /** The component's JID; default proxy.<domain>. */
-  jid: z.string().optional(),
-  name: z.string().default('SOCKS5 Bytestreams Proxy'),
-  host: z.string().default('127.0.0.1'),
+  jid: z
+    .string()
+    .refine((value) => Jid.tryParse(value)?.isDomain === true, 'must be a domain such as proxy.example.org')
+    .optional(),
+  name: z.string().min(1).default('SOCKS5 Bytestreams Proxy'),
+  /** The SOCKS5 listener's address; 0.0.0.0 or :: for every interface. */
+  host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(7777),
   /** What peers are told to connect to (Openfire: xmpp.proxy.externalip). Behind NAT: the public address. */
-  advertised_host: z.string().optional(),
+  advertised_host: z.string().min(1).optional(),
+  /** Default: the listening port (set it when a NAT forwards another port). */
   advertised_port: z.number().int().min(1).max(65535).optional(),
-  /** Who may use the proxy: accounts of this server only (default), or anyone who can reach it. */
-  acl: z.enum(['local', 'any']).default('local'),
-  activation_timeout_seconds: z.number().positive().default(60),
-  handshake_timeout_seconds: z.number().positive().default(10),
+  /** Who may use the proxy: accounts of this server only (default), or any JID. */
+  acl: z.enum(ACLS).default('local'),
+  /** Openfire and Prosody drop unactivated pairings after a minute too. */
+  activation_timeout_seconds: z.number().positive().max(86_400).default(60),
+  handshake_timeout_seconds: z.number().positive().max(3_600).default(10),
   max_pending_per_address: z.number().int().min(1).default(20),
   /** Per relayed stream, each direction; 0 = unlimited. */
   bandwidth_bytes_per_second: z.number().int().min(0).default(0),
@@ -66,62 +77,52 @@ export default defineModule({
   options,
   async setup(ctx, opts) {
     const component = opts.jid ?? `proxy.${ctx.domain}`;
-    const pairings = new PairingTable(opts.activation_timeout_seconds * 1000);
-    const server: Server = createServer((socket) => onConnection(socket));
-    const sockets = new Set<Socket>();
-
-    const onConnection = async (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-      if (pairings.pendingFrom(socket.remoteAddress ?? '') >= opts.max_pending_per_address) {
-        socket.destroy();
-        return;
-      }
-      try {
-        const request = await acceptSocks5(socket, { timeoutMs: opts.handshake_timeout_seconds * 1000 });
-        const role = pairings.roleFor(request.hash);
-        if (!role) {
-          request.reject(REPLY.NOT_ALLOWED);
-          return;
-        }
-        pairings.add(request.hash, socket);
-        await request.accept();
-        ctx.logger.debug({ hash: request.hash, role }, 'SOCKS5 connection paired');
-      } catch (error) {
-        ctx.logger.debug({ err: error }, 'SOCKS5 handshake failed');
-        socket.destroy();
-      }
-    };
-
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          new Error(`proxy65 cannot listen on ${opts.host}:${opts.port} (${error.code}); set modules.proxy65.port`),
-        ),
-      );
-      server.listen(opts.port, opts.host, () => resolve());
+    const quota = new ConnectionQuota<Socket>(opts.max_pending_per_address);
+    const pairings = new PairingTable<Socket>({
+      activationTimeoutMs: opts.activation_timeout_seconds * 1000,
+      onDropped: (hash, reason) =>
+        ctx.logger.debug({ hash, reason }, 'SOCKS5 pairing dropped before activation (both connections closed)'),
     });
-    const listening = server.address() as AddressInfo;
+    const relays = new Set<Relay>();
+    const listener = await listenSocks5({
+      host: opts.host,
+      port: opts.port,
+      handshakeTimeoutMs: opts.handshake_timeout_seconds * 1000,
+      quota,
+      pairings,
+      logger: ctx.logger,
+    });
+    const listening = { host: listener.address.address, port: listener.address.port };
     const advertised = {
       host: opts.advertised_host ?? defaultAdvertisedHost(opts.host),
       port: opts.advertised_port ?? listening.port,
     };
-    ctx.logger.info(
-      { jid: component, listen: `${listening.address}:${listening.port}`, advertised },
-      'SOCKS5 proxy ready',
-    );
-    // The seeds' NAT trap: a proxy advertising an address nobody can reach makes every transfer wait.
-    void isReachable(advertised.host, advertised.port, 3_000).then((ok) => {
-      if (!ok) {
-        ctx.logger.warn(
-          { advertised },
-          'the SOCKS5 proxy does not accept connections at its advertised address; set modules.proxy65.advertised_host (and advertised_port) to an address peers can reach',
-        );
-      }
+    const checking = new AbortController();
+    ctx.onTeardown(async () => {
+      checking.abort();
+      for (const relay of relays) relay.stop();
+      pairings.clear();
+      await listener.close();
     });
-
-    const isAllowed = (from: { domain: string }) => opts.acl === 'any' || from.domain === ctx.domain;
+    ctx.logger.info({ jid: component, listen: listening, advertised }, 'SOCKS5 proxy ready');
+    // Seed 003's NAT trap: a proxy advertising an address nobody can reach makes every mediated
+    // transfer fail after the peers' timeouts. Checked from here, so a NAT without hairpinning may
+    // warn falsely, but a typo or a forgotten advertised_host is caught at start.
+    void checkStreamhost(advertised.host, advertised.port, { timeoutMs: 3_000, signal: checking.signal }).then(
+      (check) => {
+        if (checking.signal.aborted) return;
+        if (check.ok) {
+          ctx.logger.debug({ advertised }, 'SOCKS5 proxy answers at its advertised address');
+          return;
+        }
+        ctx.logger.warn(
+          { advertised, reason: check.reason },
+          `SOCKS5 proxy: nothing answers SOCKS5 at the advertised address ${advertised.host}:${advertised.port} ` +
+            `(${check.reason}), so mediated file transfers will fail; set modules.proxy65.advertised_host ` +
+            '(and advertised_port) to an address peers can reach',
+        );
+      },
+    );
 
     ctx.provide('proxy65', { jid: component, listening, advertised });
     ctx.onTeardown(ctx.router.addHost(component));
@@ -131,42 +132,52 @@ export default defineModule({
       features: [NS.BYTESTREAMS],
     });
 
-    // §6.3.1 / §4: the requester asks for the proxy's network address.
+    const assertAllowed = (iq: IqRequest): void => {
+      if (!isAllowed(opts.acl, ctx.domain, iq.from)) {
+        throw new StanzaError('forbidden', { text: 'this proxy serves accounts of this server only' });
+      }
+    };
+
+    // §6.3.1: the Requester asks for the proxy's network address; one streamhost, the advertised one.
     ctx.onIq({ type: 'get', to: 'host', host: component, child: [NS.BYTESTREAMS, 'query'] }, (iq) => {
-      if (!isAllowed(iq.from)) throw new StanzaError('forbidden', { text: 'this proxy serves local accounts only' });
-      return encodeProxyStreamhosts([{ jid: component, host: advertised.host, port: advertised.port }]);
+      assertAllowed(iq);
+      return encodeProxyStreamhosts([{ jid: component, ...advertised }]);
     });
 
-    // §6.3.5: activation by the initiator whose JIDs produce the hash.
+    // §6.3.5: only the Requester whose JIDs produce the hash can activate: the hash is computed
+    // from the stanza's stamped `from`, so anyone else names a pairing that does not exist.
     ctx.onIq({ type: 'set', to: 'host', host: component, child: [NS.BYTESTREAMS, 'query'] }, (iq) => {
-      if (!isAllowed(iq.from)) throw new StanzaError('forbidden', { text: 'this proxy serves local accounts only' });
+      assertAllowed(iq);
       const { sid, activate } = decodeActivate(iq.payload);
+      // Prepared like every JID the router handles (and like Prosody's jid_prep), so that
+      // "Bob@Example.org/R" names the Target whose own, prepared JID went into its hash.
+      const target = Jid.tryParse(activate)?.toString();
+      if (target === undefined) throw new StanzaError('bad-request', { text: '<activate/> is not a valid JID' });
       const initiator = iq.from.toString();
-      const hash = dstAddrHash(sid, initiator, activate);
-      const check = pairings.check(hash);
-      if (!check.ok) throw new StanzaError(check.condition, { text: check.text });
-      const { pairing } = check;
-      pairings.activate(pairing);
-      relay(pairing.initiator, pairing.target, (stats) => {
-        ctx.events.emit('proxy65-relay', { sid, initiator, target: activate, ...stats });
-        ctx.logger.info(
-          {
-            sid,
-            initiator,
-            target: activate,
-            bytes: stats.bytesToTarget + stats.bytesToInitiator,
-            ms: stats.durationMs,
-          },
-          'relay finished',
-        );
-      });
+      const activation = pairings.activate(dstAddrHash(sid, initiator, target));
+      if (!activation.ok) throw new StanzaError(activation.condition, { text: activation.text });
+      quota.release(activation.initiator);
+      quota.release(activation.target);
+      const relay = startRelay(
+        activation.initiator,
+        activation.target,
+        { bytesPerSecond: opts.bandwidth_bytes_per_second },
+        (stats) => {
+          relays.delete(relay);
+          activation.release();
+          const record: RelayRecord = { sid, initiator, target, ...stats };
+          ctx.logger.info(record, 'SOCKS5 relay finished');
+          try {
+            ctx.events.emit('proxy65-relay', record);
+          } catch (error) {
+            // This runs in a socket's 'close' handler: a throwing listener would crash the server.
+            ctx.logger.error({ err: error, sid }, 'a proxy65-relay listener failed');
+          }
+        },
+      );
+      relays.add(relay);
+      ctx.logger.debug({ sid, initiator, target }, 'SOCKS5 bytestream activated');
       return null;
     });
-
-    return async () => {
-      pairings.clear();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    };
   },
 });

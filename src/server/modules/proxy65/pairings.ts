@@ -1,111 +1,111 @@
-// XEP-0065 §6.3: the proxy pairs SOCKS5 connections by DST.ADDR hash — the first connection with
-// a hash is the target's, the second the initiator's, a third is refused — and forgets pairings
-// that are not activated in time. Activation hands both sockets to the relay.
-import type { Socket } from 'node:net';
+// XEP-0065 §6.3: the proxy pairs SOCKS5 connections by DST.ADDR hash. The first connection with a
+// hash is the Target's (§6.3.2, it connects before answering streamhost-used), the second the
+// Requester's (§6.3.4), a third is refused. A pairing not activated in time is dropped with both of
+// its sockets, and so is one whose side leaves before activation. Activation hands both sockets
+// to the relay; the entry stays (so a second activation is a conflict) until the relay releases it.
 
-export interface Pairing {
-  readonly hash: string;
-  target: Socket;
-  initiator: Socket | undefined;
-  isActive: boolean;
-  readonly createdAt: number;
-  timer: NodeJS.Timeout;
+/** What the table needs of a socket; net.Socket in the module, a fake in unit tests. */
+export interface PairedSocket {
+  destroy(): void;
+  once(event: 'close', listener: () => void): unknown;
 }
 
-export type ActivationCheck =
-  | { ok: true; pairing: Pairing & { initiator: Socket } }
+export type Role = 'target' | 'initiator';
+
+interface Pairing<S> {
+  readonly target: S;
+  initiator: S | undefined;
+  isActive: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export type Activation<S> =
+  | { ok: true; initiator: S; target: S; /** The relay is over: forget the pairing. */ release(): void }
   | { ok: false; condition: 'item-not-found' | 'not-allowed' | 'conflict'; text: string };
 
-export class PairingTable {
-  readonly #pairings = new Map<string, Pairing>();
+export interface PairingTableOptions {
+  activationTimeoutMs: number;
+  /** A pairing was dropped before activation: 'expired' (timeout) or 'closed' (a side left). */
+  onDropped?: (hash: string, reason: 'expired' | 'closed') => void;
+}
+
+export class PairingTable<S extends PairedSocket> {
+  readonly #pairings = new Map<string, Pairing<S>>();
   readonly #timeoutMs: number;
+  readonly #onDropped: (hash: string, reason: 'expired' | 'closed') => void;
 
-  constructor(timeoutMs: number) {
-    this.#timeoutMs = timeoutMs;
+  constructor(options: PairingTableOptions) {
+    this.#timeoutMs = options.activationTimeoutMs;
+    this.#onDropped = options.onDropped ?? (() => {});
   }
 
-  /** Which role a new connection with this hash would take; undefined when it must be refused. */
-  roleFor(hash: string): 'target' | 'initiator' | undefined {
-    const pairing = this.#pairings.get(hash);
-    if (!pairing) return 'target';
-    if (!pairing.initiator && !pairing.isActive) return 'initiator';
-    return undefined;
+  /** Records a connection whose CONNECT carried `hash`; undefined means refuse it. */
+  connect(hash: string, socket: S): Role | undefined {
+    const existing = this.#pairings.get(hash);
+    if (existing && (existing.initiator !== undefined || existing.isActive)) return undefined;
+    if (existing) {
+      existing.initiator = socket;
+    } else {
+      const pairing: Pairing<S> = { target: socket, initiator: undefined, isActive: false, timer: undefined };
+      // The activation deadline runs from the first connection: the Requester has had the
+      // streamhost-used result since then and has no reason to wait.
+      pairing.timer = setTimeout(() => this.#drop(hash, pairing, 'expired'), this.#timeoutMs);
+      this.#pairings.set(hash, pairing);
+    }
+    socket.once('close', () => {
+      const pairing = this.#pairings.get(hash);
+      if (pairing && !pairing.isActive && (pairing.target === socket || pairing.initiator === socket)) {
+        this.#drop(hash, pairing, 'closed');
+      }
+    });
+    return existing ? 'initiator' : 'target';
   }
 
-  add(hash: string, socket: Socket): 'target' | 'initiator' {
+  /** §6.3.5: activation needs both connections and happens once. */
+  activate(hash: string): Activation<S> {
     const pairing = this.#pairings.get(hash);
     if (!pairing) {
-      const timer = setTimeout(() => this.drop(hash), this.#timeoutMs);
-      timer.unref();
-      this.#pairings.set(hash, {
-        hash,
-        target: socket,
-        initiator: undefined,
-        isActive: false,
-        createdAt: Date.now(),
-        timer,
-      });
-      socket.once('close', () => this.#onClose(hash, socket));
-      return 'target';
+      return { ok: false, condition: 'item-not-found', text: 'no SOCKS5 connection for this sid and these JIDs' };
     }
-    pairing.initiator = socket;
-    socket.once('close', () => this.#onClose(hash, socket));
-    return 'initiator';
-  }
-
-  /** §6.3.5: activation needs both connections and may happen once. */
-  check(hash: string): ActivationCheck {
-    const pairing = this.#pairings.get(hash);
-    if (!pairing) return { ok: false, condition: 'item-not-found', text: 'no connection for this sid and these JIDs' };
     if (pairing.isActive) return { ok: false, condition: 'conflict', text: 'this bytestream is already active' };
-    if (!pairing.initiator) return { ok: false, condition: 'not-allowed', text: 'the initiator has not connected yet' };
-    return { ok: true, pairing: pairing as Pairing & { initiator: Socket } };
-  }
-
-  activate(pairing: Pairing): void {
+    if (!pairing.initiator) {
+      return { ok: false, condition: 'not-allowed', text: 'only the target has connected; the initiator has not' };
+    }
     pairing.isActive = true;
     clearTimeout(pairing.timer);
+    return {
+      ok: true,
+      initiator: pairing.initiator,
+      target: pairing.target,
+      release: () => {
+        if (this.#pairings.get(hash) === pairing) this.#pairings.delete(hash);
+      },
+    };
   }
 
-  /** Forgets a pairing and closes its sockets (not-activated timeout, shutdown). */
-  drop(hash: string): void {
-    const pairing = this.#pairings.get(hash);
-    if (!pairing) return;
-    this.#pairings.delete(hash);
-    clearTimeout(pairing.timer);
-    pairing.target.destroy();
-    pairing.initiator?.destroy();
+  /** Shutdown: drops waiting pairings with their sockets. Active ones belong to their relay. */
+  clear(): void {
+    for (const [hash, pairing] of [...this.#pairings]) {
+      clearTimeout(pairing.timer);
+      if (!pairing.isActive) this.#destroy(pairing);
+      this.#pairings.delete(hash);
+    }
   }
 
   get size(): number {
     return this.#pairings.size;
   }
 
-  pendingFrom(address: string): number {
-    let count = 0;
-    for (const pairing of this.#pairings.values()) {
-      if (pairing.isActive) continue;
-      if (pairing.target.remoteAddress === address) count += 1;
-      if (pairing.initiator?.remoteAddress === address) count += 1;
-    }
-    return count;
+  #drop(hash: string, pairing: Pairing<S>, reason: 'expired' | 'closed'): void {
+    if (this.#pairings.get(hash) !== pairing || pairing.isActive) return;
+    this.#pairings.delete(hash);
+    clearTimeout(pairing.timer);
+    this.#destroy(pairing);
+    this.#onDropped(hash, reason);
   }
 
-  clear(): void {
-    for (const hash of [...this.#pairings.keys()]) this.drop(hash);
-  }
-
-  #onClose(hash: string, socket: Socket): void {
-    const pairing = this.#pairings.get(hash);
-    if (!pairing) return;
-    if (pairing.isActive) {
-      // The relay owns the sockets now; the entry goes once both are closed.
-      if (pairing.target.destroyed && pairing.initiator?.destroyed !== false) {
-        this.#pairings.delete(hash);
-      }
-      return;
-    }
-    // One side left before activation: the pairing is useless.
-    if (socket === pairing.target || socket === pairing.initiator) this.drop(hash);
+  #destroy(pairing: Pairing<S>): void {
+    pairing.target.destroy();
+    pairing.initiator?.destroy();
   }
 }

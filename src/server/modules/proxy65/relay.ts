@@ -1,48 +1,119 @@
-// XEP-0065 §6.3.6: after activation the proxy relays bytes both ways. pipe() gives back-pressure
-// (a slow reader pauses the fast writer); a half-close is forwarded after pending bytes are
-// flushed, so the last bytes always arrive; an error on either side ends both.
+// XEP-0065 §6.3.6: after activation the proxy relays bytes both ways. Each direction is a minimal
+// pump: a chunk read from one socket is written to the other as-is (no copy, no allocation of
+// ours), and a write that the kernel cannot take at once pauses the reader until 'drain' — so a
+// slow reader slows the writer instead of filling the proxy's memory. An optional token bucket
+// pauses the reader the same way. A half-close is forwarded once the pending bytes are flushed
+// (end() queues the FIN behind them), so the last bytes always arrive; an error on either side
+// ends both. Bytes are counted in the one 'data' listener each direction already has.
 import type { Socket } from 'node:net';
+import { TokenBucket } from './token-bucket.js';
+
+export interface RelayOptions {
+  /** Per direction; 0 = unlimited. */
+  bytesPerSecond: number;
+}
 
 export interface RelayStats {
-  /** Bytes the initiator sent to the target, and back. */
+  /** Bytes relayed from the initiator to the target, and back. */
   bytesToTarget: number;
   bytesToInitiator: number;
   durationMs: number;
-  /** Ended by an error or reset rather than both sides closing normally. */
+  /** Ended by an error, a reset or shutdown rather than both sides closing normally. */
   isAborted: boolean;
 }
 
-export function relay(initiator: Socket, target: Socket, onDone: (stats: RelayStats) => void): void {
-  const startedAt = Date.now();
-  let bytesToTarget = 0;
-  let bytesToInitiator = 0;
+export interface Relay {
+  /** Cuts both connections now (shutdown); onDone still reports, with isAborted. */
+  stop(): void;
+}
+
+interface Pump {
+  readonly bytes: number;
+  dispose(): void;
+}
+
+export function startRelay(
+  initiator: Socket,
+  target: Socket,
+  options: RelayOptions,
+  onDone: (stats: RelayStats) => void,
+): Relay {
+  const startedAt = performance.now();
   let isAborted = false;
-  let closed = 0;
-  const count = (direction: 'toTarget' | 'toInitiator') => (chunk: Buffer) => {
-    if (direction === 'toTarget') bytesToTarget += chunk.length;
-    else bytesToInitiator += chunk.length;
-  };
-  const abort = () => {
+  let open = 2;
+  const abort = (): void => {
     isAborted = true;
-    initiator.destroy();
-    target.destroy();
+    // A reset, not a FIN: the survivor must not mistake a broken relay for the end of the file.
+    for (const socket of [initiator, target]) {
+      if (!socket.destroyed) socket.resetAndDestroy();
+    }
   };
-  const onClose = () => {
-    closed += 1;
-    if (closed === 2) onDone({ bytesToTarget, bytesToInitiator, durationMs: Date.now() - startedAt, isAborted });
-    // When one side is gone for good, the other cannot finish its half either.
-    else if (initiator.destroyed && !target.writableEnded) target.end();
-    else if (target.destroyed && !initiator.writableEnded) initiator.end();
+  const toTarget = pump(initiator, target, options.bytesPerSecond);
+  const toInitiator = pump(target, initiator, options.bytesPerSecond);
+  const onClose = (socket: Socket): void => {
+    // A socket that closes without its end-of-stream (destroyed, not half-closed) lost bytes.
+    if (!socket.readableEnded) abort();
+    open -= 1;
+    if (open > 0) return;
+    toTarget.dispose();
+    toInitiator.dispose();
+    onDone({
+      bytesToTarget: toTarget.bytes,
+      bytesToInitiator: toInitiator.bytes,
+      durationMs: performance.now() - startedAt,
+      isAborted,
+    });
   };
   for (const socket of [initiator, target]) {
+    // Each side's FIN is forwarded by its pump; the socket itself must not answer it with its own
+    // FIN, or bytes still travelling the other way would be cut off.
+    socket.allowHalfOpen = true;
     socket.setNoDelay(true);
     socket.on('error', abort);
-    socket.once('close', onClose);
+    socket.once('close', () => onClose(socket));
   }
-  initiator.on('data', count('toTarget'));
-  target.on('data', count('toInitiator'));
-  initiator.pipe(target);
-  target.pipe(initiator);
+  // Both were paused since their SOCKS5 reply; early bytes (unshifted) come out first.
   initiator.resume();
   target.resume();
+  return { stop: abort };
+}
+
+function pump(from: Socket, to: Socket, bytesPerSecond: number): Pump {
+  const bucket = bytesPerSecond > 0 ? new TokenBucket(bytesPerSecond) : undefined;
+  let bytes = 0;
+  let isWaitingForDrain = false;
+  let throttle: NodeJS.Timeout | undefined;
+  const resumeIfClear = (): void => {
+    if (!isWaitingForDrain && throttle === undefined) from.resume();
+  };
+  from.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (!to.write(chunk)) {
+      isWaitingForDrain = true;
+      from.pause();
+    }
+    if (bucket) {
+      const waitMs = bucket.take(chunk.length);
+      if (waitMs > 0) {
+        from.pause();
+        throttle = setTimeout(() => {
+          throttle = undefined;
+          resumeIfClear();
+        }, waitMs);
+      }
+    }
+  });
+  to.on('drain', () => {
+    isWaitingForDrain = false;
+    resumeIfClear();
+  });
+  from.once('end', () => to.end());
+  return {
+    get bytes() {
+      return bytes;
+    },
+    dispose() {
+      clearTimeout(throttle);
+    },
+  };
 }

@@ -1,0 +1,206 @@
+// The FileTransferManager a Smack user recognises — send(jid, file) and an 'offer' event with
+// accept/decline — with promises, streams, events and AbortSignal instead of status polling.
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { Jid } from '../protocol/jid.js';
+import { NS } from '../protocol/namespaces.js';
+import { decodeSiOffer, encodeSiAccept, selectStreamMethod, siErrors, type SiOffer } from '../protocol/payloads/si.js';
+import type { XmppConnection } from './connection.js';
+import type { BytestreamTransport } from './transports/bytestream.js';
+import { OutgoingTransfer, type SendOptions } from './outgoing-transfer.js';
+import { IncomingOffer, type AcceptOptions, type StreamAttempt } from './incoming-offer.js';
+import { TransferError } from './transfer-error.js';
+
+export interface FileTransferOptions {
+  /** In order of preference; SOCKS5 before IBB (XEP-0096 §3.1). */
+  transports: readonly BytestreamTransport[];
+  /** Re-offer over IBB when SOCKS5 cannot connect (default true). */
+  fallbackToIbb?: boolean;
+  /** How long a sent offer waits for the receiver's answer (default 120 s). */
+  acceptTimeoutMs?: number;
+  /** How long the receiving application may take to decide (default 110 s, inside the sender's wait). */
+  decisionTimeoutMs?: number;
+  /** How long an accepted bytestream may take to open (default 30 s). */
+  streamTimeoutMs?: number;
+  /** How long a receiver waits for an IBB re-offer after SOCKS5 failed (default 30 s). */
+  fallbackWaitMs?: number;
+}
+
+interface ManagerEvents {
+  offer: [IncomingOffer];
+}
+
+/**
+ * An accepted file from one sender, kept until it is received, so that the sender's IBB re-offer
+ * after a failed SOCKS5 attempt continues it instead of asking the user again.
+ */
+interface AcceptedFile {
+  offer: IncomingOffer;
+  options: AcceptOptions;
+  /** Fails the attempt in progress when a re-offer replaces it. */
+  supersede(): void;
+  queued: StreamAttempt | undefined;
+  waiter: ((attempt: StreamAttempt | undefined) => void) | undefined;
+}
+
+export class FileTransferManager extends EventEmitter<ManagerEvents> {
+  readonly #connection: XmppConnection;
+  readonly #options: Required<FileTransferOptions>;
+  readonly #accepted = new Map<string, AcceptedFile>();
+  readonly #unregister: () => void;
+
+  constructor(connection: XmppConnection, options: FileTransferOptions) {
+    super();
+    this.#connection = connection;
+    this.#options = {
+      fallbackToIbb: true,
+      acceptTimeoutMs: 120_000,
+      decisionTimeoutMs: 110_000,
+      streamTimeoutMs: 30_000,
+      fallbackWaitMs: 30_000,
+      ...options,
+    };
+    this.#unregister = connection.onIq('set', NS.SI, 'si', (stanza, payload) =>
+      this.#onOffer(stanza.attrs.from as string, payload),
+    );
+  }
+
+  /** Offers a file (path or stream) to a full JID; the transfer runs until `done` settles. */
+  send(to: string, source: string | Readable, options: SendOptions = {}): OutgoingTransfer {
+    return new OutgoingTransfer(this.#connection, to, source, options, {
+      transports: this.#options.transports,
+      fallbackToIbb: this.#options.fallbackToIbb,
+      acceptTimeoutMs: this.#options.acceptTimeoutMs,
+      streamTimeoutMs: this.#options.streamTimeoutMs,
+    });
+  }
+
+  close(): void {
+    this.#unregister();
+    for (const accepted of this.#accepted.values()) accepted.waiter?.(undefined);
+    this.#accepted.clear();
+  }
+
+  async #onOffer(rawFrom: string, payload: Parameters<typeof decodeSiOffer>[0]) {
+    const from = Jid.parse(rawFrom);
+    const offer = decodeSiOffer(payload); // bad-profile / bad-request for malformed offers
+    const method = selectStreamMethod(
+      offer.methods,
+      this.#options.transports.map((transport) => transport.namespace),
+    );
+    const accepted = this.#accepted.get(fallbackKey(from, offer));
+    if (accepted) return this.#acceptFallback(accepted, from, offer, method);
+    // Nobody here wants offers: let another handler on this connection answer it.
+    if (this.listenerCount('offer') === 0) return undefined;
+
+    let decide!: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void;
+    const decided = new Promise<{ options: AcceptOptions; offset: number }>((resolve, reject) => {
+      decide = (decision) => decision.then(resolve, reject);
+    });
+    const incoming = new IncomingOffer(from, offer, decide);
+    this.emit('offer', incoming);
+    let decision: { options: AcceptOptions; offset: number };
+    try {
+      decision = await withTimeout(decided, this.#options.decisionTimeoutMs);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'FERRY_ERR_TIMEOUT') {
+        incoming.fail(
+          new TransferError(
+            'FERRY_ERR_TIMEOUT',
+            `no decision on ${offer.file.name} within ${this.#options.decisionTimeoutMs / 1000} s`,
+          ),
+        );
+      }
+      throw siErrors.declined((error as Error).message === 'declined' ? undefined : (error as Error).message);
+    }
+    const key = fallbackKey(from, offer);
+    const entry: AcceptedFile = {
+      offer: incoming,
+      options: decision.options,
+      supersede: () => {},
+      queued: undefined,
+      waiter: undefined,
+    };
+    this.#accepted.set(key, entry);
+    void incoming.done.catch(() => {}).finally(() => this.#accepted.delete(key));
+    const attempt = this.#track(entry, this.#expect(from, offer.id, method, decision.offset));
+    void incoming.receive(attempt, decision.options, () => this.#nextAttempt(entry));
+    return encodeSiAccept({ method, range: decision.offset > 0 ? { offset: decision.offset } : undefined });
+  }
+
+  async #acceptFallback(entry: AcceptedFile, from: Jid, offer: SiOffer, method: string) {
+    const offset = await entry.offer.offsetFor({ ...entry.options, overwrite: true });
+    const supersedePrevious = entry.supersede;
+    const attempt = this.#track(entry, this.#expect(from, offer.id, method, offset));
+    supersedePrevious();
+    if (entry.waiter) entry.waiter(attempt);
+    else entry.queued = attempt;
+    return encodeSiAccept({ method, range: offset > 0 ? { offset } : undefined });
+  }
+
+  /** Lets a later re-offer fail this attempt at once, instead of after its timeout. */
+  #track(entry: AcceptedFile, attempt: StreamAttempt & { cancel(): void }): StreamAttempt {
+    const superseded = new Promise<never>((_, reject) => {
+      entry.supersede = () => {
+        // Reject first: the race must report "superseded" (retryable), not the cancel.
+        reject(new TransferError('FERRY_ERR_NO_STREAMHOST', 'the sender re-offered the file over another method'));
+        attempt.cancel();
+      };
+    });
+    superseded.catch(() => {});
+    return {
+      sid: attempt.sid,
+      method: attempt.method,
+      offset: attempt.offset,
+      stream: Promise.race([attempt.stream, superseded]),
+    };
+  }
+
+  #nextAttempt(entry: AcceptedFile): Promise<StreamAttempt | undefined> {
+    if (!this.#options.fallbackToIbb) return Promise.resolve(undefined);
+    if (entry.queued) {
+      const attempt = entry.queued;
+      entry.queued = undefined;
+      return Promise.resolve(attempt);
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        entry.waiter = undefined;
+        resolve(undefined);
+      }, this.#options.fallbackWaitMs);
+      entry.waiter = (attempt) => {
+        clearTimeout(timer);
+        entry.waiter = undefined;
+        resolve(attempt);
+      };
+    });
+  }
+
+  #expect(from: Jid, sid: string, method: string, offset: number): StreamAttempt & { cancel(): void } {
+    const transport = this.#options.transports.find((candidate) => candidate.namespace === method)!;
+    const { established, cancel } = transport.expect(
+      {
+        connection: this.#connection,
+        sid,
+        initiator: from,
+        target: this.#connection.jid,
+        signal: new AbortController().signal,
+      },
+      this.#options.streamTimeoutMs,
+    );
+    return { sid, method: transport.method, offset, stream: established, cancel };
+  }
+}
+
+/** A re-offer is the same file from the same resource. */
+function fallbackKey(from: Jid, offer: SiOffer): string {
+  return [from.toString(), offer.file.name, offer.file.size, offer.file.hash ?? ''].join('\u0000');
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransferError('FERRY_ERR_TIMEOUT', `no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,204 @@
+// XEP-0096 §2 from the receiver's side: an offer the application accepts (into a file or a
+// Writable, optionally resuming) or declines. Accepted files land as NAME.part and are renamed
+// only once complete: the byte count equals the offered size and, when the sender gave one, the
+// MD5 matches. A short or corrupt transfer is an error, never a success.
+import { EventEmitter } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, rename, stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Jid } from '../protocol/jid.js';
+import type { SiOffer } from '../protocol/payloads/si.js';
+import type { IncomingBytestream } from './transports/bytestream.js';
+import { TransferError } from './transfer-error.js';
+import { ProgressMeter, md5, type Progress } from './progress.js';
+import type { TransferResult } from './outgoing-transfer.js';
+
+export interface AcceptOptions {
+  /** A file path (written as PATH.part, renamed when verified) or a Writable. */
+  to: string | Writable;
+  /** Continue PATH.part from its current size (XEP-0096 §3 <range offset/>). */
+  resume?: boolean;
+  /** Replace an existing file at `to`; otherwise FERRY_ERR_FILE_EXISTS. */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+}
+
+interface IncomingEvents {
+  progress: [Progress];
+}
+
+/** One bytestream the sender opens for this file: the first, or its IBB fallback re-offer. */
+export interface StreamAttempt {
+  sid: string;
+  method: string;
+  offset: number;
+  stream: Promise<IncomingBytestream>;
+}
+
+const RETRYABLE = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_TIMEOUT']);
+
+export class IncomingOffer extends EventEmitter<IncomingEvents> {
+  readonly from: Jid;
+  readonly sid: string;
+  readonly name: string;
+  readonly size: number;
+  readonly hash: string | undefined;
+  readonly mimeType: string | undefined;
+  readonly description: string | undefined;
+  readonly date: string | undefined;
+  readonly #offer: SiOffer;
+  readonly #decide: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void;
+  #isDecided = false;
+  #settle!: { resolve(result: TransferResult): void; reject(error: Error): void };
+  /** Settles when the accepted transfer ends; rejects on decline too (FERRY_ERR_DECLINED). */
+  readonly done: Promise<TransferResult>;
+
+  constructor(
+    from: Jid,
+    offer: SiOffer,
+    decide: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void,
+  ) {
+    super();
+    this.from = from;
+    this.#offer = offer;
+    this.sid = offer.id;
+    this.name = offer.file.name;
+    this.size = offer.file.size;
+    this.hash = offer.file.hash;
+    this.mimeType = offer.mimeType;
+    this.description = offer.file.description;
+    this.date = offer.file.date;
+    this.#decide = decide;
+    this.done = new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    this.done.catch(() => {});
+  }
+
+  /** Whether the sender can resume (it offered <range/>). */
+  get canResume(): boolean {
+    return this.#offer.file.range !== undefined && this.#offer.file.range !== false;
+  }
+
+  accept(options: AcceptOptions): Promise<TransferResult> {
+    if (this.#isDecided) throw new Error('this offer was already answered');
+    this.#isDecided = true;
+    this.#decide(this.#prepare(options).then((offset) => ({ options, offset })));
+    return this.done;
+  }
+
+  decline(reason?: string): void {
+    if (this.#isDecided) throw new Error('this offer was already answered');
+    this.#isDecided = true;
+    const error = new TransferError('FERRY_ERR_DECLINED', reason ?? 'declined');
+    this.#decide(Promise.reject(error));
+    this.#settle.reject(error);
+  }
+
+  /** Called by the manager when the offer can no longer be answered (timeout, sender gone). */
+  fail(error: Error): void {
+    this.#isDecided = true;
+    this.#settle.reject(error);
+  }
+
+  /**
+   * Runs the accepted transfer once the bytestream is open. When it cannot open (no streamhost
+   * reachable), `nextAttempt` waits for the sender's fallback re-offer of the same file.
+   */
+  async receive(
+    first: StreamAttempt,
+    options: AcceptOptions,
+    nextAttempt: () => Promise<StreamAttempt | undefined>,
+  ): Promise<void> {
+    let attempt = first;
+    try {
+      for (;;) {
+        let bytestream: IncomingBytestream;
+        try {
+          bytestream = await attempt.stream;
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          const retry = code && RETRYABLE.has(code) ? await nextAttempt() : undefined;
+          if (!retry) throw error;
+          attempt = retry;
+          continue;
+        }
+        this.#settle.resolve(await this.#write(bytestream, options, attempt.offset, attempt.method, attempt.sid));
+        return;
+      }
+    } catch (error) {
+      this.#settle.reject(error as Error);
+    }
+  }
+
+  /** The offset a (re-)offer of this file starts at, given the accept options. */
+  offsetFor(options: AcceptOptions): Promise<number> {
+    return this.#prepare(options);
+  }
+
+  async #prepare(options: AcceptOptions): Promise<number> {
+    if (typeof options.to !== 'string') return 0;
+    if (!options.overwrite && (await exists(options.to))) {
+      throw new TransferError('FERRY_ERR_FILE_EXISTS', `${options.to} exists (pass overwrite to replace it)`);
+    }
+    if (!options.resume || !this.canResume) return 0;
+    const partial = await stat(`${options.to}.part`).catch(() => undefined);
+    return partial && partial.size < this.size ? partial.size : 0;
+  }
+
+  async #write(
+    stream: IncomingBytestream,
+    options: AcceptOptions,
+    offset: number,
+    method: string,
+    sid: string,
+  ): Promise<TransferResult> {
+    const hash = this.hash ? md5() : undefined;
+    const part = typeof options.to === 'string' ? `${options.to}.part` : undefined;
+    if (hash && part && offset > 0) {
+      // The MD5 covers the whole file: feed it the part we already hold.
+      for await (const chunk of createReadStream(part, { end: offset - 1 })) hash.update(chunk as Buffer);
+    }
+    const meter = new ProgressMeter({
+      offset,
+      total: this.size,
+      method,
+      hash,
+      report: (progress) => this.emit('progress', progress),
+    });
+    const output = part
+      ? createWriteStream(part, { flags: offset > 0 ? 'r+' : 'w', start: offset })
+      : (options.to as Writable);
+    try {
+      await pipeline(stream.readable, meter, output, options.signal ? { signal: options.signal } : {});
+    } catch (error) {
+      stream.abort(error as Error);
+      throw error;
+    }
+    if (meter.bytes !== this.size) {
+      throw new TransferError(
+        'FERRY_ERR_SIZE_MISMATCH',
+        `received ${meter.bytes} of ${this.size} bytes of ${this.name}${part ? `; kept ${part} to resume` : ''}`,
+      );
+    }
+    const digest = meter.digest();
+    if (this.hash && digest !== this.hash.toLowerCase()) {
+      throw new TransferError(
+        'FERRY_ERR_HASH_MISMATCH',
+        `${this.name}: MD5 ${digest ?? '?'} does not match the offered ${this.hash}`,
+      );
+    }
+    if (part) await rename(part, options.to as string);
+    return { sid, method, bytes: meter.bytes - offset, offset, hash: digest };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,31 @@
+// Ferry's client library: XEP-0096 file transfer over XEP-0065 SOCKS5 and XEP-0047 IBB, on
+// xmpp.js. `ferry/client` for applications; the CLI's send/receive are built on it.
+import { createIbbTransport } from './transports/ibb/index.js';
+import { createSocks5Transport } from './transports/socks5/index.js';
+import type { BytestreamTransport } from './transports/bytestream.js';
+
+export { connect, wrapClient, type XmppConnection, type ConnectOptions } from './connection.js';
+export { FileTransferManager, type FileTransferOptions } from './file-transfer.js';
+export { OutgoingTransfer, type SendOptions, type TransferResult, type FileMetadata } from './outgoing-transfer.js';
+export { IncomingOffer, type AcceptOptions } from './incoming-offer.js';
+export { TransferError, type TransferErrorCode } from './transfer-error.js';
+export { sanitizeFileName } from './file-name.js';
+export type { Progress } from './progress.js';
+export type { BytestreamTransport, BytestreamMethod } from './transports/bytestream.js';
+export { createIbbTransport, createSocks5Transport };
+
+export type MethodChoice = 'auto' | 'socks5' | 'ibb';
+
+/** The transports for a method choice: SOCKS5 (direct, then proxies) before IBB, as XEP-0096 §3.1 prefers. */
+export function createTransports(options: {
+  method?: MethodChoice;
+  proxy?: string | undefined;
+  blockSize?: number | undefined;
+}): BytestreamTransport[] {
+  const method = options.method ?? 'auto';
+  const transports: BytestreamTransport[] = [];
+  if (method !== 'ibb') transports.push(createSocks5Transport(options.proxy ? { proxies: [options.proxy] } : {}));
+  if (method !== 'socks5')
+    transports.push(createIbbTransport(options.blockSize ? { blockSize: options.blockSize } : {}));
+  return transports;
+}

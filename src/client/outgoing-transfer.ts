@@ -1,0 +1,300 @@
+// XEP-0096 §2 from the sender's side: offer the file (XEP-0095 SI), wait for the accept, open the
+// chosen bytestream and stream the file into it — from the requested offset when the receiver
+// resumes (§3 <range/>). When SOCKS5 cannot connect, re-offer over IBB without user action: the
+// exact failure of seed 000 (Openfire's proxy off → Spark waits forever).
+import { EventEmitter } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { Jid } from '../protocol/jid.js';
+import { NS } from '../protocol/namespaces.js';
+import { StanzaError } from '../protocol/errors/stanza-error.js';
+import { xml } from '../protocol/xml/element.js';
+import { classifySiError, decodeSiAccept, encodeSiOffer } from '../protocol/payloads/si.js';
+import type { XmppConnection } from './connection.js';
+import type { BytestreamTransport, OutgoingBytestream } from './transports/bytestream.js';
+import { TransferError } from './transfer-error.js';
+import { ProgressMeter, md5, type Progress } from './progress.js';
+
+export interface FileMetadata {
+  name?: string;
+  size?: number;
+  mimeType?: string;
+  description?: string;
+  date?: Date | string;
+  /** MD5 hex; computed for file paths unless given or `computeHash: false`. */
+  hash?: string;
+}
+
+export interface SendOptions extends FileMetadata {
+  signal?: AbortSignal;
+  computeHash?: boolean;
+}
+
+export interface TransferResult {
+  sid: string;
+  method: string;
+  /** Bytes sent or received in this transfer (excluding a resumed offset). */
+  bytes: number;
+  offset: number;
+  hash?: string | undefined;
+}
+
+export interface SendSettings {
+  transports: readonly BytestreamTransport[];
+  fallbackToIbb: boolean;
+  acceptTimeoutMs: number;
+  streamTimeoutMs: number;
+}
+
+interface OutgoingEvents {
+  accepted: [{ sid: string; method: string; offset: number }];
+  progress: [Progress];
+  fallback: [{ from: string; to: string; reason: Error }];
+}
+
+const CONNECTIVITY_FAILURES = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_ACTIVATION', 'FERRY_ERR_TIMEOUT']);
+
+export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
+  readonly peer: Jid;
+  readonly done: Promise<TransferResult>;
+  #sid = '';
+
+  constructor(
+    connection: XmppConnection,
+    peer: string,
+    source: string | Readable,
+    options: SendOptions,
+    settings: SendSettings,
+  ) {
+    super();
+    this.peer = Jid.parse(peer);
+    if (!this.peer.isFull)
+      throw new TransferError('FERRY_ERR_DECLINED', `${peer} is not a full JID (user@domain/resource)`);
+    this.done = this.#run(connection, source, options, settings);
+    this.done.catch(() => {}); // the caller may only listen to events; never an unhandled rejection
+  }
+
+  get sid(): string {
+    return this.#sid;
+  }
+
+  async #run(
+    connection: XmppConnection,
+    source: string | Readable,
+    options: SendOptions,
+    settings: SendSettings,
+  ): Promise<TransferResult> {
+    const signal = options.signal ?? new AbortController().signal;
+    const file = await describe(source, options);
+    const offline = watchOffline(connection, this.peer);
+    try {
+      let transports = [...settings.transports];
+      for (;;) {
+        signal.throwIfAborted();
+        const sid = randomBytes(12).toString('hex');
+        this.#sid = sid;
+        const accept = await this.#offer(connection, sid, file, transports, settings, signal, offline.signal);
+        const transport = transports.find((candidate) => candidate.namespace === accept.method)!;
+        const offset = Math.min(accept.range?.offset ?? 0, file.size);
+        this.emit('accepted', { sid, method: transport.method, offset });
+        let stream: OutgoingBytestream;
+        try {
+          stream = await transport.open({
+            connection,
+            sid,
+            initiator: connection.jid,
+            target: this.peer,
+            signal: anySignal(signal, offline.signal),
+          });
+        } catch (error) {
+          const ibb = transports.find((candidate) => candidate.method === 'ibb');
+          const code = (error as { code?: string }).code;
+          if (settings.fallbackToIbb && transport.method !== 'ibb' && ibb && code && CONNECTIVITY_FAILURES.has(code)) {
+            this.emit('fallback', { from: transport.method, to: 'ibb', reason: error as Error });
+            transports = [ibb];
+            continue;
+          }
+          throw error;
+        }
+        return await this.#stream(stream, sid, transport.method, file, source, offset, signal, offline.signal);
+      }
+    } finally {
+      offline.stop();
+    }
+  }
+
+  async #offer(
+    connection: XmppConnection,
+    sid: string,
+    file: Described,
+    transports: readonly BytestreamTransport[],
+    settings: SendSettings,
+    signal: AbortSignal,
+    offline: AbortSignal,
+  ) {
+    const offer = encodeSiOffer({
+      id: sid,
+      profile: NS.SI_FILE,
+      mimeType: file.mimeType,
+      methods: transports.map((transport) => transport.namespace),
+      file: {
+        name: file.name,
+        size: file.size,
+        hash: file.hash,
+        date: file.date,
+        description: file.description,
+        // Resume needs a source we can seek: a file path.
+        range: file.isSeekable ? true : undefined,
+      },
+    });
+    const iq = xml('iq', { type: 'set', to: this.peer.toString() }, offer);
+    let answer;
+    try {
+      answer = await raceSignals(connection.request(iq, settings.acceptTimeoutMs), signal, offline);
+    } catch (error) {
+      if (error instanceof StanzaError) {
+        const kind = classifySiError(error);
+        if (kind === 'declined')
+          throw new TransferError(
+            'FERRY_ERR_DECLINED',
+            `${this.peer.toString()} declined ${file.name}${error.text && error.text !== 'Offer Declined' ? `: ${error.text}` : ''}`,
+            { cause: error },
+          );
+        if (kind === 'no-valid-streams')
+          throw new TransferError(
+            'FERRY_ERR_NO_COMMON_METHOD',
+            `${this.peer.toString()} supports none of ${transports.map((t) => t.method).join(', ')}`,
+            { cause: error },
+          );
+        throw error;
+      }
+      if ((error as { code?: string }).code === 'FERRY_ERR_TIMEOUT') {
+        throw new TransferError(
+          'FERRY_ERR_TIMEOUT',
+          `${this.peer.toString()} did not answer the file offer within ${settings.acceptTimeoutMs / 1000} s`,
+        );
+      }
+      throw error;
+    }
+    const si = answer.getChild('si', NS.SI);
+    if (!si) throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', 'the accept carries no <si/>');
+    return decodeSiAccept(
+      si,
+      transports.map((transport) => transport.namespace),
+    );
+  }
+
+  async #stream(
+    stream: OutgoingBytestream,
+    sid: string,
+    method: string,
+    file: Described,
+    source: string | Readable,
+    offset: number,
+    signal: AbortSignal,
+    offline: AbortSignal,
+  ): Promise<TransferResult> {
+    const input = typeof source === 'string' ? createReadStream(source, { start: offset }) : source;
+    const meter = new ProgressMeter({
+      offset,
+      total: file.size,
+      method,
+      report: (progress) => this.emit('progress', progress),
+    });
+    try {
+      await pipeline(input, meter, stream.writable, { signal: anySignal(signal, offline) });
+    } catch (error) {
+      const reason = offline.aborted ? (offline.reason as Error) : (error as Error);
+      stream.abort(reason);
+      throw reason;
+    }
+    const sent = meter.bytes - offset;
+    if (meter.bytes !== file.size) {
+      throw new TransferError(
+        'FERRY_ERR_SIZE_MISMATCH',
+        `the source gave ${meter.bytes} bytes, the offer said ${file.size}`,
+      );
+    }
+    return { sid, method, bytes: sent, offset, hash: file.hash };
+  }
+}
+
+interface Described {
+  name: string;
+  size: number;
+  mimeType?: string | undefined;
+  description?: string | undefined;
+  date?: string | undefined;
+  hash?: string | undefined;
+  isSeekable: boolean;
+}
+
+async function describe(source: string | Readable, options: SendOptions): Promise<Described> {
+  const date = options.date instanceof Date ? options.date.toISOString() : options.date;
+  if (typeof source !== 'string') {
+    if (options.size === undefined) throw new TypeError('sending a stream needs its size (XEP-0096 requires it)');
+    return {
+      name: options.name ?? 'file',
+      size: options.size,
+      mimeType: options.mimeType,
+      description: options.description,
+      date,
+      hash: options.hash,
+      isSeekable: false,
+    };
+  }
+  const info = await stat(source);
+  if (!info.isFile()) throw new TypeError(`${source} is not a regular file`);
+  let hash = options.hash;
+  if (hash === undefined && options.computeHash !== false) {
+    const digest = md5();
+    for await (const chunk of createReadStream(source)) digest.update(chunk as Buffer);
+    hash = digest.digest('hex');
+  }
+  return {
+    name: options.name ?? basename(source),
+    size: info.size,
+    mimeType: options.mimeType,
+    description: options.description,
+    date: date ?? info.mtime.toISOString(),
+    hash,
+    isSeekable: true,
+  };
+}
+
+/** Aborts when the peer's resource goes unavailable: waiting on it any longer is pointless. */
+function watchOffline(connection: XmppConnection, peer: Jid): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const stop = connection.onPresence((presence) => {
+    if (presence.attrs.type !== 'unavailable' || presence.attrs.from !== peer.toString()) return;
+    controller.abort(new TransferError('FERRY_ERR_PEER_OFFLINE', `${peer.toString()} went offline`));
+  });
+  return { signal: controller.signal, stop };
+}
+
+function anySignal(...signals: AbortSignal[]): AbortSignal {
+  return AbortSignal.any(signals);
+}
+
+function raceSignals<T>(promise: Promise<T>, ...signals: AbortSignal[]): Promise<T> {
+  const combined = anySignal(...signals);
+  if (combined.aborted) return Promise.reject(combined.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(combined.reason as Error);
+    combined.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        combined.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        combined.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}

@@ -1,0 +1,37 @@
+// modules.proxy65.max_pending_per_address: how many connections one address may hold before their
+// bytestream is activated (in the SOCKS5 handshake, or paired and waiting for activation). This
+// bounds what a client can pin down on the proxy without ever transferring a byte.
+
+export class ConnectionQuota<Holder extends object> {
+  readonly #max: number;
+  readonly #perAddress = new Map<string, number>();
+  readonly #holders = new Map<Holder, string>();
+
+  constructor(maxPerAddress: number) {
+    this.#max = maxPerAddress;
+  }
+
+  /** Counts `holder` against `address`; false (and not counted) when the address is at its limit. */
+  admit(holder: Holder, address: string): boolean {
+    if (this.#holders.has(holder)) return true;
+    const count = this.#perAddress.get(address) ?? 0;
+    if (count >= this.#max) return false;
+    this.#perAddress.set(address, count + 1);
+    this.#holders.set(holder, address);
+    return true;
+  }
+
+  /** No longer pending (activated or closed). Idempotent. */
+  release(holder: Holder): void {
+    const address = this.#holders.get(holder);
+    if (address === undefined) return;
+    this.#holders.delete(holder);
+    const count = (this.#perAddress.get(address) ?? 1) - 1;
+    if (count === 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, count);
+  }
+
+  pendingFrom(address: string): number {
+    return this.#perAddress.get(address) ?? 0;
+  }
+}

@@ -1,0 +1,164 @@
+// The seed scenarios end to end: two client-library users on a real Ferry server, each outcome
+// the traces show (seeds 000, 001, 003, 004), bytes verified by hash.
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
+import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
+import { FileTransferManager } from '../../../src/client/file-transfer.js';
+import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
+import type { BytestreamTransport } from '../../../src/client/transports/bytestream.js';
+import type { IncomingOffer } from '../../../src/client/incoming-offer.js';
+
+const open: { close(): void }[] = [];
+
+function managers(pair: ConnectionPair, transports: () => BytestreamTransport[]) {
+  const sender = new FileTransferManager(pair.alice, {
+    transports: transports(),
+    acceptTimeoutMs: 10_000,
+    fallbackWaitMs: 10_000,
+  });
+  const receiver = new FileTransferManager(pair.bob, { transports: transports(), streamTimeoutMs: 10_000 });
+  const pairOfManagers = {
+    sender,
+    receiver,
+    nextOffer: () => new Promise<IncomingOffer>((resolve) => receiver.once('offer', resolve)),
+    close() {
+      sender.close();
+      receiver.close();
+    },
+  };
+  open.push(pairOfManagers);
+  return pairOfManagers;
+}
+
+const ibbOnly = () => [createIbbTransport()];
+const proxyOnly = () => [createSocks5Transport({ direct: false }), createIbbTransport()];
+const directOnly = () => [createSocks5Transport({ discoverProxies: false }), createIbbTransport()];
+
+describe('file transfer: the seed scenarios', () => {
+  let pair: ConnectionPair;
+  const files = tempDir();
+  let source: string;
+  let sourceHash: string;
+  before(async () => {
+    pair = await startConnectionPair();
+    source = join(files.path, 'report.pdf');
+    sourceHash = writeRandomFile(source, 3 * 1024 * 1024 + 17);
+  });
+  after(async () => {
+    await pair.stop();
+    files.remove();
+  });
+  afterEach(() => {
+    for (const m of open.splice(0)) m.close();
+  });
+
+  it('decline: the sender learns the receiver said no (seed 000)', async () => {
+    const m = managers(pair, ibbOnly);
+    const offered = m.nextOffer();
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { description: 'quarterly report' });
+    const offer = await offered;
+    assert.equal(offer.name, 'report.pdf');
+    assert.equal(offer.size, 3 * 1024 * 1024 + 17);
+    assert.equal(offer.description, 'quarterly report');
+    assert.match(offer.hash ?? '', /^[0-9a-f]{32}$/);
+    offer.decline();
+    await assert.rejects(transfer.done, (error: { code?: string }) => error.code === 'FERRY_ERR_DECLINED');
+    m.close();
+  });
+
+  for (const [name, transports, method] of [
+    ['accept + IBB (seed 000)', ibbOnly, 'ibb'],
+    ['accept + SOCKS5 via the proxy (seed 001)', proxyOnly, 'socks5'],
+    ['SOCKS5 direct', directOnly, 'socks5'],
+  ] as const) {
+    it(`${name}: bytes intact, .part renamed`, async () => {
+      const m = managers(pair, transports);
+      const target = join(files.path, `received-${method}-${name.length}.pdf`);
+      m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
+      const transfer = m.sender.send(pair.bob.jid.toString(), source);
+      const sent = await transfer.done;
+      assert.equal(sent.method, method);
+      const received = await waitForFile(target);
+      assert.equal(await sha256File(received), sourceHash);
+      assert.equal(existsSync(`${target}.part`), false);
+      m.close();
+    });
+  }
+
+  it('proxy disabled and no direct path: falls back to IBB without user action (seed 000 pain)', async () => {
+    const m = managers(pair, () => [
+      createSocks5Transport({ direct: false, proxies: [], discoverProxies: false }),
+      createIbbTransport(),
+    ]);
+    const target = join(files.path, 'fallback.pdf');
+    m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
+    const transfer = m.sender.send(pair.bob.jid.toString(), source);
+    const fallbacks: string[] = [];
+    transfer.on('fallback', ({ from, to }) => fallbacks.push(`${from}→${to}`));
+    const sent = await transfer.done;
+    assert.equal(sent.method, 'ibb');
+    assert.deepEqual(fallbacks, ['socks5→ibb']);
+    assert.equal(await sha256File(await waitForFile(target)), sourceHash);
+    m.close();
+  });
+
+  it('resume: the receiver holding part of the file asks for the rest with <range offset/>', async () => {
+    const m = managers(pair, ibbOnly);
+    const target = join(files.path, 'resumed.pdf');
+    const whole = readFileSync(source);
+    writeFileSync(`${target}.part`, whole.subarray(0, 1_000_000));
+    let offset = -1;
+    m.receiver.once('offer', (offer) => void offer.accept({ to: target, resume: true }));
+    const transfer = m.sender.send(pair.bob.jid.toString(), source);
+    transfer.on('accepted', (accepted) => (offset = accepted.offset));
+    const sent = await transfer.done;
+    assert.equal(offset, 1_000_000);
+    assert.equal(sent.bytes, whole.length - 1_000_000, 'only the rest was sent');
+    assert.equal(await sha256File(await waitForFile(target)), sourceHash);
+    m.close();
+  });
+
+  it('sender aborts mid-way: both sides end with an error, nothing is renamed', async () => {
+    const m = managers(pair, ibbOnly);
+    const target = join(files.path, 'sender-aborted.pdf');
+    const controller = new AbortController();
+    let received: Promise<unknown> = Promise.resolve();
+    m.receiver.once('offer', (offer) => {
+      received = offer.accept({ to: target });
+    });
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { signal: controller.signal });
+    transfer.on('progress', (progress) => {
+      if (progress.bytes > 0) controller.abort(new Error('user cancelled'));
+    });
+    await assert.rejects(transfer.done);
+    await assert.rejects(received);
+    assert.equal(existsSync(target), false);
+    m.close();
+  });
+
+  it('receiver aborts mid-way: the sender stops with an error', async () => {
+    const m = managers(pair, ibbOnly);
+    const target = join(files.path, 'receiver-aborted.pdf');
+    const controller = new AbortController();
+    m.receiver.once('offer', (offer) => {
+      offer.on('progress', (progress) => {
+        if (progress.bytes > 0) controller.abort(new Error('receiver cancelled'));
+      });
+      void offer.accept({ to: target, signal: controller.signal }).catch(() => {});
+    });
+    const transfer = m.sender.send(pair.bob.jid.toString(), source);
+    await assert.rejects(transfer.done);
+    assert.equal(existsSync(target), false);
+    m.close();
+  });
+});
+
+async function waitForFile(path: string): Promise<string> {
+  // offer.accept() resolves after the rename; the sender may finish a moment earlier.
+  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(existsSync(path) && statSync(path).isFile(), `${path} exists`);
+  return path;
+}
