@@ -7,3 +7,12 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * Ends a client command: sets the exit code, and exits shortly after if a stray timer (an IQ
+ * still timing out in xmpp.js) would otherwise keep the process alive.
+ */
+export function finishWith(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 500).unref();
+}

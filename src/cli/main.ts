@@ -8,6 +8,7 @@ import { registerSendCommand } from './commands/send.js';
 import { registerReceiveCommand } from './commands/receive.js';
 import { CliError } from './cli-error.js';
 import { ConfigError } from '../server/core/config.js';
+import { StanzaError } from '../protocol/errors/stanza-error.js';
 
 const program = new Command()
   .name('ferry')
@@ -29,6 +30,10 @@ function report(error: unknown): never {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('FERRY_ERR_')) {
     console.error(`ferry: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  if (error instanceof StanzaError) {
+    console.error(`ferry: the peer answered ${error.condition}${error.text ? `: ${error.text}` : ''}`);
     process.exit(1);
   }
   console.error(error);

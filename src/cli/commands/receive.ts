@@ -10,7 +10,7 @@ import { sanitizeFileName } from '../../client/file-name.js';
 import { createTransports } from '../../client/index.js';
 import { addLoginOptions, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
-import { CliError } from '../cli-error.js';
+import { CliError, finishWith } from '../cli-error.js';
 
 interface ReceiveFlags extends LoginFlags {
   dir: string;
@@ -63,7 +63,7 @@ export function registerReceiveCommand(program: Command): void {
       process.off('SIGTERM', stop);
       manager.close();
       await connection.stop();
-      if (code !== 0) process.exitCode = code;
+      finishWith(code);
     });
 }
 

@@ -5,7 +5,7 @@ import { FileTransferManager } from '../../client/file-transfer.js';
 import { createTransports, type MethodChoice } from '../../client/index.js';
 import { addLoginOptions, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
-import { CliError } from '../cli-error.js';
+import { CliError, finishWith } from '../cli-error.js';
 
 interface SendFlags extends LoginFlags {
   method: MethodChoice;

@@ -162,3 +162,39 @@ async function waitForFile(path: string): Promise<string> {
   assert.ok(existsSync(path) && statSync(path).isFile(), `${path} exists`);
   return path;
 }
+
+describe('file transfer: a proxy advertising an address nobody can reach (seed 003 NAT trap)', () => {
+  it('falls back to IBB and completes', async () => {
+    const closed = await closedPort();
+    const pair = await startConnectionPair({ 'modules.proxy65.advertised_port': closed });
+    const files = tempDir();
+    try {
+      const source = join(files.path, 'photo.jpg');
+      const hash = writeRandomFile(source, 512 * 1024);
+      const m = managers(pair, () => [createSocks5Transport({ direct: false, candidateTimeoutMs: 2_000 }), createIbbTransport()]);
+      const target = join(files.path, 'photo-received.jpg');
+      m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
+      const transfer = m.sender.send(pair.bob.jid.toString(), source);
+      const reasons: string[] = [];
+      transfer.on('fallback', ({ reason }) => reasons.push((reason as { code?: string }).code ?? reason.message));
+      const sent = await transfer.done;
+      assert.equal(sent.method, 'ibb');
+      assert.deepEqual(reasons, ['FERRY_ERR_NO_STREAMHOST']);
+      assert.equal(await sha256File(await waitForFile(target)), hash);
+      m.close();
+    } finally {
+      await pair.stop();
+      files.remove();
+    }
+  });
+});
+
+/** A loopback port with nothing listening: bound, noted, closed. */
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

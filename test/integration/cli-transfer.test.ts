@@ -1,0 +1,134 @@
+// `ferry send` → `ferry receive` as processes against a real server: a verified file and exit
+// code 0; a declined offer is a clear message and a non-zero exit.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js';
+import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
+import { withTimeout } from '../helpers/xmpp-client.js';
+
+function ferry(args: string[]): {
+  child: ChildProcess;
+  output: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const output = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, output };
+}
+
+function firstLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return withTimeout(
+    new Promise<string>((resolve) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (pattern.test(line)) resolve(line);
+      });
+    }),
+    30_000,
+    `a line matching ${String(pattern)}`,
+  );
+}
+
+describe('ferry send / ferry receive', () => {
+  let server: TestServer;
+  const files = tempDir();
+  before(async () => {
+    server = await startTestServer();
+    server.addUser('alice');
+    server.addUser('bob');
+  });
+  after(async () => {
+    await server.stop();
+    files.remove();
+  });
+
+  const login = (jid: string) => [
+    '--jid',
+    jid,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.ports.c2s),
+    '--insecure',
+  ];
+
+  for (const method of ['auto', 'ibb'] as const) {
+    it(`sends a verified file (--method ${method}) and both exit 0`, async () => {
+      const source = join(files.path, `song-${method}.ogg`);
+      const hash = writeRandomFile(source, 700 * 1024);
+      const outDir = join(files.path, `out-${method}`);
+      const receiver = ferry([
+        'receive',
+        ...login('bob@localhost'),
+        '--dir',
+        outDir,
+        '--accept-all',
+        '--once',
+        '--resource',
+        `cli-${method}`,
+      ]);
+      try {
+        const ready = await firstLine(receiver.child, /^receiving as /);
+        assert.equal(ready, `receiving as bob@localhost/cli-${method}`);
+        const sender = ferry([
+          'send',
+          `bob@localhost/cli-${method}`,
+          source,
+          ...login('alice@localhost'),
+          '--method',
+          method,
+        ]);
+        const sent = await withTimeout(sender.output, 60_000, 'ferry send');
+        assert.equal(sent.code, 0, sent.stderr);
+        assert.match(sent.stdout, method === 'ibb' ? /over ibb/ : /over socks5/);
+        const received = await withTimeout(receiver.output, 30_000, 'ferry receive --once');
+        assert.equal(received.code, 0, received.stderr);
+        assert.equal(await sha256File(join(outDir, `song-${method}.ogg`)), hash);
+      } finally {
+        receiver.child.kill('SIGKILL');
+      }
+    });
+  }
+
+  it('exits non-zero with a clear message when the receiver declines', async () => {
+    const source = join(files.path, 'unwanted.bin');
+    writeRandomFile(source, 1024);
+    const receiver = ferry([
+      'receive',
+      ...login('bob@localhost'),
+      '--dir',
+      files.path,
+      '--from',
+      'carol@localhost',
+      '--resource',
+      'picky',
+    ]);
+    try {
+      await firstLine(receiver.child, /^receiving as /);
+      const sender = ferry(['send', 'bob@localhost/picky', source, ...login('alice@localhost')]);
+      const sent = await withTimeout(sender.output, 30_000, 'ferry send');
+      assert.equal(sent.code, 1);
+      assert.match(sent.stderr, /declined unwanted\.bin/);
+    } finally {
+      receiver.child.kill('SIGTERM');
+      await withTimeout(receiver.output, 10_000, 'receiver exit');
+    }
+  });
+
+  it('refuses a bare JID as the destination', async () => {
+    const sender = ferry(['send', 'bob@localhost', join(files.path, 'unwanted.bin'), ...login('alice@localhost')]);
+    const sent = await withTimeout(sender.output, 30_000, 'ferry send');
+    assert.equal(sent.code, 1);
+    assert.match(sent.stderr, /not a full JID/);
+  });
+});
