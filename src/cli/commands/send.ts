@@ -53,6 +53,7 @@ export function registerSendCommand(program: Command): void {
         console.log(
           `sent ${formatBytes(result.bytes + result.offset)} over ${result.method}${result.hash ? ` (md5 ${result.hash})` : ''}`,
         );
+        finishWith(0);
       } catch (error) {
         bar.stop();
         if (controller.signal.aborted) throw new CliError('cancelled', 130);
