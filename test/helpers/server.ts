@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/server/core/config.js';
 import { FerryServer } from '../../src/server/core/server.js';
-import { silentLogger } from '../../src/server/core/logger.js';
+import { silentLogger, type Logger } from '../../src/server/core/logger.js';
 
 export interface TestServer {
   server: FerryServer;
@@ -17,7 +17,10 @@ export interface TestServer {
 
 export const PASSWORD = 'correct horse battery staple';
 
-export async function startTestServer(overrides: Record<string, string | number | boolean> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string | number | boolean> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
   const config = loadConfig({
     env: {},
@@ -32,7 +35,7 @@ export async function startTestServer(overrides: Record<string, string | number 
       ...overrides,
     },
   });
-  const logger = process.env.FERRY_TEST_LOG ? undefined : silentLogger();
+  const logger = options.logger ?? (process.env.FERRY_TEST_LOG ? undefined : silentLogger());
   const server = new FerryServer({ config, ...(logger ? { logger } : {}) });
   await server.start();
   const addresses = server.addresses();

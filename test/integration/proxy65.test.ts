@@ -1,17 +1,13 @@
 // XEP-0065 §6, the server's SOCKS5 proxy, on a real Ferry server on 127.0.0.1 with ephemeral
 // ports: alice (xmpp.js) is the initiator, bob the target, and connectSocks5() their SOCKS5 side.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { loadConfig } from '../../src/server/core/config.js';
-import { FerryServer } from '../../src/server/core/server.js';
+import type { FerryServer } from '../../src/server/core/server.js';
 import type { ClientSession } from '../../src/server/core/session.js';
 import type { Proxy65Service, RelayRecord } from '../../src/server/modules/proxy65/index.js';
 import { Jid } from '../../src/protocol/jid.js';
@@ -27,7 +23,7 @@ import {
   encodeConnectRequest,
   encodeGreeting,
 } from '../../src/socks5/index.js';
-import { PASSWORD } from '../helpers/server.js';
+import { PASSWORD, startTestServer } from '../helpers/server.js';
 import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
 
 const PROXY = 'proxy.localhost';
@@ -81,23 +77,9 @@ interface Ferry {
 }
 
 async function startFerry(overrides: Record<string, string | number | boolean> = {}): Promise<Ferry> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ferry-proxy65-'));
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      data_dir: dataDir,
-      'c2s.port': 0,
-      'c2s_direct_tls.port': 0,
-      'http.port': 0,
-      'http.https_port': 0,
-      'limits.auth_failure_delay_ms': 0,
-      'modules.proxy65.port': 0,
-      ...overrides,
-    },
-  });
   const logs = new LogCapture();
-  const server = new FerryServer({ config, logger: pino({ level: 'debug', base: undefined }, logs.stream) });
-  await server.start();
+  const ferry = await startTestServer(overrides, { logger: pino({ level: 'debug', base: undefined }, logs.stream) });
+  const { server } = ferry;
   server.storage.accounts.create('alice', PASSWORD);
   server.storage.accounts.create('bob', PASSWORD);
   const port = server.addresses().c2s!.port;
@@ -113,8 +95,7 @@ async function startFerry(overrides: Record<string, string | number | boolean> =
     async stop() {
       await alice.stop();
       await bob.stop();
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await ferry.stop();
     },
   };
 }
