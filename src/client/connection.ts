@@ -18,6 +18,8 @@ export type StanzaListener = (stanza: Element) => void;
 
 export interface XmppConnection {
   readonly jid: Jid;
+  /** The local address of the connection to the server (undefined over WebSocket or when gone). */
+  readonly localAddress: string | undefined;
   send(stanza: Element): Promise<void>;
   /** Sends an IQ get/set; resolves with the result, rejects with StanzaError or a timeout TransferError. */
   request(iq: Element, timeoutMs: number): Promise<Element>;
@@ -101,6 +103,9 @@ export function wrapClient(client: Client): XmppConnection {
   const jid = Jid.parse(client.jid!.toString());
   return {
     jid,
+    get localAddress() {
+      return localAddressOf(client);
+    },
     send: (stanza) => client.send(stanza),
     async request(iq, timeoutMs) {
       try {
@@ -149,4 +154,12 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
     timer = setTimeout(() => reject(new TransferError('FERRY_ERR_TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** xmpp.js wraps the net/tls socket; its local address is where a direct streamhost can listen. */
+function localAddressOf(client: Client): string | undefined {
+  const wrapper = (client as unknown as { socket?: { socket?: { localAddress?: string }; localAddress?: string } }).socket;
+  const address = wrapper?.socket?.localAddress ?? wrapper?.localAddress;
+  // An IPv4-mapped IPv6 address is advertised in its IPv4 form.
+  return address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }

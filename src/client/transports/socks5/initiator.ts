@@ -38,7 +38,7 @@ export async function openSocks5(
     // Our own streamhost first (§5: direct is faster and spares the proxy), then the proxies.
     const problems: string[] = [];
     const [direct, lookup] = await untilAborted(
-      Promise.all([settings.direct ? openListener(settings, hash, problems) : undefined, proxies.lookup(connection)]),
+      Promise.all([settings.direct ? openListener(settings, connection.localAddress, hash, problems) : undefined, proxies.lookup(connection)]),
       (opened) => opened[0]?.close(),
     );
     listener = direct;
@@ -169,12 +169,14 @@ function offerFailure(error: unknown, where: string, streamhosts: Streamhost[]):
 /** A direct streamhost we cannot listen for is a problem to report, not a reason to give up. */
 async function openListener(
   settings: Socks5Settings,
+  localAddress: string | undefined,
   hash: string,
   problems: string[],
 ): Promise<DirectListener | undefined> {
   try {
     return await DirectListener.open({
-      host: settings.directHost,
+      // The address our XMPP connection leaves from is one the peer's network can likely reach.
+      host: settings.directHost ?? localAddress ?? '127.0.0.1',
       hash,
       handshakeTimeoutMs: settings.candidateTimeoutMs,
     });

@@ -5,10 +5,10 @@ export interface Socks5TransportOptions {
   /** Offer our own listener as the first streamhost (XEP-0065 §5 direct connection). Default true. */
   direct?: boolean;
   /**
-   * The address the direct listener binds to AND advertises. Default '127.0.0.1': the local
-   * address of our XMPP socket is not available through XmppConnection, and advertising every
-   * interface makes Targets wait on each dead one (the Openfire trap). Set it to the address the
-   * peer can reach (a LAN address; behind NAT the direct connection cannot work anyway).
+   * The address the direct listener binds to AND advertises. Default: the local address of our
+   * XMPP connection — one address, the one our traffic leaves from; advertising every interface
+   * makes Targets wait on each dead one (the Openfire trap). Behind NAT the direct connection
+   * cannot work anyway and the proxy takes over.
    */
   directHost?: string;
   /** Explicit proxy JIDs, asked for their streamhosts in this order. Default: discover. */
@@ -29,7 +29,8 @@ export interface Socks5TransportOptions {
 
 export interface Socks5Settings {
   direct: boolean;
-  directHost: string;
+  /** Undefined: the local address of our XMPP connection. */
+  directHost: string | undefined;
   proxies: string[] | undefined;
   discoverProxies: boolean;
   candidateTimeoutMs: number;
@@ -44,7 +45,7 @@ const MAX_TIMER_MS = 0x7fffffff; // setTimeout fires at once beyond 2^31-1 ms
 export function resolveSettings(options: Socks5TransportOptions = {}): Socks5Settings {
   const settings: Socks5Settings = {
     direct: options.direct ?? true,
-    directHost: options.directHost ?? '127.0.0.1',
+    directHost: options.directHost,
     proxies: options.proxies ? [...options.proxies] : undefined,
     discoverProxies: options.discoverProxies ?? true,
     candidateTimeoutMs: options.candidateTimeoutMs ?? 5_000,
@@ -57,7 +58,7 @@ export function resolveSettings(options: Socks5TransportOptions = {}): Socks5Set
     assertDuration(settings[key], key, 1);
   }
   assertDuration(settings.staggerMs, 'staggerMs', 0);
-  if (settings.directHost === '' || ['0.0.0.0', '::'].includes(settings.directHost)) {
+  if (settings.directHost !== undefined && ['', '0.0.0.0', '::'].includes(settings.directHost)) {
     // A wildcard is not an address a peer can connect to, and we never advertise every interface.
     throw new RangeError(`directHost must be one address peers can reach, got '${settings.directHost}'`);
   }

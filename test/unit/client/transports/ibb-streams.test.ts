@@ -27,6 +27,7 @@ function fakeConnection(jid = 'alice@localhost/sender') {
   const sent: Element[] = [];
   const connection: XmppConnection = {
     jid: Jid.parse(jid),
+    localAddress: undefined,
     send: async (stanza) => {
       sent.push(stanza);
     },
