@@ -5,7 +5,7 @@ import { createSocks5Transport } from '../../../../src/client/transports/socks5/
 import { resolveSettings } from '../../../../src/client/transports/socks5/settings.js';
 
 describe('SOCKS5 transport options', () => {
-  it('defaults: direct first on the connection's own address, proxies discovered, 5 s per streamhost, 30 s negotiation', () => {
+  it('defaults: direct first on the connection address, proxies discovered, 5 s per streamhost, 30 s negotiation', () => {
     assert.deepEqual(resolveSettings(), {
       direct: true,
       directHost: undefined,
