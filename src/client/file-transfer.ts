@@ -84,14 +84,14 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   async #onOffer(rawFrom: string, payload: Parameters<typeof decodeSiOffer>[0]) {
     const from = Jid.parse(rawFrom);
     const offer = decodeSiOffer(payload); // bad-profile / bad-request for malformed offers
+    const accepted = this.#accepted.get(fallbackKey(from, offer));
+    // Nobody here wants offers: let another handler on this connection answer it.
+    if (!accepted && this.listenerCount('offer') === 0) return undefined;
     const method = selectStreamMethod(
       offer.methods,
       this.#options.transports.map((transport) => transport.namespace),
     );
-    const accepted = this.#accepted.get(fallbackKey(from, offer));
     if (accepted) return this.#acceptFallback(accepted, from, offer, method);
-    // Nobody here wants offers: let another handler on this connection answer it.
-    if (this.listenerCount('offer') === 0) return undefined;
 
     let decide!: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void;
     const decided = new Promise<{ options: AcceptOptions; offset: number }>((resolve, reject) => {

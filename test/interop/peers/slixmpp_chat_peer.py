@@ -39,7 +39,8 @@ class ChatPeer(slixmpp.ClientXMPP):
         self.send_presence()
         await self.get_roster()
         emit(f'READY {self.boundjid.full}')
-        asyncio.ensure_future(self.read_commands())
+        # Keep a reference: asyncio holds tasks weakly, and a collected reader stops obeying.
+        self.reader_task = asyncio.ensure_future(self.read_commands())
 
     def on_message(self, msg):
         if msg['type'] in ('chat', 'normal') and msg['body']:
