@@ -187,8 +187,12 @@ async function rawSocket(port: number): Promise<net.Socket> {
 function untilClosed(socket: net.Socket, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.on('error', () => {}); // a dropped pairing is reset (ECONNRESET); closing is what counts
   socket.resume(); // connectSocks5 hands over paused sockets
-  const closed = socket.destroyed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+  // Not events.once: it rejects on 'error', and a reset is one way of being closed.
+  const closed = socket.destroyed
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return withTimeout(closed, WAIT_MS, what).then(() => Buffer.concat(chunks));
 }
 
@@ -585,13 +589,18 @@ describe('proxy65 timeouts (activation 0.5 s, handshake 0.5 s)', () => {
     assert.ok(performance.now() - startedAt >= 400, 'closed by the handshake timeout, not at once');
   });
 
-  it('drops a pairing that is not activated in time, closing both connections', async () => {
+  it('drops a pairing that is not activated in time, resetting both connections', async () => {
     const sid = 'too-slow';
     const { initiator, target } = await connectBoth(ferry, sid);
+    const resets = [initiator, target].map((socket) =>
+      once(socket, 'error').then(([error]) => (error as NodeJS.ErrnoException).code),
+    );
     await Promise.all([
       untilClosed(initiator, 'the initiator being closed'),
       untilClosed(target, 'the target being closed'),
     ]);
+    // A reset, not a FIN: neither side may take a dropped pairing for an empty, complete stream.
+    assert.deepEqual(await Promise.all(resets), ['ECONNRESET', 'ECONNRESET']);
     await rejectsWith(activate(ferry, sid), 'item-not-found');
   });
 });

@@ -19,7 +19,7 @@ export class IncomingSocks5Bytestream implements IncomingBytestream {
   /** Ends when the initiator half-closes after the last byte; errors on a reset or an abort. */
   readonly readable: Readable;
 
-  constructor(socket: Socket, streamhost: Streamhost, signal: AbortSignal) {
+  constructor(socket: Socket, streamhost: Streamhost, signal: AbortSignal, idleTimeoutMs = 60_000) {
     this.streamhost = streamhost;
     const where = `SOCKS5 bytestream via ${streamhost.jid} (${streamhost.host}:${streamhost.port})`;
     let hasEnded = false;
@@ -56,6 +56,12 @@ export class IncomingSocks5Bytestream implements IncomingBytestream {
     });
     socket.once('close', () => {
       if (!hasEnded) fail(new TransferError('FERRY_ERR_CANCELLED', `${where}: the connection closed before the end`));
+    });
+    // A proxy that never activates, or a sender that vanished without a reset, must not leave us
+    // waiting forever. Time spent paused by our own consumer does not count.
+    socket.setTimeout(idleTimeoutMs, () => {
+      if (socket.isPaused() && readable.readableLength >= readable.readableHighWaterMark) return;
+      fail(new TransferError('FERRY_ERR_TIMEOUT', `${where}: no data for ${idleTimeoutMs / 1000} s`));
     });
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });

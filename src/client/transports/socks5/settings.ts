@@ -25,6 +25,8 @@ export interface Socks5TransportOptions {
   proxyCacheTtlMs?: number;
   /** Target: start the next streamhost this long after the previous if it has not failed yet. Default 250. */
   staggerMs?: number;
+  /** Target: how long the stream may deliver nothing while we are ready to read (activation included). Default 60000. */
+  idleTimeoutMs?: number;
 }
 
 export interface Socks5Settings {
@@ -38,6 +40,7 @@ export interface Socks5Settings {
   discoveryTimeoutMs: number;
   proxyCacheTtlMs: number;
   staggerMs: number;
+  idleTimeoutMs: number;
 }
 
 const MAX_TIMER_MS = 0x7fffffff; // setTimeout fires at once beyond 2^31-1 ms
@@ -53,8 +56,9 @@ export function resolveSettings(options: Socks5TransportOptions = {}): Socks5Set
     discoveryTimeoutMs: options.discoveryTimeoutMs ?? 5_000,
     proxyCacheTtlMs: options.proxyCacheTtlMs ?? 10 * 60_000,
     staggerMs: options.staggerMs ?? 250,
+    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
   };
-  for (const key of ['candidateTimeoutMs', 'negotiationTimeoutMs', 'discoveryTimeoutMs', 'proxyCacheTtlMs'] as const) {
+  for (const key of ['candidateTimeoutMs', 'negotiationTimeoutMs', 'discoveryTimeoutMs', 'proxyCacheTtlMs', 'idleTimeoutMs'] as const) {
     assertDuration(settings[key], key, 1);
   }
   assertDuration(settings.staggerMs, 'staggerMs', 0);

@@ -118,7 +118,7 @@ export function expectSocks5(
         text: `could not connect to any of the ${offer.streamhosts.length} streamhosts`,
       });
     }
-    settle(new IncomingSocks5Bytestream(outcome.value, outcome.candidate, signal));
+    settle(new IncomingSocks5Bytestream(outcome.value, outcome.candidate, signal, settings.idleTimeoutMs));
     return encodeStreamhostUsed({ sid, jid: outcome.candidate.jid });
   });
 

@@ -7,6 +7,8 @@
 /** What the table needs of a socket; net.Socket in the module, a fake in unit tests. */
 export interface PairedSocket {
   destroy(): void;
+  /** A TCP reset, so a dropped pairing never reads as an empty but complete file. */
+  resetAndDestroy?(): void;
   once(event: 'close', listener: () => void): unknown;
 }
 
@@ -105,7 +107,10 @@ export class PairingTable<S extends PairedSocket> {
   }
 
   #destroy(pairing: Pairing<S>): void {
-    pairing.target.destroy();
-    pairing.initiator?.destroy();
+    for (const socket of [pairing.target, pairing.initiator]) {
+      if (!socket) continue;
+      if (socket.resetAndDestroy) socket.resetAndDestroy();
+      else socket.destroy();
+    }
   }
 }

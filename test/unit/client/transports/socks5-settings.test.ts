@@ -16,6 +16,7 @@ describe('SOCKS5 transport options', () => {
       discoveryTimeoutMs: 5_000,
       proxyCacheTtlMs: 600_000,
       staggerMs: 250,
+      idleTimeoutMs: 60_000,
     });
   });
 
