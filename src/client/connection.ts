@@ -2,6 +2,7 @@
 // timeouts, and IQ handlers that can be added and removed (xmpp.js's cannot be removed, so one
 // xmpp.js handler per payload dispatches to ours). Everything above speaks Ferry's own types.
 import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { client as createXmppClient, type Client } from '@xmpp/client';
 import { WebSocket } from 'ws';
 import { Jid } from '../protocol/jid.js';
@@ -44,12 +45,11 @@ export interface ConnectOptions {
 
 export async function connect(options: ConnectOptions): Promise<XmppConnection> {
   const address = Jid.parse(options.jid);
-  if (options.insecure) {
-    // xmpp.js offers no per-connection TLS options; this process then accepts any certificate.
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-  } else if (options.caFile) {
-    process.env.NODE_EXTRA_CA_CERTS = options.caFile;
-    readFileSync(options.caFile); // fail early with a clear error if it is missing
+  if (options.insecure || options.caFile) {
+    trustForConnections({
+      insecure: options.insecure === true,
+      ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined,
+    });
   }
   const client = createXmppClient({
     service: `xmpp://${options.host ?? address.domain}:${options.port ?? 5222}`,
@@ -158,8 +158,27 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 /** xmpp.js wraps the net/tls socket; its local address is where a direct streamhost can listen. */
 function localAddressOf(client: Client): string | undefined {
-  const wrapper = (client as unknown as { socket?: { socket?: { localAddress?: string }; localAddress?: string } }).socket;
+  const wrapper = (client as unknown as { socket?: { socket?: { localAddress?: string }; localAddress?: string } })
+    .socket;
   const address = wrapper?.socket?.localAddress ?? wrapper?.localAddress;
   // An IPv4-mapped IPv6 address is advertised in its IPv4 form.
   return address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+/**
+ * COMPAT: xmpp.js 0.14 passes no TLS options through (STARTTLS and direct TLS both call
+ * tls.connect themselves), so a CA file or "insecure" can only reach it by wrapping tls.connect.
+ * Scoped to this process, which the CLI owns; NODE_EXTRA_CA_CERTS would need a restart.
+ */
+function trustForConnections(trust: { insecure: boolean; ca: string | undefined }): void {
+  const original = tls.connect;
+  const patched = (...args: unknown[]) => {
+    const [first] = args;
+    if (first && typeof first === 'object') {
+      const extra = trust.insecure ? { rejectUnauthorized: false } : { ca: [...tls.rootCertificates, trust.ca!] };
+      args[0] = { ...extra, ...(first as object) };
+    }
+    return (original as (...rest: unknown[]) => tls.TLSSocket)(...args);
+  };
+  tls.connect = patched as typeof tls.connect;
 }

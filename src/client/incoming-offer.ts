@@ -19,6 +19,11 @@ export interface AcceptOptions {
   to: string | Writable;
   /** Continue PATH.part from its current size (XEP-0096 §3 <range offset/>). */
   resume?: boolean;
+  /**
+   * Ask for the file from this byte on (XEP-0096 §3 <range offset/>), for a Writable that already
+   * holds the start. The MD5 then cannot be checked here (it covers the whole file); size still is.
+   */
+  offset?: number;
   /** Replace an existing file at `to`; otherwise FERRY_ERR_FILE_EXISTS. */
   overwrite?: boolean;
   signal?: AbortSignal;
@@ -138,7 +143,14 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
   }
 
   async #prepare(options: AcceptOptions): Promise<number> {
-    if (typeof options.to !== 'string') return 0;
+    if (typeof options.to !== 'string') {
+      if (options.offset === undefined || options.offset === 0) return 0;
+      if (!this.canResume) throw new TypeError(`${this.from.toString()} cannot resume: its offer has no <range/>`);
+      if (!Number.isSafeInteger(options.offset) || options.offset < 0 || options.offset > this.size) {
+        throw new RangeError(`offset must be 0..${this.size}`);
+      }
+      return options.offset;
+    }
     if (!options.overwrite && (await exists(options.to))) {
       throw new TransferError('FERRY_ERR_FILE_EXISTS', `${options.to} exists (pass overwrite to replace it)`);
     }
@@ -154,8 +166,9 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
     method: string,
     sid: string,
   ): Promise<TransferResult> {
-    const hash = this.hash ? md5() : undefined;
     const part = typeof options.to === 'string' ? `${options.to}.part` : undefined;
+    // The MD5 covers the whole file: checkable from the start, or with the .part prefix at hand.
+    const hash = this.hash && (offset === 0 || part) ? md5() : undefined;
     if (hash && part && offset > 0) {
       // The MD5 covers the whole file: feed it the part we already hold.
       for await (const chunk of createReadStream(part, { end: offset - 1 })) hash.update(chunk as Buffer);
@@ -183,7 +196,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
       );
     }
     const digest = meter.digest();
-    if (this.hash && digest !== this.hash.toLowerCase()) {
+    if (this.hash && hash && digest !== this.hash.toLowerCase()) {
       throw new TransferError(
         'FERRY_ERR_HASH_MISMATCH',
         `${this.name}: MD5 ${digest ?? '?'} does not match the offered ${this.hash}`,

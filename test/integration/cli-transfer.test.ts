@@ -15,7 +15,8 @@ function ferry(args: string[]): {
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD },
+    // Without the test process's own NODE_TLS_REJECT_UNAUTHORIZED: --insecure / --ca-file must do it.
+    env: { ...withoutTlsOverride(process.env), FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD },
   });
   let stdout = '';
   let stderr = '';
@@ -25,6 +26,12 @@ function ferry(args: string[]): {
     child.once('exit', (code) => resolve({ code, stdout, stderr })),
   );
   return { child, output };
+}
+
+function withoutTlsOverride(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_TLS_REJECT_UNAUTHORIZED;
+  return copy;
 }
 
 function firstLine(child: ChildProcess, pattern: RegExp): Promise<string> {
@@ -123,6 +130,22 @@ describe('ferry send / ferry receive', () => {
       receiver.child.kill('SIGTERM');
       await withTimeout(receiver.output, 10_000, 'receiver exit');
     }
+  });
+
+  it('trusts the server with --ca-file, and refuses an unverified certificate without it', async () => {
+    const caFile = join(server.dataDir, 'tls', 'localhost.crt');
+    const loginTo = ['--jid', 'bob@localhost', '--host', '127.0.0.1', '--port', String(server.ports.c2s)];
+    const trusted = ferry(['receive', ...loginTo, '--ca-file', caFile, '--resource', 'ca', '--dir', files.path]);
+    try {
+      assert.equal(await firstLine(trusted.child, /^receiving as /), 'receiving as bob@localhost/ca');
+    } finally {
+      trusted.child.kill('SIGTERM');
+      await withTimeout(trusted.output, 10_000, 'receiver exit');
+    }
+    const untrusted = ferry(['receive', ...loginTo, '--resource', 'nope', '--dir', files.path]);
+    const result = await withTimeout(untrusted.output, 30_000, 'untrusted receive');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /certificate is not trusted.*--ca-file/);
   });
 
   it('refuses a bare JID as the destination', async () => {

@@ -171,7 +171,10 @@ describe('file transfer: a proxy advertising an address nobody can reach (seed 0
     try {
       const source = join(files.path, 'photo.jpg');
       const hash = writeRandomFile(source, 512 * 1024);
-      const m = managers(pair, () => [createSocks5Transport({ direct: false, candidateTimeoutMs: 2_000 }), createIbbTransport()]);
+      const m = managers(pair, () => [
+        createSocks5Transport({ direct: false, candidateTimeoutMs: 2_000 }),
+        createIbbTransport(),
+      ]);
       const target = join(files.path, 'photo-received.jpg');
       m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
       const transfer = m.sender.send(pair.bob.jid.toString(), source);
@@ -198,3 +201,74 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+describe('file transfer: the receiver goes offline', () => {
+  it('ends the sender’s wait with FERRY_ERR_PEER_OFFLINE when the peer’s resource goes unavailable', async () => {
+    const pair = await startConnectionPair();
+    const files = tempDir();
+    try {
+      const { xml } = await import('../../../src/protocol/xml/element.js');
+      const { loginConnection } = await import('../../helpers/connection-pair.js');
+      // alice subscribes to bob's presence, so she hears when his resources leave.
+      const subscribed = new Promise<void>((resolve) =>
+        pair.alice.onPresence((presence) => {
+          if (presence.attrs.type === 'subscribed') resolve();
+        }),
+      );
+      const requested = new Promise<void>((resolve) =>
+        pair.bob.onPresence((presence) => {
+          if (presence.attrs.type === 'subscribe') resolve();
+        }),
+      );
+      await pair.alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribe' }));
+      await requested;
+      await pair.bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribed' }));
+      await subscribed;
+
+      const phone = await loginConnection(pair.ferry.ports.c2s, 'bob', 'phone');
+      const receiver = new FileTransferManager(phone, { transports: ibbOnly() });
+      const sender = new FileTransferManager(pair.alice, { transports: ibbOnly(), acceptTimeoutMs: 30_000 });
+      receiver.once('offer', () => void phone.stop()); // never answers: the resource just leaves
+      const source = join(files.path, 'late.bin');
+      writeRandomFile(source, 1024);
+      const transfer = sender.send(phone.jid.toString(), source);
+      await assert.rejects(transfer.done, (error: { code?: string }) => error.code === 'FERRY_ERR_PEER_OFFLINE');
+      sender.close();
+      receiver.close();
+    } finally {
+      await pair.stop();
+      files.remove();
+    }
+  });
+});
+
+describe('file transfer: resume into a Writable', () => {
+  it('sends only the bytes after the requested offset', async () => {
+    const pair = await startConnectionPair();
+    const files = tempDir();
+    try {
+      const source = join(files.path, 'video.mp4');
+      writeRandomFile(source, 300_000);
+      const whole = readFileSync(source);
+      const m = managers(pair, ibbOnly);
+      const chunks: Buffer[] = [];
+      const { Writable } = await import('node:stream');
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      });
+      const received = new Promise<unknown>((resolve, reject) =>
+        m.receiver.once('offer', (offer) => offer.accept({ to: sink, offset: 100_000 }).then(resolve, reject)),
+      );
+      const sent = await m.sender.send(pair.bob.jid.toString(), source).done;
+      await received;
+      assert.equal(sent.offset, 100_000);
+      assert.ok(Buffer.concat(chunks).equals(whole.subarray(100_000)), 'exactly the rest of the file');
+    } finally {
+      await pair.stop();
+      files.remove();
+    }
+  });
+});

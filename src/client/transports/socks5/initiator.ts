@@ -38,7 +38,10 @@ export async function openSocks5(
     // Our own streamhost first (§5: direct is faster and spares the proxy), then the proxies.
     const problems: string[] = [];
     const [direct, lookup] = await untilAborted(
-      Promise.all([settings.direct ? openListener(settings, connection.localAddress, hash, problems) : undefined, proxies.lookup(connection)]),
+      Promise.all([
+        settings.direct ? openListener(settings, connection.localAddress, hash, problems) : undefined,
+        proxies.lookup(connection),
+      ]),
       (opened) => opened[0]?.close(),
     );
     listener = direct;

@@ -58,7 +58,13 @@ export function resolveSettings(options: Socks5TransportOptions = {}): Socks5Set
     staggerMs: options.staggerMs ?? 250,
     idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
   };
-  for (const key of ['candidateTimeoutMs', 'negotiationTimeoutMs', 'discoveryTimeoutMs', 'proxyCacheTtlMs', 'idleTimeoutMs'] as const) {
+  for (const key of [
+    'candidateTimeoutMs',
+    'negotiationTimeoutMs',
+    'discoveryTimeoutMs',
+    'proxyCacheTtlMs',
+    'idleTimeoutMs',
+  ] as const) {
     assertDuration(settings[key], key, 1);
   }
   assertDuration(settings.staggerMs, 'staggerMs', 0);
