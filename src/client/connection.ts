@@ -7,8 +7,9 @@ import { client as createXmppClient, type Client } from '@xmpp/client';
 import { WebSocket } from 'ws';
 import { Jid } from '../protocol/jid.js';
 import { StanzaError } from '../protocol/errors/stanza-error.js';
-import { xml, type Element } from '../protocol/xml/element.js';
+import type { Element } from '../protocol/xml/element.js';
 import { TransferError } from './transfer-error.js';
+import { IqRequests } from './iq-requests.js';
 
 /** Returns the result payload (null = empty result), undefined when the stanza is not ours. */
 export type IqHandler = (
@@ -22,8 +23,11 @@ export interface XmppConnection {
   /** The local address of the connection to the server (undefined over WebSocket or when gone). */
   readonly localAddress: string | undefined;
   send(stanza: Element): Promise<void>;
-  /** Sends an IQ get/set; resolves with the result, rejects with StanzaError or a timeout TransferError. */
-  request(iq: Element, timeoutMs: number): Promise<Element>;
+  /**
+   * Sends an IQ get/set; resolves with the result, rejects with StanzaError, a timeout
+   * TransferError, or the signal's reason.
+   */
+  request(iq: Element, timeoutMs: number, signal?: AbortSignal): Promise<Element>;
   onIq(type: 'get' | 'set', namespace: string, name: string, handler: IqHandler): () => void;
   onMessage(listener: StanzaListener): () => void;
   onPresence(listener: StanzaListener): () => void;
@@ -80,7 +84,13 @@ export function wrapClient(client: Client): XmppConnection {
   client.on('error', () => {
     // Connection errors surface through the pending requests and transfers that they break.
   });
+  const jid = Jid.parse(client.jid!.toString());
+  const requests = new IqRequests(
+    (stanza) => client.send(stanza),
+    () => jid,
+  );
   client.on('stanza', (stanza: Element) => {
+    if (requests.settle(stanza)) return;
     const listeners =
       stanza.name === 'message' ? messageListeners : stanza.name === 'presence' ? presenceListeners : undefined;
     for (const listener of listeners ?? []) listener(stanza);
@@ -100,25 +110,13 @@ export function wrapClient(client: Client): XmppConnection {
     return new StanzaError(key.includes('/ibb|') ? 'item-not-found' : 'service-unavailable').toElement();
   };
 
-  const jid = Jid.parse(client.jid!.toString());
   return {
     jid,
     get localAddress() {
       return localAddressOf(client);
     },
     send: (stanza) => client.send(stanza),
-    async request(iq, timeoutMs) {
-      try {
-        return await client.iqCaller.request(iq, timeoutMs);
-      } catch (error) {
-        if ((error as Error).name === 'TimeoutError') {
-          throw new TransferError('FERRY_ERR_TIMEOUT', `no answer from ${String(iq.attrs.to)} within ${timeoutMs} ms`);
-        }
-        const element = (error as { element?: Element }).element;
-        if (element) throw StanzaError.fromStanza(xml('iq', { type: 'error' }, element));
-        throw error;
-      }
-    },
+    request: (iq, timeoutMs, signal) => requests.request(iq, timeoutMs, signal),
     onIq(type, namespace, name, handler) {
       const key = `${type}/${namespace === 'http://jabber.org/protocol/ibb' ? 'ibb' : namespace}|${name}`;
       let list = handlers.get(key);
@@ -143,6 +141,9 @@ export function wrapClient(client: Client): XmppConnection {
       return () => presenceListeners.delete(listener);
     },
     async stop() {
+      // Let what is in flight (an IBB <close/> after a cancel) reach the peer first.
+      await requests.drain(2_000);
+      requests.rejectAll(new TransferError('FERRY_ERR_CANCELLED', 'logged out'));
       await withDeadline(client.stop(), 5_000, 'logging out').catch(() => {});
     },
   };

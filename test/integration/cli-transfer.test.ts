@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js';
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
@@ -146,6 +147,54 @@ describe('ferry send / ferry receive', () => {
     const result = await withTimeout(untrusted.output, 30_000, 'untrusted receive');
     assert.equal(result.code, 1);
     assert.match(result.stderr, /certificate is not trusted.*--ca-file/);
+  });
+
+  it('cancels on Ctrl-C: the sender closes the stream and exits 130, the receiver reports it', async () => {
+    const source = join(files.path, 'big.iso');
+    writeRandomFile(source, 8 * 1024 * 1024);
+    const receiver = ferry([
+      'receive',
+      ...login('bob@localhost'),
+      '--dir',
+      join(files.path, 'ctrl-c'),
+      '--accept-all',
+      '--once',
+      '--resource',
+      'ctrl-c',
+    ]);
+    try {
+      await firstLine(receiver.child, /^receiving as /);
+      // Small IBB blocks keep the transfer going long enough to interrupt it.
+      const sender = ferry([
+        'send',
+        'bob@localhost/ctrl-c',
+        source,
+        ...login('alice@localhost'),
+        '--method',
+        'ibb',
+        '--block-size',
+        '512',
+      ]);
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          sender.child.stderr!.on('data', (chunk: Buffer) => {
+            if (chunk.toString().includes('accepted')) resolve();
+          });
+        }),
+        30_000,
+        'the offer being accepted',
+      );
+      sender.child.kill('SIGINT');
+      const sent = await withTimeout(sender.output, 30_000, 'ferry send after SIGINT');
+      assert.equal(sent.code, 130);
+      assert.match(sent.stderr, /cancelled/);
+      const received = await withTimeout(receiver.output, 30_000, 'ferry receive --once');
+      assert.equal(received.code, 1);
+      assert.match(received.stderr, /big\.iso/);
+      assert.ok(!existsSync(join(files.path, 'ctrl-c', 'big.iso')), 'no incomplete file under the final name');
+    } finally {
+      receiver.child.kill('SIGKILL');
+    }
   });
 
   it('refuses a bare JID as the destination', async () => {
