@@ -21,10 +21,19 @@ export function createTransports(options: {
   method?: MethodChoice;
   proxy?: string | undefined;
   blockSize?: number | undefined;
+  /** Offer our own SOCKS5 listener (default true); false forces the proxy. */
+  direct?: boolean | undefined;
 }): BytestreamTransport[] {
   const method = options.method ?? 'auto';
   const transports: BytestreamTransport[] = [];
-  if (method !== 'ibb') transports.push(createSocks5Transport(options.proxy ? { proxies: [options.proxy] } : {}));
+  if (method !== 'ibb') {
+    transports.push(
+      createSocks5Transport({
+        ...(options.proxy ? { proxies: [options.proxy] } : {}),
+        ...(options.direct === false ? { direct: false } : {}),
+      }),
+    );
+  }
   if (method !== 'socks5')
     transports.push(createIbbTransport(options.blockSize ? { blockSize: options.blockSize } : {}));
   return transports;

@@ -70,8 +70,13 @@ describe('ferry send / ferry receive', () => {
     '--insecure',
   ];
 
-  for (const method of ['auto', 'ibb'] as const) {
-    it(`sends a verified file (--method ${method}) and both exit 0`, async () => {
+  const methods = [
+    { name: 'auto', flags: ['--method', 'auto'], expect: /over socks5/ },
+    { name: 'proxy', flags: ['--method', 'socks5', '--no-direct'], expect: /over socks5/ },
+    { name: 'ibb', flags: ['--method', 'ibb'], expect: /over ibb/ },
+  ];
+  for (const { name: method, flags, expect } of methods) {
+    it(`sends a verified file (${flags.join(' ')}) and both exit 0`, async () => {
       const source = join(files.path, `song-${method}.ogg`);
       const hash = writeRandomFile(source, 700 * 1024);
       const outDir = join(files.path, `out-${method}`);
@@ -88,20 +93,22 @@ describe('ferry send / ferry receive', () => {
       try {
         const ready = await firstLine(receiver.child, /^receiving as /);
         assert.equal(ready, `receiving as bob@localhost/cli-${method}`);
-        const sender = ferry([
-          'send',
-          `bob@localhost/cli-${method}`,
-          source,
-          ...login('alice@localhost'),
-          '--method',
-          method,
-        ]);
+        const relays: number[] = [];
+        const stopListening = server.server.events.on('proxy65-relay', (record) => relays.push(record.bytesToTarget));
+        const sender = ferry(['send', `bob@localhost/cli-${method}`, source, ...login('alice@localhost'), ...flags]);
         const sent = await withTimeout(sender.output, 60_000, 'ferry send');
         assert.equal(sent.code, 0, sent.stderr);
-        assert.match(sent.stdout, method === 'ibb' ? /over ibb/ : /over socks5/);
+        assert.match(sent.stdout, expect);
         const received = await withTimeout(receiver.output, 30_000, 'ferry receive --once');
         assert.equal(received.code, 0, received.stderr);
         assert.equal(await sha256File(join(outDir, `song-${method}.ogg`)), hash);
+        // Through the proxy exactly when the direct connection was not offered (the relay is
+        // accounted once both of its sockets closed, so poll for it within a deadline).
+        for (let i = 0; i < 100 && method === 'proxy' && relays.length === 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        stopListening();
+        assert.deepEqual(relays, method === 'proxy' ? [700 * 1024] : []);
       } finally {
         receiver.child.kill('SIGKILL');
       }

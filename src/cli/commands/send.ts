@@ -10,6 +10,7 @@ import { CliError, finishWith } from '../cli-error.js';
 interface SendFlags extends LoginFlags {
   method: MethodChoice;
   proxy?: string;
+  direct: boolean;
   blockSize?: string;
   timeout?: string;
 }
@@ -20,6 +21,7 @@ export function registerSendCommand(program: Command): void {
   )
     .option('--method <method>', 'auto (SOCKS5, then IBB), socks5 or ibb', 'auto')
     .option('--proxy <jid>', 'use this SOCKS5 proxy instead of discovering one')
+    .option('--no-direct', 'do not offer a direct SOCKS5 connection; go through the proxy')
     .option('--block-size <bytes>', 'IBB block size (default 4096, up to 65535)')
     .option('--timeout <seconds>', 'how long to wait for the receiver to accept', '120')
     .action(async (to: string, file: string, flags: SendFlags) => {
@@ -31,7 +33,7 @@ export function registerSendCommand(program: Command): void {
       }
       const connection = await login(flags);
       const manager = new FileTransferManager(connection, {
-        transports: createTransports({ method: flags.method, proxy: flags.proxy, blockSize }),
+        transports: createTransports({ method: flags.method, proxy: flags.proxy, blockSize, direct: flags.direct }),
         acceptTimeoutMs: Number(flags.timeout) * 1000,
       });
       const controller = new AbortController();
