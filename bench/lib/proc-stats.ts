@@ -1,0 +1,101 @@
+// Server cost as Linux reports it: CPU seconds from /proc/PID/stat (utime + stime, all threads,
+// in clock ticks) and resident memory from /proc/PID/status (VmRSS, VmHWM for the peak).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+
+/** `getconf CLK_TCK`, read once; 100 on every Linux we know of, used if getconf is missing. */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      ticksPerSecond = Number.isFinite(value) && value > 0 ? value : 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** The fields after `(comm)`: comm may contain spaces and parentheses, so split after the last ')'. */
+function statFields(pid: number): string[] {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime of the process (every thread), in seconds. Field 3 of stat(5) is index 0 here. */
+export function cpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  const utime = Number(fields[14 - 3]);
+  const stime = Number(fields[15 - 3]);
+  return (utime + stime) / clockTicksPerSecond();
+}
+
+export function parentPid(pid: number): number {
+  return Number(statFields(pid)[4 - 3]);
+}
+
+export function processName(pid: number): string {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+}
+
+function statusKiB(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
+  if (!match?.[1]) throw new Error(`no ${key} in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+/** Resident set size now, KiB. */
+export function rssKiB(pid: number): number {
+  return statusKiB(pid, 'VmRSS');
+}
+
+/** Peak resident set size since the process started, KiB. */
+export function peakRssKiB(pid: number): number {
+  return statusKiB(pid, 'VmHWM');
+}
+
+/** Direct children of a process, by scanning /proc (no reliance on CONFIG_PROC_CHILDREN). */
+export function childPids(pid: number): number[] {
+  const found: number[] = [];
+  for (const name of readdirNumeric('/proc')) {
+    try {
+      if (parentPid(name) === pid) found.push(name);
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return found;
+}
+
+function readdirNumeric(dir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+/** A process's cost over one measurement. */
+export interface CostSnapshot {
+  cpuSeconds: number;
+  rssKiB: number;
+}
+
+export function snapshot(pid: number): CostSnapshot {
+  return { cpuSeconds: cpuSeconds(pid), rssKiB: rssKiB(pid) };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

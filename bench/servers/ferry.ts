@@ -1,0 +1,142 @@
+// Ferry as a private instance: a generated TOML config (no TLS required on c2s, no receive-rate
+// limit, log level warn, proxy65 on a free loopback port), accounts made with `ferry adduser`,
+// then `ferry server` run from the sources through tsx (or from dist/ with --ferry-dist).
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePorts, LOOPBACK } from '../lib/ports.js';
+import { mapLimit } from '../lib/map-limit.js';
+import { runCommand, spawnLogged, stopChild } from '../lib/child.js';
+import { waitUntilLoginWorks } from './ready.js';
+import { ProcessSlot, type Launched } from './process-slot.js';
+import {
+  DOMAIN,
+  PROXY_JID,
+  benchAccounts,
+  type BenchServer,
+  type ServerDefinition,
+  type StartOptions,
+} from './types.js';
+
+/** How node runs the ferry CLI: from src/ through tsx, or the build in dist/. */
+export function ferryEntry(repoRoot: string, fromDist: boolean | undefined): string[] {
+  return fromDist ? [join(repoRoot, 'dist/cli/main.js')] : ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts')];
+}
+
+/** dist/ older than src/ measures old code (and may lack commands): say so before spending minutes. */
+function warnIfStale(repoRoot: string, log: (line: string) => void): void {
+  const built = join(repoRoot, 'dist/cli/main.js');
+  if (!existsSync(built)) throw new Error(`${built} does not exist: run \`npm run build\` first`);
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+      const path = join(dir, entry.name);
+      return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  if (newest(join(repoRoot, 'src')) > statSync(built).mtimeMs) {
+    log('ferry: warning: dist/ is older than src/; run `npm run build` or drop --ferry-dist');
+  }
+}
+
+/** The environment without FERRY_* variables, which would override the generated config. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FERRY_')));
+}
+
+export const ferryServer: ServerDefinition = {
+  name: 'ferry',
+  unavailableReason: () => undefined,
+  async start(options: StartOptions): Promise<BenchServer> {
+    const { dir, repoRoot, log } = options;
+    mkdirSync(dir, { recursive: true });
+    const { c2s: c2sPort, proxy: proxyPort } = await freePorts(['c2s', 'proxy']);
+    const configFile = join(dir, 'ferry.toml');
+    const logFile = join(dir, 'ferry.log');
+    writeFileSync(
+      configFile,
+      [
+        `domain = "${DOMAIN}"`,
+        `data_dir = "${join(dir, 'data')}"`,
+        '',
+        '[log]',
+        'level = "warn"',
+        'pretty = false',
+        '',
+        '[c2s]',
+        `host = "${LOOPBACK}"`,
+        `port = ${c2sPort}`,
+        'require_tls = false',
+        '',
+        '[c2s_direct_tls]',
+        'enabled = false',
+        '',
+        '[http]',
+        'enabled = false',
+        '',
+        '[limits]',
+        'receive_rate_bytes_per_second = 0',
+        '',
+        // In-band registration creates the idle measure's 10,000 accounts (adduser takes ~1 s each).
+        '[modules.register]',
+        'enabled = true',
+        '',
+        '[modules.proxy65]',
+        `host = "${LOOPBACK}"`,
+        `port = ${proxyPort}`,
+        // 100 concurrent transfers are 200 pending SOCKS5 connections from 127.0.0.1.
+        'max_pending_per_address = 1000',
+        '',
+      ].join('\n'),
+    );
+    const entry = ferryEntry(repoRoot, options.ferryFromDist);
+    if (options.ferryFromDist) warnIfStale(repoRoot, log);
+    const env = cleanEnv();
+    const accounts = benchAccounts(options.accountCount);
+    log(`ferry: creating ${accounts.length} accounts with \`ferry adduser\``);
+    await mapLimit(accounts, 2, async (account) => {
+      const result = await runCommand(
+        process.execPath,
+        [...entry, 'adduser', `${account.username}@${DOMAIN}`, '--password', account.password, '--config', configFile],
+        { cwd: repoRoot, env, timeoutMs: 60_000 },
+      );
+      if (result.code !== 0) throw new Error(`ferry adduser ${account.username} failed: ${result.output}`);
+    });
+    const endpoint = { host: LOOPBACK, port: c2sPort, domain: DOMAIN };
+    const launch = async (): Promise<Launched> => {
+      const child = spawnLogged(process.execPath, [...entry, 'server', '--config', configFile], {
+        cwd: repoRoot,
+        env,
+        logFile,
+      });
+      try {
+        await waitUntilLoginWorks(endpoint, accounts[0]!, { name: 'ferry', child, logFile, timeoutMs: 30_000 });
+      } catch (error) {
+        await stopChild(child);
+        throw error;
+      }
+      return { pid: child.pid!, stop: () => stopChild(child) };
+    };
+    const slot = new ProcessSlot(await launch(), launch);
+    const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    return {
+      name: 'ferry',
+      label: `Ferry ${version}`,
+      endpoint,
+      proxy: { jid: PROXY_JID, host: LOOPBACK, port: proxyPort },
+      get pid() {
+        return slot.pid;
+      },
+      logFile,
+      accounts,
+      notes: [
+        'c2s.require_tls = false (plain TCP, SCRAM-SHA-1)',
+        'limits.receive_rate_bytes_per_second = 0 (default 10 MiB/s per connection)',
+        'modules.proxy65.max_pending_per_address = 1000 (default 20)',
+        "modules.register.enabled = true (in-band registration, for the idle measure's accounts)",
+        options.ferryFromDist
+          ? 'run from dist/ (node dist/cli/main.js)'
+          : 'run from src/ through tsx (node --import tsx)',
+      ],
+      restart: () => slot.restart(),
+      stop: () => slot.stop(),
+    };
+  },
+};
