@@ -47,6 +47,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #connection: XmppConnection;
   readonly #options: Required<FileTransferOptions>;
   readonly #accepted = new Map<string, AcceptedFile>();
+  readonly #undecided = new Set<() => void>();
   readonly #unregister: () => void;
 
   constructor(connection: XmppConnection, options: FileTransferOptions) {
@@ -77,6 +78,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
 
   close(): void {
     this.#unregister();
+    for (const abandon of [...this.#undecided]) abandon();
     for (const accepted of this.#accepted.values()) accepted.waiter?.(undefined);
     this.#accepted.clear();
   }
@@ -94,15 +96,21 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     if (accepted) return this.#acceptFallback(accepted, from, offer, method);
 
     let decide!: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void;
+    let abandon!: (error: Error) => void;
     const decided = new Promise<{ options: AcceptOptions; offset: number }>((resolve, reject) => {
       decide = (decision) => decision.then(resolve, reject);
+      abandon = reject;
     });
     const incoming = new IncomingOffer(from, offer, decide);
+    // close() ends waits nobody will answer any more, with their timers.
+    const onClose = () => abandon(new TransferError('FERRY_ERR_CANCELLED', 'the file transfer manager was closed'));
+    this.#undecided.add(onClose);
     this.emit('offer', incoming);
     let decision: { options: AcceptOptions; offset: number };
     try {
       decision = await withTimeout(decided, this.#options.decisionTimeoutMs);
     } catch (error) {
+      if ((error as { code?: string }).code === 'FERRY_ERR_CANCELLED') incoming.fail(error as Error);
       if ((error as { code?: string }).code === 'FERRY_ERR_TIMEOUT') {
         incoming.fail(
           new TransferError(
@@ -112,6 +120,8 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
         );
       }
       throw siErrors.declined((error as Error).message === 'declined' ? undefined : (error as Error).message);
+    } finally {
+      this.#undecided.delete(onClose);
     }
     const key = fallbackKey(from, offer);
     const entry: AcceptedFile = {
