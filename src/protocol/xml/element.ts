@@ -11,14 +11,15 @@ type Child = Element | string | number | null | undefined | false | Child[];
 
 /** Builds an element: xml('iq', { type: 'result', id }, xml('query', { xmlns: NS.PING })). */
 export function xml(name: string, attrs: Attrs | null = null, ...children: Child[]): Element {
-  const clean: Record<string, string> = {};
+  const element = new ltx.Element(name);
   if (attrs) {
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value !== undefined && value !== null) clean[key] = String(value);
+    const clean = element.attrs as Record<string, string>;
+    for (const key in attrs) {
+      const value = attrs[key];
+      if (value !== undefined && value !== null) clean[key] = typeof value === 'string' ? value : String(value);
     }
   }
-  const element = new ltx.Element(name, clean);
-  appendChildren(element, children);
+  if (children.length > 0) appendChildren(element, children);
   return element;
 }
 

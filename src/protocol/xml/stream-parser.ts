@@ -1,10 +1,33 @@
 // RFC 6120 §4 (streams) and §11 (XML usage), RFC 7395 §3.3 (WebSocket framing): turns bytes from
 // a peer into stream events and ltx stanzas, enforcing the restricted-XML subset and size limits.
-import { Buffer, isAscii } from 'node:buffer';
-import { SaxesParser, type SaxesStartTagPlain, type SaxesTagPlain, type XMLDecl } from 'saxes';
+//
+// A hand-written tokenizer (ADR 0003): character data is found with indexOf and taken as one
+// slice, so a 64 KiB IBB block costs a few scans instead of work per character; markup is read
+// only once complete (markup-scanner.ts finds its end across chunks, xml-syntax.ts reads it).
+// Each stanza keeps the text of its content as received, so routing can forward it without
+// serialising the tree again (source-content.ts).
+import type { Buffer } from 'node:buffer';
 import { NS } from '../namespaces.js';
-import { StreamError, type StreamErrorCondition } from '../errors/stream-error.js';
-import { Element } from './element.js';
+import { StreamError } from '../errors/stream-error.js';
+import type { Element } from './element.js';
+import { CharacterDataRun, unfinishedReference } from './character-data.js';
+import { InputDecoder } from './input-text.js';
+import { MarkupScanner } from './markup-scanner.js';
+import { SourceRecorder } from './source-content.js';
+import { StanzaBuilder } from './stanza-builder.js';
+import { streamHeaderProblem } from './stream-header.js';
+import { UnitMeter } from './unit-meter.js';
+import {
+  cdataValue,
+  isAllSpace,
+  notWellFormed,
+  parseEndTag,
+  parseStartTag,
+  parseXmlDeclaration,
+  processingInstructionTarget,
+  textValue,
+  type StartTag,
+} from './xml-syntax.js';
 
 export interface StreamParserLimits {
   /** Bytes of one top-level element, counted in input bytes from its `<`. */
@@ -24,381 +47,302 @@ export interface StreamParserHandlers {
   onError(error: StreamError): void;
 }
 
-type SaxOptions = { xmlns: false; fragment: boolean; position: false; forceXMLVersion: true; defaultXMLVersion: '1.0' };
-
 const DEFAULT_MAX_DEPTH = 32;
-// saxes gets at most this many UTF-16 units per call, so a huge chunk holding an oversized stanza
-// is cut off after about limit + one slice of work instead of being parsed to its end.
-const SLICE_CHARS = 65_536;
-const WHITESPACE = /^[ \t\r\n]*$/;
-const NON_ASCII = /[^\x00-\x7f]/;
-const XML_NAME = /^[\p{L}_:][\p{L}\p{N}\p{M}_:.\-\u00B7]*$/u;
-const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = Object.freeze({
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-});
-// RFC 7395 frames have no root to declare prefixes on. COMPAT: some WebSocket clients send
-// <stream:error/> without declaring the prefix; treat `stream` as bound as if by a root.
-const FRAMED_ROOT: Readonly<Record<string, string>> = Object.freeze({ 'xmlns:stream': NS.STREAM });
-// Thrown through saxes to stop it mid-chunk (saxes has no abort); caught in #feedSlice.
-const ABORT = Symbol('stream-parser.abort');
-const STREAM_CLOSE = Symbol('stream-parser.stream-close');
+const BOM = 0xfeff;
+const ROOT_NAME = 'stream:stream'; // streamHeaderProblem accepts no other
+
+/** An application handler threw: carried out of the parse loop and rethrown as is. */
+class HandlerFailure {
+  constructor(readonly error: unknown) {}
+}
 
 export class XmlStreamParser {
   readonly #mode: 'stream' | 'framed';
-  readonly #maxStanzaBytes: number;
-  readonly #maxDepth: number;
   readonly #handlers: StreamParserHandlers;
-  #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // saxes skips a leading BOM itself
-  #isDecoderPending = false; // the decoder holds the first bytes of a split character
-  #sax: SaxesParser<SaxOptions>;
+  readonly #decoder = new InputDecoder();
+  readonly #meter: UnitMeter;
+  readonly #source = new SourceRecorder();
+  readonly #characterData = new CharacterDataRun();
+  readonly #scanner = new MarkupScanner();
   #isDone = false; // failed or closed: input is ignored until reset()
   #isWriting = false;
-  #queued: Array<[text: string, isAscii: boolean]> = []; // writes made from inside a handler
-  #abortError: StreamError | undefined;
-  #handlerFailure: { error: unknown } | undefined;
-  #deliveringAt: number | undefined; // slice index just past the event being delivered
-  #restartAt: number | undefined; // set by reset() during a delivery
+  #queued: Array<Buffer | string> | undefined; // writes made from inside a handler
+  #deliveredAt = -1; // input index just past the construct being delivered, while it is
+  #restartAt = -1; // set by reset() during a delivery: the new stream starts there
+  #input = ''; // the text being read
+  #isInputAscii = true;
+  #partial = ''; // an unfinished construct, continued in the next input
+  #isPartial = false;
 
-  // The stream: root attributes (undefined until <stream:stream> opened), open elements.
-  #rootAttrs: Readonly<Record<string, string>> | undefined;
-  #defaultNs: string | undefined;
-  #depth = 0;
-  #current: Element | undefined; // innermost open element of the stanza being built
-  // A finished top-level element waits for saxes' next event: saxes reports a mismatched end
-  // tag only after the closetag event, so `<message></iq>` must never reach onStanza.
-  #pending: Element | typeof STREAM_CLOSE | undefined;
-  #pendingAt = 0;
-
-  // Byte accounting. A "unit" is what the limit applies to: a stanza from its `<` to its `>`,
-  // the prolog plus stream header, or the bytes between stanzas. Events only record string
-  // indexes; bytes are counted once per slice, and are free when the slice is ASCII.
-  #slice = '';
-  #isSliceAscii = true;
-  #written = 0; // saxes position where #slice starts
-  #mark = 0; // index in #slice up to which bytes are in #unitBytes
-  #unitBytes = 0;
+  // The document: before the root (stream mode), inside it, element by element.
+  #isDocumentStart = true; // nothing but a BOM read: an XML declaration may come
+  #mayHaveBom = true; // nothing at all read
+  #rootName: string | undefined;
+  readonly #builder: StanzaBuilder;
 
   constructor(mode: 'stream' | 'framed', limits: StreamParserLimits, handlers: StreamParserHandlers) {
     if (!(limits.maxStanzaBytes > 0)) throw new RangeError('maxStanzaBytes must be positive');
     this.#mode = mode;
-    this.#maxStanzaBytes = limits.maxStanzaBytes;
-    this.#maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.#meter = new UnitMeter(limits.maxStanzaBytes);
+    this.#builder = new StanzaBuilder(limits.maxDepth ?? DEFAULT_MAX_DEPTH);
     this.#handlers = handlers;
-    this.#sax = this.#createSax();
-    this.#initStream();
+    this.#initDocument(0);
   }
 
   /** Never throws for any input; an exception thrown by a handler propagates. */
   write(chunk: Buffer | string): void {
     if (this.#isDone || chunk.length === 0) return;
-    let text: string;
-    let isTextAscii = true;
-    if (typeof chunk === 'string') {
-      text = chunk;
-      isTextAscii = !NON_ASCII.test(chunk);
-    } else if (!this.#isDecoderPending && isAscii(chunk)) {
-      text = chunk.toString('latin1');
-    } else {
-      try {
-        text = this.#decoder.decode(chunk, { stream: true });
-      } catch {
-        // RFC 6120 §4.9.3.22: violating the rules of UTF-8 is unsupported-encoding.
-        return this.#report(new StreamError('unsupported-encoding', 'invalid UTF-8'));
-      }
-      this.#isDecoderPending = (chunk[chunk.length - 1] ?? 0) >= 0x80;
-      isTextAscii = false;
+    if (this.#isWriting) {
+      (this.#queued ??= []).push(chunk);
+      return;
     }
-    this.#queued.push([text, isTextAscii]);
-    if (!this.#isWriting) this.#feed();
+    this.#isWriting = true;
+    try {
+      this.#write(chunk);
+      const queued = this.#queued;
+      if (queued !== undefined) {
+        for (let i = 0; i < queued.length && !this.#isDone; i++) this.#write(queued[i]!);
+      }
+    } finally {
+      this.#isWriting = false;
+      this.#queued = undefined;
+    }
   }
 
   /** RFC 6120 §4.3.3 stream restart. From inside a handler, the rest of the chunk goes to the new stream. */
   reset(): void {
-    this.#restartAt = this.#deliveringAt;
-    if (!this.#isWriting) {
-      // Inside a write, bytes the decoder holds come after the restart point: keep them.
-      this.#decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-      this.#isDecoderPending = false;
-    }
+    if (this.#isWriting)
+      this.#restartAt = this.#deliveredAt; // bytes the decoder holds come after it
+    else this.#decoder.reset();
     this.#isDone = false;
-    this.#abortError = undefined;
-    this.#sax = this.#createSax();
-    this.#initStream();
+    this.#initDocument(0);
   }
 
-  #initStream(): void {
-    const isFramed = this.#mode === 'framed';
-    this.#rootAttrs = isFramed ? FRAMED_ROOT : undefined;
-    this.#defaultNs = isFramed ? NS.CLIENT : undefined;
-    this.#depth = 0;
-    this.#current = undefined;
-    this.#pending = undefined;
-    this.#written = 0;
-    this.#mark = 0;
-    this.#unitBytes = 0;
+  #initDocument(at: number): void {
+    this.#isDocumentStart = true;
+    this.#mayHaveBom = true;
+    this.#rootName = undefined;
+    this.#builder.reset(this.#mode === 'framed');
+    this.#partial = '';
+    this.#isPartial = false;
+    this.#characterData.reset();
+    this.#meter.reset(at);
+    this.#source.stop();
   }
 
-  #createSax(): SaxesParser<SaxOptions> {
-    const sax = new SaxesParser<SaxOptions>({
-      xmlns: false, // ltx keeps xmlns attributes raw; prefixes are checked in #checkPrefix
-      fragment: this.#mode === 'framed', // many top-level elements, no document root
-      position: false,
-      forceXMLVersion: true,
-      defaultXMLVersion: '1.0',
-    });
-    sax.ENTITIES = new Proxy({}, { get: (_target, name) => this.#entity(name) });
-    sax.on('opentagstart', this.#onOpenTagStart);
-    sax.on('opentag', this.#onOpenTag);
-    sax.on('closetag', this.#onCloseTag);
-    sax.on('text', this.#onText);
-    sax.on('cdata', this.#onText);
-    sax.on('xmldecl', this.#onXmlDecl);
-    // RFC 6120 §11.1: no comments, processing instructions, DTDs or entity declarations.
-    sax.on('comment', () => this.#abort('restricted-xml', 'comment'));
-    sax.on('processinginstruction', () => this.#abort('restricted-xml', 'processing instruction'));
-    sax.on('doctype', () => this.#abort('restricted-xml', 'DOCTYPE'));
-    // saxes reports a DOCTYPE after the root (or in a fragment) only as an error message.
-    sax.on('error', (error) =>
-      this.#abort(/doctype/i.test(error.message) ? 'restricted-xml' : 'not-well-formed', error.message),
-    );
-    return sax;
-  }
-
-  #feed(): void {
-    this.#isWriting = true;
+  #write(chunk: Buffer | string): void {
     try {
-      for (let next = this.#queued.shift(); next !== undefined; next = this.#queued.shift()) {
-        const [text, isTextAscii] = next;
-        for (let offset = 0; offset < text.length && !this.#isDone;) {
-          const end = Math.min(text.length, offset + SLICE_CHARS);
-          const slice = offset === 0 && end === text.length ? text : text.slice(offset, end);
-          const consumed = this.#feedSlice(slice, isTextAscii);
-          if (consumed < 0) break;
-          offset += consumed;
-        }
-      }
-    } finally {
-      this.#isWriting = false;
-      this.#queued = [];
-    }
-  }
-
-  /** Returns how much of the slice this stream consumed, or -1 when parsing stops. */
-  #feedSlice(slice: string, isSliceAscii: boolean): number {
-    this.#slice = slice;
-    this.#isSliceAscii = isSliceAscii;
-    this.#mark = 0;
-    try {
-      this.#sax.write(slice);
-      this.#flush();
+      const { text, isAscii, invalidAt } = this.#decoder.decode(chunk);
+      if (invalidAt < 0) return this.#parse(text, isAscii);
+      if (invalidAt > 0) this.#parse(text.slice(0, invalidAt), isAscii);
+      if (!this.#isDone) throw notWellFormed('character not allowed in XML');
     } catch (thrown) {
-      // Anything else escaping saxes is still the peer's malformed input.
-      if (thrown !== ABORT) this.#abortError ??= new StreamError('not-well-formed', String(thrown));
-      return this.#stopped();
+      if (thrown instanceof HandlerFailure) throw thrown.error; // the application's bug, not the peer's
+      if (!(thrown instanceof StreamError)) throw thrown;
+      this.#isDone = true;
+      this.#handlers.onError(thrown);
+    } finally {
+      this.#input = ''; // an idle stream keeps no chunk
     }
-    this.#written += slice.length;
-    this.#unitBytes += this.#bytes(this.#mark, slice.length);
-    this.#mark = 0;
-    if (this.#unitBytes <= this.#maxStanzaBytes) return slice.length;
-    this.#report(this.#tooLarge(this.#unitBytes));
-    return -1;
   }
 
-  #stopped(): number {
-    const failure = this.#handlerFailure;
-    this.#handlerFailure = undefined;
-    if (failure !== undefined) throw failure.error; // the application's bug, not the peer's
-    const restartAt = this.#restartAt;
-    this.#restartAt = undefined;
-    if (restartAt !== undefined) return restartAt;
-    if (this.#abortError !== undefined) this.#report(this.#abortError); // else the stream closed
-    return -1;
-  }
-
-  #report(error: StreamError): void {
-    this.#isDone = true;
-    this.#abortError = undefined;
-    this.#handlers.onError(error);
-  }
-
-  /** Stops saxes mid-chunk; #feedSlice then reports the error. */
-  #fail(error: StreamError): never {
-    // An error read right at a pending element's end is about its end tag; any later one is not.
-    if (this.#pending !== undefined && this.#sax.position - this.#written !== this.#pendingAt) this.#flush();
-    this.#pending = undefined;
-    this.#abortError = error;
-    throw ABORT;
-  }
-
-  #abort(condition: StreamErrorCondition, text: string): never {
-    return this.#fail(new StreamError(condition, text));
-  }
-
-  #flush(): void {
-    const pending = this.#pending;
-    if (pending === undefined) return;
-    this.#pending = undefined;
-    const at = this.#pendingAt;
-    if (pending === STREAM_CLOSE) return this.#close(at);
-    if (this.#mode === 'framed' && pending.attrs.xmlns === NS.FRAMING) {
-      if (pending.name === 'open') return this.#deliver(at, () => this.#handlers.onStreamOpen({ ...pending.attrs }));
-      if (pending.name === 'close') return this.#close(at);
+  #parse(input: string, isAscii: boolean): void {
+    if (input.length === 0) return;
+    this.#input = input;
+    this.#isInputAscii = isAscii;
+    this.#meter.begin(input, isAscii);
+    this.#source.begin(isAscii);
+    let pos = 0;
+    if (this.#isPartial) {
+      const end = this.#scanner.scan(input, 0);
+      if (end < 0) {
+        this.#partial += input;
+        return this.#carry();
+      }
+      const construct = this.#partial + input.slice(0, end);
+      this.#partial = '';
+      this.#isPartial = false;
+      pos = this.#construct(construct, end - construct.length, end);
     }
-    this.#deliver(at, () => this.#handlers.onStanza(pending));
+    const length = input.length;
+    while (pos < length && !this.#isDone) {
+      if (this.#mayHaveBom) {
+        this.#mayHaveBom = false;
+        if (input.charCodeAt(pos) === BOM) pos++; // as saxes did: a leading BOM is skipped
+        continue;
+      }
+      const lt = input.indexOf('<', pos);
+      const textEnd = lt < 0 ? length : lt;
+      if (textEnd > pos) {
+        pos = this.#text(input, pos, textEnd, lt < 0);
+        if (pos < textEnd) break; // a reference goes on in the next input
+      }
+      if (lt < 0) break;
+      if (this.#builder.depth === 0 && this.#builder.isRootOpen) this.#meter.end(lt); // a stanza (or the close) starts
+      this.#scanner.beginMarkup();
+      const end = this.#scanner.scan(input, lt + 1);
+      if (end < 0) {
+        this.#partial = input.slice(lt);
+        this.#isPartial = true;
+        break;
+      }
+      pos = this.#construct(input.slice(lt, end), lt, end);
+    }
+    if (!this.#isDone) this.#carry();
   }
 
-  #close(at: number): void {
+  /** The input is used up while a unit, perhaps a stanza, is unfinished. */
+  #carry(): void {
+    this.#meter.carry();
+    this.#source.carry(this.#input);
+  }
+
+  /** Character data in input[from, to); returns where it stopped (before a reference cut by the input's end). */
+  #text(input: string, from: number, to: number, isAtInputEnd: boolean): number {
+    const element = this.#builder.current;
+    if (element === undefined) {
+      if (!isAllSpace(input, from, to)) {
+        // Before the root it is not XML; between stanzas it is well-formed XML the stream cannot
+        // carry: RFC 6120 §4.9.3.1 bad-format (we do not validate, so not invalid-xml).
+        if (!this.#builder.isRootOpen) throw notWellFormed('text outside the root element');
+        throw new StreamError('bad-format', 'text between stanzas');
+      }
+      this.#isDocumentStart = false;
+      return to;
+    }
+    this.#meter.check(to);
+    let end = to;
+    const reference = isAtInputEnd ? unfinishedReference(input, from, to) : -1;
+    if (reference >= 0) {
+      end = reference;
+      this.#partial = input.slice(reference, to);
+      this.#isPartial = true;
+      this.#scanner.beginReference(to - reference);
+    }
+    if (end > from) {
+      const raw = this.#characterData.take(input.slice(from, end), end === input.length);
+      if (raw.length > 0) this.#characterData.append(element, textValue(raw), end === input.length);
+    }
+    return end;
+  }
+
+  /**
+   * A complete construct that began at input index `start` (negative: that many characters
+   * earlier, in previous inputs) and ends at `end`. Returns where parsing goes on.
+   */
+  #construct(construct: string, start: number, end: number): number {
+    this.#characterData.interrupt();
+    if (this.#scanner.isReference) {
+      this.#characterData.append(this.#builder.current!, textValue(construct), false);
+      return end;
+    }
+    this.#characterData.flush();
+    this.#meter.check(end);
+    const isDocumentStart = this.#isDocumentStart;
+    this.#isDocumentStart = false;
+    const second = construct.charCodeAt(1);
+    if (second === 0x2f) return this.#endTag(parseEndTag(construct), start, end);
+    if (second === 0x3f) return this.#processingInstruction(construct, isDocumentStart, end);
+    if (second === 0x21) return this.#markupDeclaration(construct, end);
+    return this.#startTag(parseStartTag(construct), end);
+  }
+
+  #processingInstruction(construct: string, isDocumentStart: boolean, end: number): number {
+    const target = processingInstructionTarget(construct);
+    if (target === 'xml' && isDocumentStart) {
+      const encoding = parseXmlDeclaration(construct);
+      // RFC 6120 §11.6: streams are UTF-8.
+      if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') {
+        throw new StreamError('unsupported-encoding', `encoding ${encoding}`);
+      }
+      return end;
+    }
+    // A declaration anywhere else, or a malformed target, is not XML; any other processing
+    // instruction is XML that RFC 6120 §11.1 forbids.
+    if (target === '' || target.toLowerCase() === 'xml') throw notWellFormed('misplaced XML declaration');
+    throw new StreamError('restricted-xml', 'processing instruction');
+  }
+
+  /** `<!…`: a CDATA section is character data; RFC 6120 §11.1 allows no comments, DTDs or entity declarations. */
+  #markupDeclaration(construct: string, end: number): number {
+    if (construct.startsWith('<![CDATA[') && construct.endsWith(']]>')) {
+      const content = construct.slice(9, -3);
+      const element = this.#builder.current;
+      if (element !== undefined) this.#characterData.append(element, cdataValue(content), false);
+      else if (!this.#builder.isRootOpen) throw notWellFormed('CDATA outside the root element');
+      else if (!isAllSpace(content, 0, content.length)) throw new StreamError('bad-format', 'text between stanzas');
+      return end;
+    }
+    if (construct.startsWith('<!--')) throw new StreamError('restricted-xml', 'comment');
+    if (construct.startsWith('<!DOCTYPE')) throw new StreamError('restricted-xml', 'DOCTYPE');
+    throw notWellFormed('malformed markup declaration');
+  }
+
+  #startTag(tag: StartTag, end: number): number {
+    if (!this.#builder.isRootOpen) return this.#openStream(tag, end);
+    const element = this.#builder.open(tag);
+    if (tag.isEmpty) return this.#endElement(element, end, end);
+    if (this.#builder.depth === 1) this.#source.start(end, this.#isInputAscii);
+    return end;
+  }
+
+  #endTag(name: string, start: number, end: number): number {
+    const element = this.#builder.current;
+    if (element === undefined) {
+      if (this.#mode === 'stream' && name === this.#rootName) {
+        this.#meter.end(end);
+        return this.#close(end);
+      }
+      throw notWellFormed(`unexpected end tag </${name}>`);
+    }
+    if (name !== element.name) throw notWellFormed(`end tag </${name}> does not match <${element.name}>`);
+    return this.#endElement(element, start, end);
+  }
+
+  /** An element ended, its end tag spanning [start, end); a stanza is delivered. */
+  #endElement(element: Element, start: number, end: number): number {
+    if (!this.#builder.close(element)) return end;
+    this.#meter.end(end);
+    this.#source.finish(element, this.#input, start);
+    if (this.#mode === 'framed' && element.attrs.xmlns === NS.FRAMING) {
+      if (element.name === 'open') return this.#deliver(end, () => this.#handlers.onStreamOpen({ ...element.attrs }));
+      if (element.name === 'close') return this.#close(end);
+    }
+    return this.#deliver(end, () => this.#handlers.onStanza(element));
+  }
+
+  #openStream(tag: StartTag, end: number): number {
+    const attrs = tag.attrs;
+    const condition = streamHeaderProblem(tag.name, attrs);
+    if (condition !== undefined) throw new StreamError(condition, `stream header <${tag.name}>`);
+    this.#rootName = ROOT_NAME;
+    this.#builder.openRoot(attrs);
+    this.#meter.end(end);
+    const next = this.#deliver(end, () => this.#handlers.onStreamOpen({ ...attrs }));
+    if (tag.isEmpty && !this.#isDone) return this.#close(end);
+    return next;
+  }
+
+  #close(end: number): number {
     this.#isDone = true;
-    this.#deliver(at, () => this.#handlers.onStreamClose());
+    return this.#deliver(end, () => this.#handlers.onStreamClose());
   }
 
-  /** Calls the application; throws ABORT to stop saxes if it failed, reset() or the stream closed. */
-  #deliver(at: number, callback: () => void): void {
-    this.#deliveringAt = at;
+  /** Calls the application; returns where parsing goes on, which reset() may have moved. */
+  #deliver(end: number, callback: () => void): number {
+    this.#deliveredAt = end;
     try {
       callback();
     } catch (error) {
       this.#isDone = true;
-      this.#handlerFailure = { error };
+      throw new HandlerFailure(error);
     } finally {
-      this.#deliveringAt = undefined;
+      this.#deliveredAt = -1;
     }
-    if (this.#handlerFailure !== undefined || this.#restartAt !== undefined || this.#isDone) throw ABORT;
+    const restartAt = this.#restartAt;
+    if (restartAt < 0) return end;
+    this.#restartAt = -1;
+    this.#initDocument(restartAt);
+    return restartAt;
   }
-
-  readonly #onOpenTagStart = (tag: SaxesStartTagPlain): void => {
-    this.#flush();
-    if (this.#rootAttrs === undefined) return; // the stream root itself
-    const depth = ++this.#depth;
-    if (depth > this.#maxDepth) this.#abort('policy-violation', `elements nested deeper than ${this.#maxDepth}`);
-    // saxes has read `<`, the name and one more character.
-    if (depth === 1) this.#unitStart(this.#sax.position - this.#written - tag.name.length - 2);
-  };
-
-  readonly #onOpenTag = (tag: SaxesTagPlain): void => {
-    if (this.#rootAttrs === undefined) return this.#openStream(tag);
-    // Copied by hand: Object.assign (ltx's constructor) from saxes' null-prototype objects is ~4x slower.
-    const element = new Element(tag.name);
-    for (const name in tag.attributes) element.attrs[name] = tag.attributes[name];
-    const parent = this.#current;
-    if (parent !== undefined) {
-      parent.children.push(element);
-      element.parent = parent;
-    } else if (element.attrs.xmlns === undefined && this.#defaultNs !== undefined && !tag.name.includes(':')) {
-      // RFC 6120 §4.8.2: the content namespace applies to first-level children; stamp it so the
-      // stanza can be routed onto another stream on its own.
-      element.attrs.xmlns = this.#defaultNs;
-    }
-    this.#current = element;
-    if (tag.name.includes(':')) this.#checkPrefix(element);
-  };
-
-  readonly #onCloseTag = (): void => {
-    this.#flush();
-    const element = this.#current;
-    if (element !== undefined) {
-      this.#current = element.parent ?? undefined;
-      if (--this.#depth > 0) return;
-    }
-    this.#unitEnd();
-    this.#pending = element ?? STREAM_CLOSE; // no element open: </stream:stream>
-    this.#pendingAt = this.#mark;
-  };
-
-  readonly #onText = (text: string): void => {
-    this.#flush();
-    if (this.#current !== undefined) return void this.#current.children.push(text);
-    // Between stanzas only whitespace (keepalives) is allowed. Other text is well-formed XML the
-    // stream cannot carry: RFC 6120 §4.9.3.1 bad-format ("XML that cannot be processed"); we do
-    // not validate, so invalid-xml (§4.9.3.11) does not apply. Before the root, saxes decides.
-    if (this.#rootAttrs !== undefined && !WHITESPACE.test(text)) this.#abort('bad-format', 'text between stanzas');
-  };
-
-  readonly #onXmlDecl = (decl: XMLDecl): void => {
-    // RFC 6120 §11.6: streams are UTF-8.
-    if (decl.encoding !== undefined && decl.encoding.toLowerCase() !== 'utf-8') {
-      this.#abort('unsupported-encoding', `encoding ${decl.encoding}`);
-    }
-  };
-
-  #openStream(tag: SaxesTagPlain): void {
-    const attrs: Record<string, string> = { ...tag.attributes };
-    const condition = streamHeaderProblem(tag.name, attrs);
-    if (condition !== undefined) this.#abort(condition, `stream header <${tag.name}>`);
-    this.#rootAttrs = attrs;
-    this.#defaultNs = attrs.xmlns;
-    this.#unitEnd();
-    this.#deliver(this.#mark, () => this.#handlers.onStreamOpen({ ...attrs }));
-  }
-
-  /** A prefixed name must be declared on the element, an ancestor, or the root (then copied to the stanza). */
-  #checkPrefix(element: Element): void {
-    const prefix = element.name.slice(0, element.name.indexOf(':'));
-    if (prefix === 'xml') return;
-    const key = `xmlns:${prefix}`;
-    let stanza = element;
-    for (let node: Element | null = element; node !== null; node = node.parent) {
-      if (node.attrs[key] !== undefined) return;
-      stanza = node;
-    }
-    const inherited = this.#rootAttrs?.[key];
-    // RFC 6120 §4.9.3.2: a prefix with no namespace binding.
-    if (inherited === undefined) this.#abort('bad-namespace-prefix', `unbound prefix ${prefix}`);
-    stanza.attrs[key] = inherited;
-  }
-
-  #entity(name: string | symbol): string | undefined {
-    if (typeof name !== 'string') return undefined;
-    if (Object.hasOwn(PREDEFINED_ENTITIES, name)) return PREDEFINED_ENTITIES[name];
-    // RFC 6120 §11.1: only the five predefined entities. A reference to any other well-formed
-    // name is legal XML that XMPP forbids, so restricted-xml; a malformed one stays saxes' error.
-    if (XML_NAME.test(name)) this.#abort('restricted-xml', `entity reference &${name};`);
-    return undefined;
-  }
-
-  #unitStart(at: number): void {
-    if (at < this.#mark) return; // the `<` was in an earlier slice: keep counting from there
-    this.#unitBytes = 0;
-    this.#mark = at;
-  }
-
-  #unitEnd(): void {
-    const at = this.#sax.position - this.#written;
-    const span = at - this.#mark;
-    // A UTF-16 unit is at most 3 UTF-8 bytes: count exactly only when that bound is over the limit.
-    if (this.#unitBytes + (this.#isSliceAscii ? span : span * 3) > this.#maxStanzaBytes) {
-      const size = this.#unitBytes + this.#bytes(this.#mark, at);
-      if (size > this.#maxStanzaBytes) this.#fail(this.#tooLarge(size));
-    }
-    this.#unitBytes = 0;
-    this.#mark = at;
-  }
-
-  #tooLarge(size: number): StreamError {
-    return new StreamError('policy-violation', `stanza of ${size}+ bytes exceeds ${this.#maxStanzaBytes}`);
-  }
-
-  #bytes(from: number, to: number): number {
-    if (to <= from) return 0;
-    return this.#isSliceAscii ? to - from : Buffer.byteLength(this.#slice.slice(from, to));
-  }
-}
-
-/** RFC 6120 §4.8.1 and §4.9.3.2: the root must be `stream:stream` in the stream namespace. */
-function streamHeaderProblem(name: string, attrs: Record<string, string>): StreamErrorCondition | undefined {
-  const colon = name.indexOf(':');
-  const prefix = colon === -1 ? '' : name.slice(0, colon);
-  const local = name.slice(colon + 1);
-  const namespace = prefix === '' ? attrs.xmlns : attrs[`xmlns:${prefix}`];
-  if (namespace === undefined && prefix !== '') return 'bad-namespace-prefix'; // undeclared prefix
-  if (namespace !== NS.STREAM || local !== 'stream') return 'invalid-namespace';
-  // Right namespace, but not through the `stream` prefix (e.g. <foobar:stream>, or a default xmlns).
-  if (prefix !== 'stream') return 'bad-namespace-prefix';
-  // §4.8.2: the content namespace must differ from the stream namespace.
-  if (attrs.xmlns === NS.STREAM) return 'invalid-namespace';
-  return undefined;
 }

@@ -6,6 +6,7 @@
 import { Jid } from '../../protocol/jid.js';
 import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
 import { xml, type Element } from '../../protocol/xml/element.js';
+import { detached } from '../../protocol/xml/detached.js';
 import type { Logger } from './logger.js';
 import type { SessionRegistry } from './sessions.js';
 import type { ClientSession } from './session.js';
@@ -24,6 +25,7 @@ const PRESENCE_TYPES = new Set([
   'error',
 ]);
 const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
+const MAX_REMEMBERED_JIDS = 4096;
 
 interface Registered<H> {
   handler: H;
@@ -44,6 +46,7 @@ export class Router {
   readonly #stanzaHandlers = new Map<string, Registered<StanzaHandler>[]>();
   readonly #iqHandlers = new Map<string, IqHandler>();
   readonly #pending = new PendingIqs();
+  readonly #jids = new Map<string, Jid>();
 
   constructor(options: RouterOptions) {
     this.domain = options.domain;
@@ -104,12 +107,14 @@ export class Router {
       this.#bounce(stanza, new StanzaError('bad-request', { text: `invalid ${kind} type "${type}"` }), origin);
       return;
     }
-    const from = Jid.tryParse((stanza.attrs.from as string | undefined) ?? this.domain);
+    const rawFrom = (stanza.attrs.from as string | undefined) ?? this.domain;
+    // The c2s stream stamped its session's address: no need to parse it again.
+    const from = origin !== undefined && rawFrom === origin.jid.toString() ? origin.jid : this.#jid(rawFrom);
     if (!from) return; // only the server stamps from; an unparsable one is a bug upstream
     const rawTo = stanza.attrs.to as string | undefined;
     let to: Jid | undefined;
     if (rawTo !== undefined) {
-      to = Jid.tryParse(rawTo);
+      to = this.#jid(rawTo);
       if (!to) {
         this.#bounce(stanza, new StanzaError('jid-malformed', { text: 'invalid "to" address' }), origin);
         return;
@@ -140,6 +145,23 @@ export class Router {
     };
     if (kind === 'iq') this.#routeIq(event);
     else this.#emit(event);
+  }
+
+  /**
+   * Parses an address, remembering recent ones: the same few addresses recur on every stanza of a
+   * conversation and preparing them (RFC 7622) costs more than the rest of routing. Jids are
+   * immutable, so sharing them is safe; the table is bounded and simply starts over when full.
+   */
+  #jid(address: string): Jid | undefined {
+    const known = this.#jids.get(address);
+    if (known !== undefined) return known;
+    // The attribute value is a slice of the chunk it arrived in; what we keep must not hold that alive.
+    const copy = detached(address);
+    const jid = Jid.tryParse(copy);
+    if (jid === undefined) return undefined;
+    if (this.#jids.size >= MAX_REMEMBERED_JIDS) this.#jids.clear();
+    this.#jids.set(copy, jid);
+    return jid;
   }
 
   /** Delivers a stanza to one session, as-is. */

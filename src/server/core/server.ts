@@ -18,6 +18,7 @@ import { loadOrCreateCertificate } from '../transport/certificate.js';
 import { startListeners, type ListenerSet } from '../transport/listeners.js';
 import { C2sStream, type C2sOptions } from '../stream/c2s-stream.js';
 import { AuthThrottle } from '../stream/auth-throttle.js';
+import { NoncePool } from '../stream/nonce-pool.js';
 import { PreAuthHooks } from '../stream/pre-auth-hooks.js';
 import { HttpRoutes } from '../transport/http-routes.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
@@ -85,6 +86,7 @@ export class FerryServer {
       this.logger.debug({ module: definition.name }, 'module loaded');
     }
     const throttle = new AuthThrottle(config.limits.auth_failure_delay_ms);
+    const nonces = new NoncePool();
     const c2sOptions = (requireTls: boolean): C2sOptions => ({
       domain: config.domain,
       requireTls,
@@ -98,14 +100,19 @@ export class FerryServer {
       events: this.events,
       logger: this.logger,
       preAuth: this.preAuth,
+      nonce: () => nonces.next(),
+      onEnded: (stream) => this.#streams.delete(stream),
     });
+    // One options object per policy, shared by every stream it applies to.
+    const byPolicy = { required: c2sOptions(true), optional: c2sOptions(false) };
     this.#listeners = await startListeners({
       config,
       secureContext,
       certificate,
       logger: this.logger,
       http: this.http,
-      onStream: (transport: StreamTransport, requireTls: boolean) => this.#accept(transport, c2sOptions(requireTls)),
+      onStream: (transport: StreamTransport, requireTls: boolean) =>
+        this.#accept(transport, requireTls ? byPolicy.required : byPolicy.optional),
     });
     this.logger.info({ domain: config.domain, modules: modules.map((m) => m.definition.name) }, 'Ferry started');
   }
@@ -146,9 +153,7 @@ export class FerryServer {
       transport.destroy();
       return;
     }
-    const stream = new C2sStream(transport, options);
-    this.#streams.add(stream);
-    void stream.closed.then(() => this.#streams.delete(stream));
+    this.#streams.add(new C2sStream(transport, options));
   }
 
   #context(moduleName: string): ModuleContext {

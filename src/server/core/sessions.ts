@@ -1,43 +1,73 @@
 // Bound sessions by bare JID then resource: the routing table for message/presence/iq delivery.
+// Most accounts have one resource bound: such an account maps straight to its session, and gets
+// a table of resources only when a second one binds (a Map costs a few hundred bytes).
 import type { Jid } from '../../protocol/jid.js';
 import type { ClientSession } from './session.js';
 
+type Resources = ClientSession | Map<string, ClientSession>;
+
 export class SessionRegistry {
-  readonly #byBare = new Map<string, Map<string, ClientSession>>();
+  readonly #byBare = new Map<string, Resources>();
   #count = 0;
 
   /** Adds a session; returns the session it replaces (same full JID), which the caller closes. */
   add(session: ClientSession): ClientSession | undefined {
     const bare = session.jid.bare().toString();
-    let resources = this.#byBare.get(bare);
-    if (!resources) {
-      resources = new Map();
-      this.#byBare.set(bare, resources);
+    const resource = session.jid.resource;
+    const entry = this.#byBare.get(bare);
+    if (entry === undefined) {
+      this.#byBare.set(bare, session);
+      this.#count += 1;
+      return undefined;
     }
-    const replaced = resources.get(session.jid.resource);
-    resources.set(session.jid.resource, session);
-    if (!replaced) this.#count += 1;
-    return replaced;
+    if (entry instanceof Map) {
+      const replaced = entry.get(resource);
+      entry.set(resource, session);
+      if (!replaced) this.#count += 1;
+      return replaced;
+    }
+    if (entry.jid.resource === resource) {
+      this.#byBare.set(bare, session);
+      return entry;
+    }
+    this.#byBare.set(
+      bare,
+      new Map([
+        [entry.jid.resource, entry],
+        [resource, session],
+      ]),
+    );
+    this.#count += 1;
+    return undefined;
   }
 
   remove(session: ClientSession): boolean {
     const bare = session.jid.bare().toString();
-    const resources = this.#byBare.get(bare);
-    if (resources?.get(session.jid.resource) !== session) return false;
-    resources.delete(session.jid.resource);
-    if (resources.size === 0) this.#byBare.delete(bare);
+    const entry = this.#byBare.get(bare);
+    if (entry === undefined) return false;
+    if (!(entry instanceof Map)) {
+      if (entry !== session) return false;
+      this.#byBare.delete(bare);
+    } else {
+      if (entry.get(session.jid.resource) !== session) return false;
+      entry.delete(session.jid.resource);
+      if (entry.size === 1) this.#byBare.set(bare, entry.values().next().value!);
+    }
     this.#count -= 1;
     return true;
   }
 
   get(full: Jid): ClientSession | undefined {
-    return this.#byBare.get(full.bare().toString())?.get(full.resource);
+    const entry = this.#byBare.get(full.bare().toString());
+    if (entry === undefined || entry instanceof Map) return entry?.get(full.resource);
+    return entry.jid.resource === full.resource ? entry : undefined;
   }
 
   /** Every bound resource of an account, available or not. */
   resources(bare: Jid | string): ClientSession[] {
-    const resources = this.#byBare.get(typeof bare === 'string' ? bare : bare.bare().toString());
-    return resources ? [...resources.values()] : [];
+    const entry = this.#byBare.get(typeof bare === 'string' ? bare : bare.bare().toString());
+    if (entry === undefined) return [];
+    return entry instanceof Map ? [...entry.values()] : [entry];
   }
 
   /** Resources that sent available presence. */
@@ -46,9 +76,12 @@ export class SessionRegistry {
   }
 
   all(): IterableIterator<ClientSession> {
-    const maps = this.#byBare.values();
+    const entries = this.#byBare.values();
     return (function* () {
-      for (const resources of maps) yield* resources.values();
+      for (const entry of entries) {
+        if (entry instanceof Map) yield* entry.values();
+        else yield entry;
+      }
     })();
   }
 

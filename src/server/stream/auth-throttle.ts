@@ -33,6 +33,11 @@ export class AuthThrottle {
     return Math.min(MAX_DELAY_MS, this.#baseDelayMs * 2 ** (entry.failures - 1));
   }
 
+  /** Any failure remembered (from any address): success needs no bookkeeping otherwise. */
+  get hasFailures(): boolean {
+    return this.#entries.size > 0;
+  }
+
   succeed(address: string): void {
     this.#entries.delete(address);
   }

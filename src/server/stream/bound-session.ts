@@ -7,22 +7,36 @@ import type { ClientSession } from '../core/session.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 
 export class BoundSession implements ClientSession {
-  readonly id = randomUUID();
   readonly jid: Jid;
-  readonly remoteAddress: string;
   presence: Element | undefined;
   priority = 0;
-  readonly directedPresence = new Set<string>();
   isRosterRequested = false;
+  // Made on first use: most sessions never need them, and every idle session would hold them.
+  #id: string | undefined;
+  #directedPresence: Set<string> | undefined;
   isClosed = false;
   readonly #transport: StreamTransport;
-  readonly #close: (error?: StreamError) => void;
+  readonly #stream: { close(error?: StreamError): void };
 
-  constructor(jid: Jid, transport: StreamTransport, close: (error?: StreamError) => void) {
+  /** `stream` is what owns the connection: closing the session closes it. */
+  constructor(jid: Jid, transport: StreamTransport, stream: { close(error?: StreamError): void }) {
     this.jid = jid;
-    this.remoteAddress = transport.remoteAddress;
     this.#transport = transport;
-    this.#close = close;
+    this.#stream = stream;
+  }
+
+  get remoteAddress(): string {
+    return this.#transport.remoteAddress;
+  }
+
+  get id(): string {
+    this.#id ??= randomUUID();
+    return this.#id;
+  }
+
+  get directedPresence(): Set<string> {
+    this.#directedPresence ??= new Set();
+    return this.#directedPresence;
   }
 
   send(stanza: Element): void {
@@ -30,6 +44,6 @@ export class BoundSession implements ClientSession {
   }
 
   close(error?: StreamError): void {
-    this.#close(error);
+    this.#stream.close(error);
   }
 }

@@ -7,7 +7,8 @@ import { Jid } from '../../protocol/jid.js';
 import { StreamError } from '../../protocol/errors/stream-error.js';
 import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
 import { xml, type Element } from '../../protocol/xml/element.js';
-import type { StreamTransport } from '../transport/stream-transport.js';
+import { detached } from '../../protocol/xml/detached.js';
+import type { StreamTransport, StreamTransportHandlers } from '../transport/stream-transport.js';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
 import type { SessionRegistry } from '../core/sessions.js';
@@ -17,6 +18,7 @@ import type { CredentialLookup } from '../auth/sasl.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
 import { BoundSession } from './bound-session.js';
+import { streamFeatures } from './stream-features.js';
 import type { PreAuthHooks } from './pre-auth-hooks.js';
 
 export interface C2sOptions {
@@ -32,16 +34,24 @@ export interface C2sOptions {
   events: TypedEmitter<ServerEvents>;
   logger: Logger;
   preAuth: PreAuthHooks;
+  /** SCRAM server nonces (default: 18 random bytes each, from the mechanism). */
+  nonce?: () => string;
+  /** Called once when the connection is gone. */
+  onEnded?: (stream: C2sStream) => void;
 }
 
 type State = 'header' | 'negotiating' | 'authenticated' | 'bound' | 'closed';
+type LogLevel = 'debug' | 'info';
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
-export class C2sStream {
-  readonly id = randomUUID();
+/**
+ * The stream is its transport's handler object (StreamTransportHandlers), and logs with bindings
+ * made only when the level is on: an idle connection retains no closures, child logger or promise.
+ */
+export class C2sStream implements StreamTransportHandlers {
   readonly #transport: StreamTransport;
   readonly #options: C2sOptions;
-  readonly #logger: Logger;
+  #id: string | undefined; // for logs only: made on first use
   #state: State = 'header';
   #isHeaderSent = false;
   #username: string | undefined;
@@ -49,42 +59,82 @@ export class C2sStream {
   #sasl: SaslNegotiation | undefined;
   #authFailures = 0;
   #isBusy = false; // a SASL step or TLS upgrade is in flight; the stream waits for it
-  readonly #authTimer: NodeJS.Timeout;
-  #markClosed!: () => void;
-  /** Settles when the connection is gone. */
-  readonly closed = new Promise<void>((resolve) => {
-    this.#markClosed = resolve;
-  });
+  #authTimer: NodeJS.Timeout | undefined;
+  #closed: { promise: Promise<void>; resolve: () => void } | undefined; // made when asked for
+  #isEnded = false;
 
   constructor(transport: StreamTransport, options: C2sOptions) {
     this.#transport = transport;
     this.#options = options;
-    this.#logger = options.logger.child({ stream: this.id.slice(0, 8), remote: transport.remoteAddress });
-    this.#authTimer = setTimeout(
-      () => this.close(new StreamError('connection-timeout', 'no authentication in time')),
-      options.authTimeoutMs,
-    );
-    transport.setHandlers({
-      onOpen: (attrs) => this.#onOpen(attrs),
-      onStanza: (element) => this.#onElement(element),
-      onClose: () => this.close(),
-      onError: (error) => this.close(error),
-      onEnd: () => this.#onEnd(),
-    });
+    this.#authTimer = setTimeout(onAuthTimeout, options.authTimeoutMs, this);
+    transport.setHandlers(this);
+  }
+
+  get id(): string {
+    this.#id ??= randomUUID();
+    return this.#id;
   }
 
   get session(): BoundSession | undefined {
     return this.#session;
   }
 
+  /** Settles when the connection is gone. */
+  get closed(): Promise<void> {
+    if (this.#isEnded) return Promise.resolve();
+    if (this.#closed === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.#closed = { promise, resolve };
+    }
+    return this.#closed.promise;
+  }
+
   close(error?: StreamError): void {
     if (this.#state === 'closed') return;
-    if (error) this.#logger.debug({ condition: error.condition, text: error.text }, 'closing stream with error');
+    if (error) this.#log('debug', { condition: error.condition, text: error.text }, 'closing stream with error');
     // RFC 6120 §4.9.1.1: an error before our header still needs the header first.
     if (error && !this.#isHeaderSent) this.#sendHeader(undefined);
     this.#state = 'closed';
-    clearTimeout(this.#authTimer);
+    this.#clearAuthTimer();
     this.#transport.close(error);
+  }
+
+  // StreamTransportHandlers
+  /** @internal */
+  onOpen(attrs: Record<string, string>): void {
+    this.#onOpen(attrs);
+  }
+
+  /** @internal */
+  onStanza(element: Element): void {
+    this.#onElement(element);
+  }
+
+  /** @internal */
+  onClose(): void {
+    this.close();
+  }
+
+  /** @internal */
+  onError(error: StreamError): void {
+    this.close(error);
+  }
+
+  /** @internal */
+  onEnd(): void {
+    this.#onEnd();
+  }
+
+  #log(level: LogLevel, fields: Record<string, unknown>, message: string): void {
+    const logger = this.#options.logger;
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level]({ stream: this.id.slice(0, 8), remote: this.#transport.remoteAddress, ...fields }, message);
+  }
+
+  #clearAuthTimer(): void {
+    clearTimeout(this.#authTimer);
+    this.#authTimer = undefined;
   }
 
   #sendHeader(to: string | undefined): void {
@@ -115,26 +165,10 @@ export class C2sStream {
       return this.close(new StreamError('invalid-namespace', 'client streams use jabber:client'));
     }
     this.#state = this.#username === undefined ? 'negotiating' : 'authenticated';
-    this.#transport.send(this.#features());
-  }
-
-  #features(): Element {
-    const features = xml('stream:features');
-    if (this.#state === 'authenticated') {
-      features.cnode(xml('bind', { xmlns: NS.BIND }));
-      features.cnode(xml('session', { xmlns: NS.SESSION }, xml('optional')));
-      return features;
-    }
     const { isSecure, canStartTls } = this.#transport;
-    const mayAuthenticate = isSecure || !this.#options.requireTls;
-    if (canStartTls) {
-      features.cnode(xml('starttls', { xmlns: NS.TLS }, this.#options.requireTls && xml('required')));
-    }
-    if (mayAuthenticate) {
-      features.cnode(SaslNegotiation.features(isSecure));
-      for (const feature of this.#options.preAuth.features()) features.cnode(feature);
-    }
-    return features;
+    const { requireTls, preAuth } = this.#options;
+    const isAuthenticated = this.#state === 'authenticated';
+    this.#transport.send(streamFeatures({ isAuthenticated, isSecure, canStartTls, requireTls, preAuth }));
   }
 
   #onElement(element: Element): void {
@@ -170,7 +204,7 @@ export class C2sStream {
     try {
       await this.#transport.startTls(this.#options.secureContext);
     } catch (error) {
-      this.#logger.debug({ err: error }, 'TLS handshake failed');
+      this.#log('debug', { err: error }, 'TLS handshake failed');
       this.#transport.destroy();
       return;
     }
@@ -182,20 +216,21 @@ export class C2sStream {
     if (!this.#transport.isSecure && this.#options.requireTls) {
       return this.close(new StreamError('policy-violation', 'encryption is required before authentication'));
     }
-    this.#sasl ??= new SaslNegotiation(this.#options.credentials, this.#transport.isSecure);
+    this.#sasl ??= new SaslNegotiation(this.#options.credentials, this.#transport.isSecure, this.#options.nonce);
     this.#isBusy = true;
     const outcome = await this.#sasl.handle(element);
     this.#isBusy = false;
     if (this.#state === 'closed' || !outcome) return;
     if (outcome.kind === 'reply') return this.#transport.send(outcome.element);
     if (outcome.kind === 'success') {
-      this.#options.throttle.succeed(this.#transport.remoteAddress);
+      const { throttle } = this.#options;
+      if (throttle.hasFailures) throttle.succeed(this.#transport.remoteAddress); // no address lookup otherwise
       this.#username = outcome.username;
       this.#sasl = undefined;
       this.#state = 'header';
       this.#transport.restart();
       this.#transport.send(outcome.element);
-      this.#logger.info({ user: outcome.username }, 'authenticated');
+      this.#log('info', { user: outcome.username }, 'authenticated');
       return;
     }
     await this.#onAuthFailure(outcome.element, outcome.failure.condition);
@@ -209,7 +244,7 @@ export class C2sStream {
     this.#isBusy = false;
     if (this.#state === 'closed') return;
     this.#transport.send(failure);
-    this.#logger.info({ condition, failures: this.#authFailures }, 'authentication failed');
+    this.#log('info', { condition, failures: this.#authFailures }, 'authentication failed');
     if (this.#authFailures >= this.#options.maxAuthFailures) {
       this.close(new StreamError('policy-violation', 'too many authentication failures'));
     }
@@ -219,18 +254,19 @@ export class C2sStream {
     const bind = element.name === 'iq' && element.attrs.type === 'set' ? element.getChild('bind', NS.BIND) : undefined;
     if (!bind) return this.close(new StreamError('not-authorized', 'bind a resource first'));
     const requested = bind.getChildText('resource')?.trim();
-    const resource = requested ? requested : `ferry-${randomBytes(6).toString('hex')}`;
+    // Kept for the session's life: a copy, not a view of the chunk the request came in.
+    const resource = requested ? detached(requested) : `ferry-${randomBytes(6).toString('hex')}`;
     const jid = tryJid(this.#username!, this.#options.domain, resource);
     if (!jid) {
       return this.#transport.send(errorReply(element, new StanzaError('bad-request', { text: 'invalid resource' })));
     }
-    const session = new BoundSession(jid, this.#transport, (error) => this.close(error));
+    const session = new BoundSession(jid, this.#transport, this);
     const replaced = this.#options.sessions.add(session);
     // RFC 6120 §7.7.2.2: the newer session wins; the old one learns why it was closed.
     replaced?.close(new StreamError('conflict', 'replaced by a new connection'));
     this.#session = session;
     this.#state = 'bound';
-    clearTimeout(this.#authTimer);
+    this.#clearAuthTimer();
     this.#transport.send(
       xml(
         'iq',
@@ -238,7 +274,7 @@ export class C2sStream {
         xml('bind', { xmlns: NS.BIND }, xml('jid', null, jid.toString())),
       ),
     );
-    this.#logger.info({ jid: jid.toString() }, 'session bound');
+    this.#log('info', { jid: jid.toString() }, 'session bound');
     this.#options.events.emit('session-bound', session);
   }
 
@@ -269,14 +305,20 @@ export class C2sStream {
 
   #onEnd(): void {
     this.#state = 'closed';
-    clearTimeout(this.#authTimer);
-    this.#markClosed();
+    this.#isEnded = true;
+    this.#clearAuthTimer();
+    this.#closed?.resolve();
+    this.#options.onEnded?.(this);
     const session = this.#session;
     if (!session) return;
     session.isClosed = true;
     if (this.#options.sessions.remove(session)) this.#options.events.emit('session-closed', session);
-    this.#logger.info({ jid: session.jid.toString() }, 'session closed');
+    this.#log('info', { jid: session.jid.toString() }, 'session closed');
   }
+}
+
+function onAuthTimeout(stream: C2sStream): void {
+  stream.close(new StreamError('connection-timeout', 'no authentication in time'));
 }
 
 function tryJid(local: string, domain: string, resource: string): Jid | undefined {

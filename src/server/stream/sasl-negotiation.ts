@@ -15,11 +15,14 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export class SaslNegotiation {
   readonly #lookup: CredentialLookup;
   readonly #isSecure: boolean;
+  readonly #nonce: (() => string) | undefined;
   #mechanism: SaslServerMechanism | undefined;
 
-  constructor(lookup: CredentialLookup, isSecure: boolean) {
+  /** `nonce`: the server nonce source (default: the mechanism's own). */
+  constructor(lookup: CredentialLookup, isSecure: boolean, nonce?: () => string) {
     this.#lookup = lookup;
     this.#isSecure = isSecure;
+    this.#nonce = nonce;
   }
 
   static features(isSecure: boolean): Element {
@@ -56,7 +59,8 @@ export class SaslNegotiation {
   async #auth(element: Element): Promise<SaslOutcome> {
     if (this.#mechanism) throw new SaslFailure('malformed-request', 'authentication already in progress');
     const name = element.attrs.mechanism as string | undefined;
-    const mechanism = name ? createMechanism(name, this.#lookup, { isSecure: this.#isSecure }) : undefined;
+    const options = this.#nonce ? { isSecure: this.#isSecure, nonce: this.#nonce } : { isSecure: this.#isSecure };
+    const mechanism = name ? createMechanism(name, this.#lookup, options) : undefined;
     if (!mechanism) {
       if (name === 'PLAIN' && !this.#isSecure) throw new SaslFailure('encryption-required');
       throw new SaslFailure('invalid-mechanism');

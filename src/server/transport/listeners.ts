@@ -40,9 +40,13 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   });
   const servers: { name: 'c2s' | 'directTls' | 'http' | 'https'; server: NetServer }[] = [];
   const sockets = new Set<Socket>();
+  // One listener function for every socket (not a once() wrapper and closure per connection).
+  function untrack(this: Socket): void {
+    sockets.delete(this);
+  }
   const track = (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.on('close', untrack);
   };
 
   if (config.c2s.enabled) {

@@ -3,9 +3,9 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { NS } from '../../protocol/namespaces.js';
 import type { StreamError } from '../../protocol/errors/stream-error.js';
-import { XmlStreamParser } from '../../protocol/xml/stream-parser.js';
+import { XmlStreamParser, type StreamParserHandlers } from '../../protocol/xml/stream-parser.js';
 import type { Element } from '../../protocol/xml/element.js';
-import { escapeXml } from '../../protocol/xml/escape.js';
+import { escapeAttribute, toWire } from '../../protocol/xml/serialize.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
   STREAM_CLOSE_GRACE_MS,
@@ -21,37 +21,45 @@ export interface SocketTransportOptions {
   receiveBurstBytes: number;
 }
 
-export class SocketTransport implements StreamTransport {
+// The socket's listeners are shared functions that find their transport here: no closures per
+// connection (idle connections are mostly what they retain).
+const OWNER = Symbol('ferry.socket-transport');
+const NON_ASCII = /[^\x00-\x7f]/;
+type OwnedSocket = Socket & { [OWNER]?: SocketTransport };
+
+/** The transport is its parser's handler object itself, forwarding to the stream's handlers. */
+export class SocketTransport implements StreamTransport, StreamParserHandlers {
   readonly kind: 'tcp' | 'direct-tls';
-  readonly remoteAddress: string;
+  #remoteAddress: string | undefined; // asked of the kernel (getpeername) only when needed
   #socket: Socket;
   #handlers: StreamTransportHandlers | undefined;
   readonly #parser: XmlStreamParser;
-  readonly #limiter: ReceiveRateLimiter;
+  readonly #limiter: ReceiveRateLimiter | undefined; // none when unlimited
   #isSecure: boolean;
   #isClosing = false;
   #isEnded = false;
   #pauseTimer: NodeJS.Timeout | undefined;
-  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
+  // Everything sent during one turn of the event loop leaves in one socket write (one syscall)
+  // once the turn is over: a read of 100 stanzas for this peer becomes one write, not 100.
+  #out = '';
+  #isOutAscii = true;
+  #isFlushQueued = false;
 
   constructor(socket: Socket, options: SocketTransportOptions) {
     this.kind = options.kind;
     this.#socket = socket;
-    this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.#isSecure = socket instanceof TLSSocket;
-    this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
-    this.#parser = new XmlStreamParser(
-      'stream',
-      { maxStanzaBytes: options.maxStanzaBytes },
-      {
-        onStreamOpen: (attrs) => this.#handlers?.onOpen(attrs),
-        onStanza: (element) => this.#handlers?.onStanza(element),
-        onStreamClose: () => this.#handlers?.onClose(),
-        onError: (error) => this.#handlers?.onError(error),
-      },
-    );
+    if (options.receiveRateBytesPerSecond > 0) {
+      this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
+    }
+    this.#parser = new XmlStreamParser('stream', { maxStanzaBytes: options.maxStanzaBytes }, this);
     socket.setNoDelay(true);
     this.#attach(socket);
+  }
+
+  get remoteAddress(): string {
+    this.#remoteAddress ??= this.#socket.remoteAddress ?? 'unknown';
+    return this.#remoteAddress;
   }
 
   get isSecure(): boolean {
@@ -66,26 +74,43 @@ export class SocketTransport implements StreamTransport {
     this.#handlers = handlers;
   }
 
+  /** @internal */
+  onStreamOpen(attrs: Record<string, string>): void {
+    this.#handlers?.onOpen(attrs);
+  }
+
+  /** @internal */
+  onStanza(element: Element): void {
+    this.#handlers?.onStanza(element);
+  }
+
+  /** @internal */
+  onStreamClose(): void {
+    this.#handlers?.onClose();
+  }
+
+  /** @internal */
+  onError(error: StreamError): void {
+    this.#handlers?.onError(error);
+  }
+
   sendHeader(header: StreamHeader): void {
-    const attrs = [
-      `xmlns='${NS.CLIENT}'`,
-      `xmlns:stream='${NS.STREAM}'`,
-      `id='${escapeXml(header.id)}'`,
-      `from='${escapeXml(header.from)}'`,
-      header.to ? `to='${escapeXml(header.to)}'` : '',
-      `version='1.0'`,
-      `xml:lang='${escapeXml(header.lang ?? 'en')}'`,
-    ].filter(Boolean);
-    this.#write(`<?xml version='1.0'?><stream:stream ${attrs.join(' ')}>`);
+    let head =
+      `<?xml version='1.0'?><stream:stream xmlns='${NS.CLIENT}' xmlns:stream='${NS.STREAM}' ` +
+      `id='${escapeAttribute(header.id)}' from='${escapeAttribute(header.from)}'`;
+    if (header.to) head += ` to='${escapeAttribute(header.to)}'`;
+    head += ` version='1.0' xml:lang='${escapeAttribute(header.lang ?? 'en')}'>`;
+    this.#write(head, !NON_ASCII.test(head));
   }
 
   send(element: Element): void {
-    this.#write(element.toString());
+    const wire = toWire(element);
+    this.#write(wire.xml, wire.isAscii);
   }
 
   async startTls(context: SecureContext): Promise<void> {
+    this.#flush(); // <proceed/> goes out in the clear, before the handshake
     const raw = this.#socket;
-    raw.off('data', this.#onData);
     this.#detach(raw);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
     await new Promise<void>((resolve, reject) => {
@@ -112,8 +137,9 @@ export class SocketTransport implements StreamTransport {
   close(error?: StreamError): void {
     if (this.#isClosing || this.#isEnded) return;
     this.#isClosing = true;
-    if (error) this.#write(error.toElement().toString());
-    this.#write('</stream:stream>');
+    if (error) this.send(error.toElement());
+    this.#write('</stream:stream>', true);
+    this.#flush();
     this.#socket.end();
     // A peer that never closes its side must not hold the socket open.
     setTimeout(() => this.destroy(), STREAM_CLOSE_GRACE_MS).unref();
@@ -121,43 +147,85 @@ export class SocketTransport implements StreamTransport {
 
   destroy(): void {
     clearTimeout(this.#pauseTimer);
+    this.#out = '';
     this.#socket.destroy();
   }
 
-  #write(data: string): void {
+  #write(data: string, isAscii: boolean): void {
     if (!this.#socket.writable) return;
-    this.#socket.write(data);
+    this.#out += data;
+    if (!isAscii) this.#isOutAscii = false;
+    if (this.#isFlushQueued) return;
+    this.#isFlushQueued = true;
+    process.nextTick(flushSoon, this);
   }
 
-  #receive(chunk: Buffer): void {
-    const pauseMs = this.#limiter.take(chunk.length);
+  /** @internal Writes what was queued. */
+  flushQueued(): void {
+    this.#isFlushQueued = false;
+    this.#flush();
+  }
+
+  #flush(): void {
+    const out = this.#out;
+    if (out === '') return;
+    this.#out = '';
+    // latin1 writes ASCII byte for byte, much faster than UTF-8 encoding; a big IBB block is ASCII.
+    const encoding = this.#isOutAscii ? 'latin1' : 'utf8';
+    this.#isOutAscii = true;
+    if (this.#socket.writable) this.#socket.write(out, encoding);
+  }
+
+  /** @internal */
+  receive(chunk: Buffer): void {
+    const pauseMs = this.#limiter?.take(chunk.length) ?? 0;
     this.#parser.write(chunk);
     if (pauseMs > 0 && !this.#isEnded) {
       this.#socket.pause();
       clearTimeout(this.#pauseTimer);
-      this.#pauseTimer = setTimeout(() => this.#socket.resume(), pauseMs);
+      this.#pauseTimer = setTimeout(resumeSocket, pauseMs, this.#socket);
     }
   }
 
-  #attach(socket: Socket): void {
-    socket.on('data', this.#onData);
-    socket.on('error', this.#onSocketError);
-    socket.on('close', this.#onSocketClose);
-  }
-
-  #detach(socket: Socket): void {
-    socket.off('error', this.#onSocketError);
-    socket.off('close', this.#onSocketClose);
-  }
-
-  readonly #onSocketError = (): void => {
-    // 'close' follows; errors such as ECONNRESET are the peer's business, not a server fault.
-  };
-
-  readonly #onSocketClose = (): void => {
+  /** @internal */
+  ended(): void {
     if (this.#isEnded) return;
     this.#isEnded = true;
     clearTimeout(this.#pauseTimer);
+    this.#out = '';
     this.#handlers?.onEnd();
-  };
+  }
+
+  #attach(socket: Socket): void {
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  #detach(socket: Socket): void {
+    socket.off('data', onSocketData);
+    socket.off('error', onSocketError);
+    socket.off('close', onSocketClose);
+  }
+}
+
+function flushSoon(transport: SocketTransport): void {
+  transport.flushQueued();
+}
+
+function resumeSocket(socket: Socket): void {
+  socket.resume();
+}
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER]?.receive(chunk);
+}
+
+function onSocketError(): void {
+  // 'close' follows; errors such as ECONNRESET are the peer's business, not a server fault.
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  this[OWNER]?.ended();
 }

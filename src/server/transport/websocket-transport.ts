@@ -7,7 +7,7 @@ import { NS } from '../../protocol/namespaces.js';
 import { StreamError } from '../../protocol/errors/stream-error.js';
 import { XmlStreamParser } from '../../protocol/xml/stream-parser.js';
 import type { Element } from '../../protocol/xml/element.js';
-import { escapeXml } from '../../protocol/xml/escape.js';
+import { escapeAttribute, serialize } from '../../protocol/xml/serialize.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
   STREAM_CLOSE_GRACE_MS,
@@ -71,11 +71,11 @@ export class WebSocketTransport implements StreamTransport {
   sendHeader(header: StreamHeader): void {
     const attrs = [
       `xmlns="${NS.FRAMING}"`,
-      `id="${escapeXml(header.id)}"`,
-      `from="${escapeXml(header.from)}"`,
-      header.to ? `to="${escapeXml(header.to)}"` : '',
+      `id="${escapeAttribute(header.id)}"`,
+      `from="${escapeAttribute(header.from)}"`,
+      header.to ? `to="${escapeAttribute(header.to)}"` : '',
       `version="1.0"`,
-      `xml:lang="${escapeXml(header.lang ?? 'en')}"`,
+      `xml:lang="${escapeAttribute(header.lang ?? 'en')}"`,
     ].filter(Boolean);
     this.#write(`<open ${attrs.join(' ')}/>`);
   }
@@ -85,7 +85,7 @@ export class WebSocketTransport implements StreamTransport {
     if (element.name.startsWith('stream:') && !element.attrs['xmlns:stream']) {
       element.attrs['xmlns:stream'] = NS.STREAM;
     }
-    this.#write(element.toString());
+    this.#write(serialize(element));
   }
 
   startTls(_context: SecureContext): Promise<void> {

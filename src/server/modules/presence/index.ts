@@ -2,6 +2,7 @@
 // unavailable presence when a session ends. Every account is local (no server-to-server yet), so
 // the outbound and inbound halves of each subscription exchange run here together.
 import { cloneElement, xml, type Element } from '../../../protocol/xml/element.js';
+import { detachedElement } from '../../../protocol/xml/detached.js';
 import { Jid } from '../../../protocol/jid.js';
 import { defineModule } from '../../core/module.js';
 import type { ClientSession } from '../../core/session.js';
@@ -90,7 +91,7 @@ export default defineModule({
       }
       if (type !== 'available') return true; // subscription stanzas need a 'to'; nothing to do
       const isInitial = origin.presence === undefined;
-      origin.presence = stanza;
+      origin.presence = detachedElement(stanza); // kept for the session's life: not the chunk it came in
       origin.priority = parsePriority(stanza);
       broadcast(origin, stanza);
       if (isInitial) probeFor(origin);

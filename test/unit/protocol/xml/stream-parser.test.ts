@@ -428,3 +428,117 @@ describe('XmlStreamParser, hostile input', () => {
     assert.throws(() => parser.write(`${HEADER}<presence/>`), /bug/);
   });
 });
+
+describe('XmlStreamParser, constructs cut by chunk boundaries', () => {
+  const cutEverywhere = (text: string) => {
+    const bytes = Buffer.from(text);
+    const whole = run([bytes]).events;
+    for (let at = 1; at < bytes.length; at++) {
+      assert.deepEqual(run([bytes.subarray(0, at), bytes.subarray(at)]).events, whole, `cut at ${at}`);
+    }
+    assert.deepEqual(run([...bytes].map((byte) => Buffer.from([byte]))).events, whole, 'byte by byte');
+    return whole;
+  };
+
+  it('reads references, CDATA, CRLF and attributes the same wherever the input is cut', () => {
+    const events = cutEverywhere(
+      `${HEADER}<message a='x&amp;y' b="&#65;&#x42;"><body>&lt;&gt;&amp;&quot;&apos;&#x1F600;\r\nx\ry</body>` +
+        '<c><![CDATA[a]]b]>c\r\n]]></c></message>',
+    );
+    assert.deepEqual(stanzas(events), [
+      '<message a="x&amp;y" b="AB" xmlns="jabber:client"><body>&lt;&gt;&amp;"\'\ud83d\ude00\nx\ny</body><c>a]]b]&gt;c\n</c></message>',
+    ]);
+  });
+
+  it('answers not-well-formed for "]]>" in character data wherever it is cut', () => {
+    for (const text of [`${HEADER}<message><body>a]]>b</body></message>`, `${HEADER}<message>]]]></message>`]) {
+      const bytes = Buffer.from(text);
+      for (let at = 1; at < bytes.length; at++) {
+        assert.equal(lastError([bytes.subarray(0, at), bytes.subarray(at)]), 'not-well-formed', `cut at ${at}`);
+      }
+    }
+    assert.equal(lastError([`${HEADER}<message>]`, ']', '>']), 'not-well-formed');
+  });
+
+  it('answers not-well-formed for a reference longer than 64 characters, cut or not', () => {
+    const long = `&${'a'.repeat(70)};`;
+    assert.equal(lastError([`${HEADER}<message>${long}</message>`]), 'not-well-formed');
+    assert.equal(
+      lastError([`${HEADER}<message>&${'a'.repeat(30)}`, `${'a'.repeat(40)};</message>`]),
+      'not-well-formed',
+    );
+    assert.equal(lastError([`${HEADER}<message>&${'a'.repeat(20)};</message>`]), 'restricted-xml');
+  });
+
+  it('skips a byte-order mark before the XML declaration, and only there', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    assert.deepEqual(run([bom, HEADER, '<presence/>']).errors, []);
+    assert.equal(lastError([HEADER, bom, '<presence/>']), 'bad-format');
+  });
+
+  it('accepts the XML declaration only as the very first thing', () => {
+    assert.equal(lastError([` ${HEADER}`]), 'not-well-formed');
+    assert.equal(lastError([`${HEADER}<message><?xml version='1.0'?></message>`]), 'not-well-formed');
+    assert.equal(lastError(["<?xml version='2.0'?><stream:stream/>"]), 'not-well-formed');
+  });
+
+  it('reports a control character after delivering the stanzas before it', () => {
+    const { events } = run([`${HEADER}<presence/><message><body>a\u0000b</body></message><presence/>`]);
+    assert.deepEqual(events.slice(1), ['<presence xmlns="jabber:client"/>', 'error not-well-formed']);
+  });
+
+  it('reads a start tag trickling in byte by byte in linear time', () => {
+    const value = 'v'.repeat(100_000);
+    const started = performance.now();
+    const { events, parser } = run([HEADER, `<message a='`], 'stream', { maxStanzaBytes: 200_000 });
+    for (let i = 0; i < value.length; i++) parser.write(value[i]!);
+    parser.write(`'/>`);
+    assert.equal(stanzas(events).length, 1);
+    assert.ok(performance.now() - started < 5_000, 'took too long: quadratic?');
+  });
+
+  it('gives identical events fed whole and split, for mutated streams (seeded)', () => {
+    const random = seeded(7395);
+    const pieces = [
+      '<',
+      '>',
+      '/',
+      "'",
+      '"',
+      ' ',
+      '\r\n',
+      '&',
+      ';',
+      '&amp;',
+      '&#x263a;',
+      ']]>',
+      ']',
+      '<![CDATA[',
+      '<!--',
+      '<?',
+      '?>',
+      'x:y',
+      '\u00e9',
+      '\ud83d\ude00',
+      '\u0001',
+      '</message>',
+      '<body>',
+      'a'.repeat(70),
+    ];
+    const base =
+      `${HEADER}<message to='a@b/c' id='1'><body>hi &amp; bye</body><x:q xmlns:x='u' a='1'/></message>` +
+      '<presence><status><![CDATA[<b>away</b>]]></status></presence></stream:stream>';
+    for (let round = 0; round < 1500; round++) {
+      let text = base;
+      for (let k = 0; k < 3; k++) {
+        const at = Math.floor(random() * text.length);
+        const piece = pieces[Math.floor(random() * pieces.length)]!;
+        text = random() < 0.5 ? text.slice(0, at) + piece + text.slice(at) : text.slice(0, at) + text.slice(at + 2);
+      }
+      const bytes = Buffer.from(text);
+      const whole = run([bytes], 'stream', { maxStanzaBytes: 300 }).events;
+      const split = run(randomSplits(bytes, random, 7), 'stream', { maxStanzaBytes: 300 }).events;
+      assert.deepEqual(split, whole, JSON.stringify(text));
+    }
+  });
+});

@@ -1,0 +1,64 @@
+// The routing table: one session per account without a resource table, several with one, and
+// replacement by full JID (RFC 6120 §7.7.2.2) either way.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SessionRegistry } from '../../../../src/server/core/sessions.js';
+import type { ClientSession } from '../../../../src/server/core/session.js';
+import { Jid } from '../../../../src/protocol/jid.js';
+
+function session(address: string, isAvailable = false): ClientSession {
+  return {
+    id: address,
+    jid: Jid.parse(address),
+    remoteAddress: '127.0.0.1',
+    presence: undefined,
+    priority: 0,
+    directedPresence: new Set(),
+    isRosterRequested: false,
+    ...(isAvailable ? { presence: {} as ClientSession['presence'] } : {}),
+    send: () => {},
+    close: () => {},
+  };
+}
+
+describe('SessionRegistry', () => {
+  it('finds one or several resources of an account, and forgets them one by one', () => {
+    const sessions = new SessionRegistry();
+    const a = session('alice@localhost/a');
+    const b = session('alice@localhost/b', true);
+    const c = session('alice@localhost/c');
+    assert.equal(sessions.add(a), undefined);
+    assert.equal(sessions.get(Jid.parse('alice@localhost/a')), a);
+    assert.equal(sessions.get(Jid.parse('alice@localhost/b')), undefined);
+    assert.equal(sessions.add(b), undefined);
+    assert.equal(sessions.add(c), undefined);
+    assert.equal(sessions.size, 3);
+    assert.deepEqual(sessions.resources('alice@localhost'), [a, b, c]);
+    assert.deepEqual(sessions.available(Jid.parse('alice@localhost/x')), [b]);
+    assert.deepEqual([...sessions.all()], [a, b, c]);
+    assert.equal(sessions.remove(b), true);
+    assert.equal(sessions.remove(b), false);
+    assert.equal(sessions.remove(a), true);
+    assert.equal(sessions.get(Jid.parse('alice@localhost/c')), c);
+    assert.deepEqual(sessions.resources(Jid.parse('alice@localhost')), [c]);
+    assert.equal(sessions.remove(c), true);
+    assert.equal(sessions.size, 0);
+    assert.deepEqual(sessions.resources('alice@localhost'), []);
+  });
+
+  it('returns the session a new one replaces, alone or among others, and keeps the newer', () => {
+    const sessions = new SessionRegistry();
+    const old = session('bob@localhost/r');
+    const newer = session('bob@localhost/r');
+    sessions.add(old);
+    assert.equal(sessions.add(newer), old);
+    assert.equal(sessions.remove(old), false, 'the replaced session no longer owns the address');
+    assert.equal(sessions.get(Jid.parse('bob@localhost/r')), newer);
+    const other = session('bob@localhost/s');
+    sessions.add(other);
+    const newest = session('bob@localhost/r');
+    assert.equal(sessions.add(newest), newer);
+    assert.equal(sessions.size, 2);
+    assert.equal(sessions.get(Jid.parse('bob@localhost/r')), newest);
+  });
+});
