@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { freePorts, LOOPBACK } from '../lib/ports.js';
 import { mapLimit } from '../lib/map-limit.js';
-import { runCommand, spawnLogged, stopChild } from '../lib/child.js';
-import { waitUntilLoginWorks } from './ready.js';
+import { runCommand, spawnLogged } from '../lib/child.js';
+import { launchUntilReady } from './ready.js';
 import { ProcessSlot, type Launched } from './process-slot.js';
 import {
   DOMAIN,
@@ -101,18 +101,13 @@ export const ferryServer: ServerDefinition = {
     });
     const endpoint = { host: LOOPBACK, port: c2sPort, domain: DOMAIN };
     const launch = async (): Promise<Launched> => {
-      const child = spawnLogged(process.execPath, [...entry, 'server', '--config', configFile], {
-        cwd: repoRoot,
-        env,
-        logFile,
-      });
-      try {
-        await waitUntilLoginWorks(endpoint, accounts[0]!, { name: 'ferry', child, logFile, timeoutMs: 30_000 });
-      } catch (error) {
-        await stopChild(child);
-        throw error;
-      }
-      return { pid: child.pid!, stop: () => stopChild(child) };
+      return launchUntilReady(
+        () =>
+          spawnLogged(process.execPath, [...entry, 'server', '--config', configFile], { cwd: repoRoot, env, logFile }),
+        endpoint,
+        accounts[0]!,
+        { name: 'ferry', logFile, timeoutMs: 30_000 },
+      );
     };
     const slot = new ProcessSlot(await launch(), launch);
     const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, LOOPBACK } from '../lib/ports.js';
 import { mapLimit } from '../lib/map-limit.js';
-import { runCommand, spawnLogged, stopChild } from '../lib/child.js';
+import { runCommand, spawnLogged } from '../lib/child.js';
 import { debianVersion } from './debian-version.js';
-import { waitUntilLoginWorks } from './ready.js';
+import { launchUntilReady } from './ready.js';
 import { ProcessSlot, type Launched } from './process-slot.js';
 import {
   DOMAIN,
@@ -77,14 +77,12 @@ Component "${PROXY_JID}" "proxy65"
     });
     const endpoint = { host: LOOPBACK, port: c2sPort, domain: DOMAIN };
     const launch = async (): Promise<Launched> => {
-      const child = spawnLogged(PROSODY, ['--config', configFile, '-F'], { cwd: dir, logFile });
-      try {
-        await waitUntilLoginWorks(endpoint, accounts[0]!, { name: 'prosody', child, logFile, timeoutMs: 30_000 });
-      } catch (error) {
-        await stopChild(child);
-        throw error;
-      }
-      return { pid: child.pid!, stop: () => stopChild(child) };
+      return launchUntilReady(
+        () => spawnLogged(PROSODY, ['--config', configFile, '-F'], { cwd: dir, logFile }),
+        endpoint,
+        accounts[0]!,
+        { name: 'prosody', logFile, timeoutMs: 30_000 },
+      );
     };
     const slot = new ProcessSlot(await launch(), launch);
     return {

@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchConnection, type Account, type Endpoint } from '../client/connection.js';
-import { hasExited, tailOf } from '../lib/child.js';
+import { hasExited, stopChild, tailOf } from '../lib/child.js';
 
 export interface ReadyOptions {
   name: string;
@@ -35,4 +35,24 @@ export async function waitUntilLoginWorks(endpoint: Endpoint, account: Account, 
     `${options.name} did not accept a login on ${endpoint.host}:${endpoint.port} within ${options.timeoutMs} ms ` +
       `(last error: ${(lastError as Error | undefined)?.message ?? 'none'}); see ${options.logFile}:\n${tailOf(options.logFile)}`,
   );
+}
+
+/**
+ * Starts a server process and resolves once a login works; a server that never gets there is
+ * stopped before the error is thrown, so no half-started process outlives its launch.
+ */
+export async function launchUntilReady(
+  spawn: () => ChildProcess,
+  endpoint: Endpoint,
+  account: Account,
+  options: Omit<ReadyOptions, 'child'>,
+): Promise<{ pid: number; stop(): Promise<void> }> {
+  const child = spawn();
+  try {
+    await waitUntilLoginWorks(endpoint, account, { ...options, child });
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { pid: child.pid!, stop: () => stopChild(child) };
 }
