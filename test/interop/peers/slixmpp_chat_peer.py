@@ -10,30 +10,19 @@ It exits on its own after --lifetime seconds, so a broken test never leaves it r
 """
 import argparse
 import asyncio
-import ssl
 import sys
 
-import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
+from peer_base import LoopbackPeer, emit, run_for
 
 
-class ChatPeer(slixmpp.ClientXMPP):
+class ChatPeer(LoopbackPeer):
     def __init__(self, jid, password, host, port):
-        super().__init__(jid, password)
-        self.target = (host, port)
-        # The test server's certificate is self-signed.
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
+        super().__init__(jid, password, host, port)
         for plugin in ('xep_0030', 'xep_0092', 'xep_0199'):
             self.register_plugin(plugin)
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
-        self.add_event_handler('failed_auth', lambda _: emit('AUTHFAIL'))
-        self.add_event_handler('disconnected', lambda _: emit('DISCONNECTED'))
-
-    async def get_dns_records(self, domain, port=None):
-        # COMPAT: slixmpp 1.8 resolves the domain by DNS even when given an address.
-        return [(self.target[0], self.target[0], self.target[1])]
 
     async def on_start(self, _event):
         self.send_presence()
@@ -68,10 +57,6 @@ class ChatPeer(slixmpp.ClientXMPP):
         self.disconnect()
 
 
-def emit(line):
-    print(line, flush=True)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--jid', required=True)
@@ -80,9 +65,7 @@ def main():
     parser.add_argument('--lifetime', type=float, default=30)
     args = parser.parse_args()
     peer = ChatPeer(args.jid, args.password, '127.0.0.1', args.port)
-    peer.connect()
-    peer.loop.call_later(args.lifetime, lambda: (emit('LIFETIME'), peer.disconnect()))
-    peer.loop.run_until_complete(peer.disconnected)
+    run_for(peer, args.lifetime)
 
 
 if __name__ == '__main__':

@@ -20,14 +20,13 @@ import argparse
 import asyncio
 import hashlib
 import os
-import ssl
 import sys
 import uuid
 
-import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import CoroutineCallback
 from slixmpp.xmlstream.matcher import StanzaPath
+from peer_base import LoopbackPeer, emit, run_for
 
 IBB = 'http://jabber.org/protocol/ibb'
 SOCKS5 = 'http://jabber.org/protocol/bytestreams'
@@ -35,14 +34,10 @@ METHODS = {'ibb': IBB, 'socks5': SOCKS5}
 BLOCK_SIZE = 4096
 
 
-class FilePeer(slixmpp.ClientXMPP):
+class FilePeer(LoopbackPeer):
     def __init__(self, jid, password, host, port, timeout):
-        super().__init__(jid, password)
-        self.target = (host, port)
+        super().__init__(jid, password, host, port)
         self.timeout = timeout
-        # The test server's certificate is self-signed.
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
         for plugin in ('xep_0030', 'xep_0047', 'xep_0065', 'xep_0095', 'xep_0096'):
             self.register_plugin(plugin)
         # COMPAT: slixmpp 1.8.3 xep_0095 registers its coroutine _handle_request with a plain
@@ -54,12 +49,6 @@ class FilePeer(slixmpp.ClientXMPP):
         # mid-await ("Task was destroyed but it is pending"), so hold them until they end.
         self.tasks = set()
         self.add_event_handler('session_start', self.on_start)
-        self.add_event_handler('failed_auth', lambda _: emit('AUTHFAIL'))
-        self.add_event_handler('disconnected', lambda _: emit('DISCONNECTED'))
-
-    async def get_dns_records(self, domain, port=None):
-        # COMPAT: slixmpp 1.8 resolves the domain by DNS even when given an address.
-        return [(self.target[0], self.target[0], self.target[1])]
 
     async def on_start(self, _event):
         self.send_presence()
@@ -262,10 +251,6 @@ class Sink:
         self.on_done()
 
 
-def emit(line):
-    print(line, flush=True)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--jid', required=True)
@@ -278,9 +263,7 @@ def main():
         import logging
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
     peer = FilePeer(args.jid, args.password, '127.0.0.1', args.port, args.timeout)
-    peer.connect()
-    peer.loop.call_later(args.lifetime, lambda: (emit('LIFETIME'), peer.disconnect()))
-    peer.loop.run_until_complete(peer.disconnected)
+    run_for(peer, args.lifetime)
 
 
 if __name__ == '__main__':
