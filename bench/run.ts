@@ -226,6 +226,7 @@ async function main(): Promise<number> {
       repoRoot,
       accountCount: Math.max(20, sizes.loginConcurrency),
       ferryFromDist: options.ferryFromDist,
+      ferryCpuProfileDir: options.ferryCpuProfileDir,
       prosodyReadSize: options.prosodyReadSize,
       log,
     });

@@ -12,6 +12,8 @@ export interface BenchOptions {
   servers: ServerName[];
   repetitions: number;
   ferryFromDist: boolean;
+  /** Where Ferry's server writes V8 CPU profiles (node --cpu-prof), when set. */
+  ferryCpuProfileDir: string | undefined;
   /** Prosody's network_default_read_size; undefined keeps Prosody's default (4096). */
   prosodyReadSize: number | undefined;
   keepTempDir: boolean;
@@ -27,6 +29,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --servers LIST          servers to run: ${SERVER_NAMES.join(',')} (default: all that are installed)
   --reps N                repetitions (default 5, --quick 1)
   --ferry-dist            run Ferry from dist/ (npm run build first) instead of src/ through tsx
+  --ferry-cpu-prof DIR    run Ferry's server under node --cpu-prof, profiles written to DIR when it stops
   --prosody-read-size N   set Prosody's network_default_read_size (default: Prosody's own, 4096)
   --readme / --no-readme  rewrite the Benchmarks section of README.md (default: yes, except with --quick)
   --out DIR               where report.md, results.json and the SVG charts go (default bench/results)
@@ -55,6 +58,7 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Be
       servers: { type: 'string' },
       reps: { type: 'string' },
       'ferry-dist': { type: 'boolean', default: false },
+      'ferry-cpu-prof': { type: 'string' },
       'prosody-read-size': { type: 'string' },
       readme: { type: 'boolean' },
       'no-readme': { type: 'boolean' },
@@ -81,6 +85,7 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Be
     servers: list(values.servers, SERVER_NAMES, 'server') ?? [...SERVER_NAMES],
     repetitions,
     ferryFromDist: values['ferry-dist'] === true,
+    ferryCpuProfileDir: values['ferry-cpu-prof'],
     prosodyReadSize,
     keepTempDir: values.keep === true,
     updateReadme: values['no-readme'] ? false : (values.readme ?? !isQuick),

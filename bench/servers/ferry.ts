@@ -100,10 +100,16 @@ export const ferryServer: ServerDefinition = {
       if (result.code !== 0) throw new Error(`ferry adduser ${account.username} failed: ${result.output}`);
     });
     const endpoint = { host: LOOPBACK, port: c2sPort, domain: DOMAIN };
+    const profileDir = options.ferryCpuProfileDir;
+    const profileFlags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
     const launch = async (): Promise<Launched> => {
       return launchUntilReady(
         () =>
-          spawnLogged(process.execPath, [...entry, 'server', '--config', configFile], { cwd: repoRoot, env, logFile }),
+          spawnLogged(process.execPath, [...profileFlags, ...entry, 'server', '--config', configFile], {
+            cwd: repoRoot,
+            env,
+            logFile,
+          }),
         endpoint,
         accounts[0]!,
         { name: 'ferry', logFile, timeoutMs: 30_000 },

@@ -37,6 +37,8 @@ export interface StartOptions {
   log: (line: string) => void;
   /** Ferry only: run dist/cli/main.js (after `npm run build`) instead of src/ through tsx. */
   ferryFromDist?: boolean;
+  /** Ferry only: profile the server with node --cpu-prof into this directory. */
+  ferryCpuProfileDir?: string;
   /** Prosody only: network_default_read_size (Prosody's default, 4096, when absent). */
   prosodyReadSize?: number;
 }

@@ -73,6 +73,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   scram_iterations: z.number().int().min(4096).default(4096),
+  tuning: z
+    .strictObject({
+      /**
+       * After a client read, keep polling instead of sleeping for this long, so an answer that
+       * comes back quickly skips the CPU wake-up (see transport/busy-poll.ts); 0 = off.
+       */
+      busy_poll_microseconds: z.number().int().min(0).max(10_000).default(100),
+    })
+    .prefault({}),
   /** Per-module options, validated by each module's own schema at start-up. */
   modules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
 });

@@ -9,6 +9,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { CertificatePair } from './certificate.js';
 import type { HttpRoutes } from './http-routes.js';
+import { createBusyPoll } from './busy-poll.js';
 import { SocketTransport } from './socket-transport.js';
 import { WebSocketTransport } from './websocket-transport.js';
 import type { StreamTransport } from './stream-transport.js';
@@ -32,11 +33,13 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export async function startListeners(options: ListenerOptions): Promise<ListenerSet> {
   const { config, logger } = options;
   const limits = config.limits;
+  const busyPoll = createBusyPoll(config.tuning.busy_poll_microseconds);
   const socketOptions = (kind: 'tcp' | 'direct-tls') => ({
     kind,
     maxStanzaBytes: limits.max_stanza_bytes,
     receiveRateBytesPerSecond: limits.receive_rate_bytes_per_second,
     receiveBurstBytes: limits.receive_burst_bytes,
+    busyPoll,
   });
   const servers: { name: 'c2s' | 'directTls' | 'http' | 'https'; server: NetServer }[] = [];
   const sockets = new Set<Socket>();
@@ -95,6 +98,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
           maxStanzaBytes: limits.max_stanza_bytes,
           receiveRateBytesPerSecond: limits.receive_rate_bytes_per_second,
           receiveBurstBytes: limits.receive_burst_bytes,
+          busyPoll,
         });
         options.onStream(transport, isSecure ? true : config.http.require_tls);
       });
@@ -121,6 +125,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
       return out;
     },
     async close() {
+      busyPoll?.stop();
       for (const wss of websockets) wss.close();
       const closing = servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve())));
       for (const socket of sockets) socket.destroy();

@@ -6,6 +6,7 @@ import type { StreamError } from '../../protocol/errors/stream-error.js';
 import { XmlStreamParser, type StreamParserHandlers } from '../../protocol/xml/stream-parser.js';
 import type { Element } from '../../protocol/xml/element.js';
 import { escapeAttribute, toWire } from '../../protocol/xml/serialize.js';
+import type { BusyPoll } from './busy-poll.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
   STREAM_CLOSE_GRACE_MS,
@@ -19,6 +20,7 @@ export interface SocketTransportOptions {
   maxStanzaBytes: number;
   receiveRateBytesPerSecond: number;
   receiveBurstBytes: number;
+  busyPoll?: BusyPoll | undefined;
 }
 
 // The socket's listeners are shared functions that find their transport here: no closures per
@@ -35,6 +37,7 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
   #handlers: StreamTransportHandlers | undefined;
   readonly #parser: XmlStreamParser;
   readonly #limiter: ReceiveRateLimiter | undefined; // none when unlimited
+  readonly #busyPoll: BusyPoll | undefined;
   #isSecure: boolean;
   #isClosing = false;
   #isEnded = false;
@@ -52,6 +55,7 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
     if (options.receiveRateBytesPerSecond > 0) {
       this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
     }
+    this.#busyPoll = options.busyPoll;
     this.#parser = new XmlStreamParser('stream', { maxStanzaBytes: options.maxStanzaBytes }, this);
     socket.setNoDelay(true);
     this.#attach(socket);
@@ -179,6 +183,7 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
   /** @internal */
   receive(chunk: Buffer): void {
     const pauseMs = this.#limiter?.take(chunk.length) ?? 0;
+    this.#busyPoll?.touch();
     this.#parser.write(chunk);
     if (pauseMs > 0 && !this.#isEnded) {
       this.#socket.pause();

@@ -8,6 +8,7 @@ import { StreamError } from '../../protocol/errors/stream-error.js';
 import { XmlStreamParser } from '../../protocol/xml/stream-parser.js';
 import type { Element } from '../../protocol/xml/element.js';
 import { escapeAttribute, serialize } from '../../protocol/xml/serialize.js';
+import type { BusyPoll } from './busy-poll.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
   STREAM_CLOSE_GRACE_MS,
@@ -22,6 +23,7 @@ export interface WebSocketTransportOptions {
   maxStanzaBytes: number;
   receiveRateBytesPerSecond: number;
   receiveBurstBytes: number;
+  busyPoll?: BusyPoll | undefined;
 }
 
 export class WebSocketTransport implements StreamTransport {
@@ -32,6 +34,7 @@ export class WebSocketTransport implements StreamTransport {
   readonly #socket: WebSocket;
   readonly #parser: XmlStreamParser;
   readonly #limiter: ReceiveRateLimiter;
+  readonly #busyPoll: BusyPoll | undefined;
   #handlers: StreamTransportHandlers | undefined;
   #isClosing = false;
   #isEnded = false;
@@ -42,6 +45,7 @@ export class WebSocketTransport implements StreamTransport {
     this.isSecure = options.isSecure;
     this.remoteAddress = options.remoteAddress;
     this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
+    this.#busyPoll = options.busyPoll;
     this.#parser = new XmlStreamParser(
       'framed',
       { maxStanzaBytes: options.maxStanzaBytes },
@@ -122,6 +126,7 @@ export class WebSocketTransport implements StreamTransport {
       return;
     }
     const pauseMs = this.#limiter.take(data.length);
+    this.#busyPoll?.touch();
     this.#parser.write(data);
     if (pauseMs > 0 && !this.#isEnded) {
       this.#socket.pause();

@@ -38,6 +38,16 @@ describe('config', () => {
     );
   });
 
+  it('busy-polls 100 µs after client reads by default; 0 switches it off, a negative window is refused', () => {
+    assert.equal(loadConfig({ env: {} }).tuning.busy_poll_microseconds, 100);
+    const off = loadConfig({ env: { FERRY_TUNING_BUSY_POLL_MICROSECONDS: '0' } });
+    assert.equal(off.tuning.busy_poll_microseconds, 0);
+    assert.throws(
+      () => loadConfig({ file: tomlFile('[tuning]\nbusy_poll_microseconds = -1\n'), env: {} }),
+      /tuning\.busy_poll_microseconds/,
+    );
+  });
+
   it('names a wrong value and what is allowed', () => {
     assert.throws(() => loadConfig({ file: tomlFile('[log]\nlevel = "loud"\n'), env: {} }), /log\.level: .*"info"/);
   });
