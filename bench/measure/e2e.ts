@@ -4,8 +4,7 @@
 // the receiver's MD5 check and rename all included: what a user waits for). Peak RSS of each
 // process comes from GNU time (%M). Variants: SOCKS5 direct (`ferry send --method socks5`; on
 // loopback the receiver reaches the sender's own streamhost first), SOCKS5 via the server's proxy
-// (bench/e2e/proxy-send.ts: the same library with the direct streamhost off, as the CLI has no
-// switch for it), and IBB (`ferry send --method ibb`, default block size).
+// (`--no-direct --proxy proxy.<domain>`), and IBB (`ferry send --method ibb`, default block size).
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,6 +90,12 @@ function waitForOutput(running: Running, pattern: RegExp, timeoutMs: number): Pr
   });
 }
 
+async function succeeded(running: Running, who: string): Promise<Finished> {
+  const finished = await running.finished;
+  if (finished.code !== 0) throw new Error(`${who} exited ${finished.code}: ${tail(finished.output)}`);
+  return finished;
+}
+
 /** The end of a process's output on one line, for error messages. */
 function tail(output: string): string {
   return output
@@ -154,42 +159,20 @@ async function runE2e(
   );
   const to = (await waitForOutput(receiver, /receiving as (\S+)/, 30_000))[1]!;
   const meter = startCost(server.pid);
-  const sender =
-    variant === 'proxy'
-      ? runNode(
-          [
-            ...context.ferryEntry.slice(0, -1),
-            join(context.repoRoot, 'bench/e2e/proxy-send.ts'),
-            to,
-            file,
-            server.proxy.jid,
-          ],
-          context,
-          {
-            ...env,
-            FERRY_JID: `${senderAccount!.username}@${domain}`,
-            FERRY_PASSWORD: senderAccount!.password,
-            FERRY_HOST: host,
-            FERRY_PORT: String(port),
-          },
-        )
-      : runNode(
-          [
-            ...context.ferryEntry,
-            'send',
-            to,
-            file,
-            '--method',
-            variant === 'ibb' ? 'ibb' : 'socks5',
-            ...login(senderAccount!),
-          ],
-          context,
-          env,
-        );
-  const [sent, received] = await Promise.all([sender.finished, receiver.finished]);
+  const methodArgs: Record<Variant, string[]> = {
+    direct: ['--method', 'socks5'],
+    proxy: ['--method', 'socks5', '--no-direct', '--proxy', server.proxy.jid],
+    ibb: ['--method', 'ibb'],
+  };
+  const sender = runNode(
+    [...context.ferryEntry, 'send', to, file, ...methodArgs[variant], ...login(senderAccount!)],
+    context,
+    env,
+  );
+  // Either process failing ends the run at once (the scope kills the other): a receiver left
+  // waiting for an offer that never comes would otherwise hold the run until its deadline.
+  const [sent, received] = await Promise.all([succeeded(sender, 'sender'), succeeded(receiver, 'receiver')]);
   const cost = meter.stop();
-  if (sent.code !== 0) throw new Error(`sender exited ${sent.code}: ${tail(sent.output)}`);
-  if (received.code !== 0) throw new Error(`receiver exited ${received.code}: ${tail(received.output)}`);
   const method = /over (\w+)/.exec(sent.output)?.[1];
   if (method !== (variant === 'ibb' ? 'ibb' : 'socks5'))
     throw new Error(`sent over ${method ?? '?'}, expected ${variant}`);
@@ -215,7 +198,7 @@ export function e2eCases(sizes: Sizes): CaseDef[] {
     {
       variant: 'proxy',
       label: 'SOCKS5 via proxy',
-      how: "bench/e2e/proxy-send.ts (the library with the direct streamhost off) through the server's proxy65",
+      how: "`ferry send --method socks5 --no-direct --proxy proxy.<domain>` (through the server's proxy65)",
     },
     { variant: 'ibb', label: 'IBB', how: '`ferry send --method ibb` (default block size)' },
   ];
