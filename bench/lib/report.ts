@@ -52,6 +52,11 @@ const CAVEATS = [
     'competing with the load generator. CPU seconds add up all threads of the server process.',
   'All three servers run at the same time, idle while another is measured; targets are interleaved ' +
     '(Ferry, Prosody, ejabberd, Ferry, …) within each repetition so slow drifts hit all of them alike.',
+  'Exchanges that wait for each answer (IBB 4096 ack-paced, logins) are bound by latency more than CPU: ' +
+    "every hop waits for an idle CPU to wake, tens of microseconds on a virtual machine. ejabberd's BEAM " +
+    'schedulers busy-wait before sleeping (its default), Ferry busy-polls for 100 µs after each client read ' +
+    '(tuning.busy_poll_microseconds, its default), Prosody sleeps in epoll at once. The CPU columns include ' +
+    'that spinning.',
   'Server CPU is read from /proc/PID/stat (utime + stime, clock ticks of 10 ms), RSS from /proc/PID/status.',
   '"direct" loopback TCP is bounded by the kernel copying in one process (source and sink are both the ' +
     'load generator), so it is a sanity line rather than a ceiling.',
