@@ -7,7 +7,8 @@
 // benchmark machine it was most of an IBB 4096 round trip. Erlang's schedulers spin before
 // sleeping for the same reason (ejabberd's `+sbwt`). The cost is bounded: at most one window of
 // CPU per burst of traffic, nothing when the server is idle, and nothing extra when it is busy
-// (a busy loop never sleeps anyway). `tuning.busy_poll_microseconds = 0` switches it off.
+// (a busy loop never sleeps anyway). `tuning.busy_poll_microseconds = 0` switches it off. ADR 0004
+// has the measurements.
 import { performance } from 'node:perf_hooks';
 
 export class BusyPoll {
