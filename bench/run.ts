@@ -208,6 +208,8 @@ async function main(): Promise<number> {
   const sizes = options.isQuick ? QUICK_SIZES : FULL_SIZES;
   const definitions = options.measures.flatMap((name) => CASES[name](sizes));
   const startedAt = new Date().toISOString();
+  // What is measured is the tree as the run starts (edits made while it runs are not in it).
+  const commit = commitInfo();
   const machine = machineInfo();
   if (machine.loadAverageAtStart > machine.cpus / 2) {
     log(
@@ -246,7 +248,7 @@ async function main(): Promise<number> {
       finishedAt: new Date().toISOString(),
       mode: options.isQuick ? 'quick' : 'full',
       repetitions: options.repetitions,
-      commit: commitInfo(),
+      commit,
       machine,
       servers: started.info,
       cases,
