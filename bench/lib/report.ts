@@ -55,8 +55,8 @@ const CAVEATS = [
   'Exchanges that wait for each answer (IBB 4096 ack-paced, logins) are bound by latency more than CPU: ' +
     "every hop waits for an idle CPU to wake, tens of microseconds on a virtual machine. ejabberd's BEAM " +
     'schedulers busy-wait before sleeping (its default), Ferry busy-polls for 100 µs after each client read ' +
-    '(tuning.busy_poll_microseconds, its default), Prosody sleeps in epoll at once. The CPU columns include ' +
-    'that spinning.',
+    '(tuning.busy_poll_microseconds, its default; it backs off while its spins catch nothing), Prosody ' +
+    'sleeps in epoll at once. The CPU columns include that spinning.',
   'Server CPU is read from /proc/PID/stat (utime + stime, clock ticks of 10 ms), RSS from /proc/PID/status.',
   '"direct" loopback TCP is bounded by the kernel copying in one process (source and sink are both the ' +
     'load generator), so it is a sanity line rather than a ceiling.',

@@ -47,7 +47,7 @@ export async function startServers(
         accountCount: options.accountCount,
         log: options.log,
         ferryFromDist: options.ferryFromDist,
-        ...(options.ferryCpuProfileDir === undefined ? {} : { ferryCpuProfileDir: options.ferryCpuProfileDir }),
+        ferryCpuProfileDir: options.ferryCpuProfileDir,
         prosodyReadSize: options.prosodyReadSize,
       });
       options.log(`${server.label}: ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (pid ${server.pid})`);

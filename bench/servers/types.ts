@@ -38,7 +38,7 @@ export interface StartOptions {
   /** Ferry only: run dist/cli/main.js (after `npm run build`) instead of src/ through tsx. */
   ferryFromDist?: boolean;
   /** Ferry only: profile the server with node --cpu-prof into this directory. */
-  ferryCpuProfileDir?: string;
+  ferryCpuProfileDir?: string | undefined;
   /** Prosody only: network_default_read_size (Prosody's default, 4096, when absent). */
   prosodyReadSize?: number;
 }

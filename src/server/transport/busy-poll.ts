@@ -30,7 +30,7 @@ export class BusyPoll {
   #spins = 0;
   #usefulSpins = 0;
   #backOffMs = FIRST_BACK_OFF_MS;
-  /** No spinning before this time: a back-off after misses. */
+  /** No spinning before this time: a back-off after spins that did not pay. */
   #pausedUntil = Number.NEGATIVE_INFINITY;
   readonly #spin = (): void => {
     if (this.#isStopped) {

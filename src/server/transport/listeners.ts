@@ -12,7 +12,7 @@ import type { HttpRoutes } from './http-routes.js';
 import { createBusyPoll } from './busy-poll.js';
 import { SocketTransport } from './socket-transport.js';
 import { WebSocketTransport } from './websocket-transport.js';
-import type { StreamTransport } from './stream-transport.js';
+import type { StreamReceiveOptions, StreamTransport } from './stream-transport.js';
 
 export interface ListenerOptions {
   config: Config;
@@ -34,13 +34,13 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   const { config, logger } = options;
   const limits = config.limits;
   const busyPoll = createBusyPoll(config.tuning.busy_poll_microseconds);
-  const socketOptions = (kind: 'tcp' | 'direct-tls') => ({
-    kind,
+  const receiveOptions: StreamReceiveOptions = {
     maxStanzaBytes: limits.max_stanza_bytes,
     receiveRateBytesPerSecond: limits.receive_rate_bytes_per_second,
     receiveBurstBytes: limits.receive_burst_bytes,
     busyPoll,
-  });
+  };
+  const socketOptions = (kind: 'tcp' | 'direct-tls') => ({ kind, ...receiveOptions });
   const servers: { name: 'c2s' | 'directTls' | 'http' | 'https'; server: NetServer }[] = [];
   const sockets = new Set<Socket>();
   // One listener function for every socket (not a once() wrapper and closure per connection).
@@ -95,10 +95,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
         const transport = new WebSocketTransport(ws, {
           isSecure,
           remoteAddress: request.socket.remoteAddress ?? 'unknown',
-          maxStanzaBytes: limits.max_stanza_bytes,
-          receiveRateBytesPerSecond: limits.receive_rate_bytes_per_second,
-          receiveBurstBytes: limits.receive_burst_bytes,
-          busyPoll,
+          ...receiveOptions,
         });
         options.onStream(transport, isSecure ? true : config.http.require_tls);
       });

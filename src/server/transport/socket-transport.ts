@@ -11,16 +11,13 @@ import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
   STREAM_CLOSE_GRACE_MS,
   type StreamHeader,
+  type StreamReceiveOptions,
   type StreamTransport,
   type StreamTransportHandlers,
 } from './stream-transport.js';
 
-export interface SocketTransportOptions {
+export interface SocketTransportOptions extends StreamReceiveOptions {
   kind: 'tcp' | 'direct-tls';
-  maxStanzaBytes: number;
-  receiveRateBytesPerSecond: number;
-  receiveBurstBytes: number;
-  busyPoll?: BusyPoll | undefined;
 }
 
 // The socket's listeners are shared functions that find their transport here: no closures per

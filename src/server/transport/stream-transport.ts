@@ -3,6 +3,15 @@
 import type { SecureContext } from 'node:tls';
 import type { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Element } from '../../protocol/xml/element.js';
+import type { BusyPoll } from './busy-poll.js';
+
+/** How every transport reads its client: the same limits and the same busy polling. */
+export interface StreamReceiveOptions {
+  maxStanzaBytes: number;
+  receiveRateBytesPerSecond: number;
+  receiveBurstBytes: number;
+  busyPoll?: BusyPoll | undefined;
+}
 
 export interface StreamTransportHandlers {
   /** The peer opened (or, after a restart, re-opened) the stream. */

@@ -13,17 +13,14 @@ import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
   STREAM_CLOSE_GRACE_MS,
   type StreamHeader,
+  type StreamReceiveOptions,
   type StreamTransport,
   type StreamTransportHandlers,
 } from './stream-transport.js';
 
-export interface WebSocketTransportOptions {
+export interface WebSocketTransportOptions extends StreamReceiveOptions {
   isSecure: boolean;
   remoteAddress: string;
-  maxStanzaBytes: number;
-  receiveRateBytesPerSecond: number;
-  receiveBurstBytes: number;
-  busyPoll?: BusyPoll | undefined;
 }
 
 export class WebSocketTransport implements StreamTransport {
