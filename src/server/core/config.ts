@@ -41,6 +41,11 @@ export const configSchema = z.strictObject({
       websocket_path: z.string().startsWith('/').default('/xmpp-websocket'),
       /** Applies to WebSocket streams on the plain HTTP port; the HTTPS port is always secure. */
       require_tls: z.boolean().default(true),
+      /**
+       * The base URL clients reach the HTTPS listener at (behind a reverse proxy: the proxy's
+       * address), used in links handed to clients such as upload slots. Default: https://domain:https_port.
+       */
+      public_url: z.url({ protocol: /^https?$/ }).optional(),
     })
     .prefault({}),
   tls: z
@@ -70,6 +75,12 @@ export const configSchema = z.strictObject({
         .int()
         .min(0)
         .default(2 * 1024 * 1024),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      /** `sqlite`: one file in data_dir (the default); `memory`: nothing survives a restart (tests, trials). */
+      backend: z.enum(['sqlite', 'memory']).default('sqlite'),
     })
     .prefault({}),
   scram_iterations: z.number().int().min(4096).default(4096),

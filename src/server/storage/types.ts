@@ -1,10 +1,11 @@
-// Storage contracts: accounts (SCRAM credentials), rosters (RFC 6121 §2) and offline messages.
+// Storage contracts: accounts (SCRAM credentials), rosters (RFC 6121 §2), offline messages, and
+// the named stores modules open for themselves (as Prosody's module:open_store).
 //
-// The interfaces are SYNCHRONOUS on purpose. The embedded backend, better-sqlite3, is synchronous
-// and a prepared-statement lookup costs microseconds — less than a promise round trip — and
-// synchronous calls keep handlers free of interleaving bugs (read-modify-write on a roster cannot
-// be split by another stanza). A networked backend would need async variants; that is a later,
-// deliberate change, not something to pay for now.
+// Every method is asynchronous (ADR 0005, superseding ADR 0001): a networked backend (PostgreSQL
+// for a cluster) must fit behind the same contract as the embedded SQLite one, and every backend
+// passes the same store-conformance suite (test/conformance/store-conformance.test.ts).
+// Read-modify-write sequences that must not interleave are serialised by their callers
+// (KeyedQueue in server/core), not by the store.
 import type { ScramCredentials, ScramHash } from '../auth/scram.js';
 
 export type Subscription = 'none' | 'to' | 'from' | 'both';
@@ -23,41 +24,108 @@ export interface RosterItem {
 /** Usernames are prepared (lowercase + NFKC) by every method, so callers may pass either form. */
 export interface AccountStore {
   /** @throws AccountExistsError, InvalidUsernameError */
-  create(username: string, password: string): void;
+  create(username: string, password: string): Promise<void>;
   /** @throws AccountNotFoundError */
-  setPassword(username: string, password: string): void;
-  /** Also deletes the account's roster and offline messages. False if there was no such account. */
-  delete(username: string): boolean;
-  exists(username: string): boolean;
+  setPassword(username: string, password: string): Promise<void>;
+  /** Also deletes the account's roster, offline messages and module-store data it owns. False if there was no such account. */
+  delete(username: string): Promise<boolean>;
+  exists(username: string): Promise<boolean>;
   /** Sorted. */
-  list(): string[];
+  list(): Promise<string[]>;
   /** Satisfies the SASL layer's CredentialLookup. */
-  scramCredentials(username: string, hash: ScramHash): ScramCredentials | undefined;
+  scramCredentials(username: string, hash: ScramHash): Promise<ScramCredentials | undefined>;
 }
 
 /** Roster versions (RFC 6121 §2.6) are opaque strings that change on every put and remove. */
 export interface RosterStore {
-  items(username: string): RosterItem[];
-  get(username: string, jid: string): RosterItem | undefined;
+  items(username: string): Promise<RosterItem[]>;
+  get(username: string, jid: string): Promise<RosterItem | undefined>;
   /** Inserts or replaces the item for `item.jid`; returns the new roster version. */
-  put(username: string, item: RosterItem): string;
+  put(username: string, item: RosterItem): Promise<string>;
   /** Returns the new roster version, or undefined when there was no such item. */
-  remove(username: string, jid: string): string | undefined;
-  version(username: string): string;
+  remove(username: string, jid: string): Promise<string | undefined>;
+  version(username: string): Promise<string>;
+}
+
+export interface OfflineMessage {
+  stanza: string;
+  stamp: Date;
 }
 
 export interface OfflineStore {
-  push(username: string, stanza: string, stamp: Date): void;
+  push(username: string, stanza: string, stamp: Date): Promise<void>;
   /** Oldest first; the queue is empty afterwards. */
-  popAll(username: string): { stanza: string; stamp: Date }[];
-  count(username: string): number;
+  popAll(username: string): Promise<OfflineMessage[]>;
+  count(username: string): Promise<number>;
+}
+
+/**
+ * A named store a module opens for itself. `owner` partitions the data: an account's username
+ * (prepared), or '' for data that belongs to the server. Values are JSON-serialisable; what
+ * comes back is a fresh copy, never the object that was stored.
+ */
+export interface StoreDefinition<S> {
+  /** Unique per server: the module's name, or `module:purpose` when it has several stores. */
+  readonly name: string;
+  /** The version of the data's shape, 1 when omitted. */
+  readonly version?: number;
+  /**
+   * Brings data written at an older version (`from` ≥ 1) up to `version`, working through the
+   * store itself, so the same migration runs on every backend. Runs once, at open, before the
+   * store is handed out; a store found at a newer version than the module's refuses to open.
+   */
+  migrate?(store: S, from: number): Promise<void>;
+}
+
+/** Key → value under an owner (Prosody's map store). */
+export interface KeyValueStore<V> {
+  get(owner: string, key: string): Promise<V | undefined>;
+  set(owner: string, key: string, value: V): Promise<void>;
+  /** False when there was nothing to delete. */
+  delete(owner: string, key: string): Promise<boolean>;
+  /** Sorted by key. */
+  entries(owner: string): Promise<[key: string, value: V][]>;
+  /** Every owner that has at least one key, sorted. */
+  owners(): Promise<string[]>;
+  /** Removes every key of the owner; returns how many there were. */
+  clear(owner: string): Promise<number>;
+}
+
+export interface ListEntry<V> {
+  /** Opaque, assigned by the store; later appends to the same owner come after it in `find`. */
+  readonly id: string;
+  readonly stamp: Date;
+  readonly value: V;
+}
+
+export interface ListQuery {
+  /** Only entries appended after the entry with this id. */
+  after?: string;
+  /** Only entries stamped strictly before this time. */
+  before?: Date;
+  /** At most this many, oldest first. */
+  limit?: number;
+}
+
+/** Append-only, ordered entries under an owner (Prosody's archive store): logs, queues, histories. */
+export interface ListStore<V> {
+  /** Returns the new entry's id. `stamp` defaults to now. */
+  append(owner: string, value: V, stamp?: Date): Promise<string>;
+  /** Oldest first. */
+  find(owner: string, query?: ListQuery): Promise<ListEntry<V>[]>;
+  /** Deletes the entries with these ids, or every entry stamped before `before`; returns how many. */
+  delete(owner: string, which: { ids: readonly string[] } | { before: Date }): Promise<number>;
+  count(owner: string): Promise<number>;
 }
 
 export interface Storage {
   readonly accounts: AccountStore;
   readonly roster: RosterStore;
   readonly offline: OfflineStore;
-  close(): void;
+  openKeyValue<V>(definition: StoreDefinition<KeyValueStore<V>>): Promise<KeyValueStore<V>>;
+  openList<V>(definition: StoreDefinition<ListStore<V>>): Promise<ListStore<V>>;
+  /** Idempotent. */
+  close(): Promise<void>;
 }
 
 // Operational errors with stable codes (see ARCHITECTURE.md, Errors).
