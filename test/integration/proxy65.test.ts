@@ -544,6 +544,7 @@ describe('proxy65 with the default configuration', () => {
     const mallory = (inbox: Element[]): ClientSession => ({
       id: 'mallory',
       jid: Jid.parse('mallory@elsewhere.example/x'),
+      isLocal: true,
       remoteAddress: '192.0.2.66',
       presence: undefined,
       priority: 0,
@@ -691,6 +692,7 @@ describe("proxy65 acl = 'any'", () => {
     const origin: ClientSession = {
       id: 'mallory',
       jid: Jid.parse('mallory@elsewhere.example/x'),
+      isLocal: true,
       remoteAddress: '192.0.2.66',
       presence: undefined,
       priority: 0,

@@ -5,14 +5,23 @@ import type { z } from 'zod';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Router } from './router.js';
-import type { SessionRegistry } from './sessions.js';
-import type { Storage } from '../storage/types.js';
+import type { SessionDirectory } from './session-directory.js';
+import type { SessionInfo } from './session.js';
+import type { KeyValueStore, ListStore, Storage, StoreDefinition } from '../storage/types.js';
 import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
 import type { Services } from './services.js';
 import type { PreAuthHooks } from '../stream/pre-auth-hooks.js';
 import type { HttpRoutes } from '../transport/http-routes.js';
-import type { IqHandler, IqMatch, StanzaHandler, AddressKind } from './routing-types.js';
+import type {
+  AddressKind,
+  IqHandler,
+  IqMatch,
+  OutboundFilter,
+  RemoteHandler,
+  StanzaHandler,
+} from './routing-types.js';
+import type { Element } from '../../protocol/xml/element.js';
 
 export interface ModuleSpec {
   /** XEP number, or an RFC as `rfc`. */
@@ -27,12 +36,16 @@ export interface ModuleSpec {
 
 export type Teardown = () => void | Promise<void>;
 
+/** A module's own store: named after the module, or `module:name` when it has several. */
+export type ModuleStoreDefinition<S> = Omit<StoreDefinition<S>, 'name'> & { readonly name?: string };
+
 export interface ModuleContext {
   readonly domain: string;
   readonly config: Config;
   readonly logger: Logger;
+  /** Accounts, rosters and offline messages; modules keep their own data in stores they open. */
   readonly storage: Storage;
-  readonly sessions: SessionRegistry;
+  readonly sessions: SessionDirectory;
   readonly router: Router;
   readonly events: TypedEmitter<ServerEvents>;
   /** Stream features and IQs offered before authentication (in-band registration). */
@@ -41,6 +54,14 @@ export interface ModuleContext {
   readonly http: HttpRoutes;
   onIq(match: IqMatch, handler: IqHandler): void;
   on(kind: 'message' | 'presence', address: AddressKind, handler: StanzaHandler, priority?: number): void;
+  /** Claims stanzas for other domains or for sessions bound elsewhere (s2s, cluster). */
+  onRemote(handler: RemoteHandler, priority?: number): void;
+  /** Sends to a session through the outbound path: the only way a module writes to a session. */
+  send(to: SessionInfo, stanza: Element): void;
+  /** Sees every stanza on its way to a session (higher priority first). */
+  addOutboundFilter(filter: OutboundFilter, priority?: number): void;
+  openKeyValue<V>(definition?: ModuleStoreDefinition<KeyValueStore<V>>): Promise<KeyValueStore<V>>;
+  openList<V>(definition?: ModuleStoreDefinition<ListStore<V>>): Promise<ListStore<V>>;
   provide<K extends keyof Services>(name: K, service: Services[K]): void;
   require<K extends keyof Services>(name: K): Services[K];
   /** Registers cleanup run at shutdown, in reverse order. */

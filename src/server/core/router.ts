@@ -2,16 +2,33 @@
 // Every stanza from a bound session, or made by a module, enters here. The router validates it,
 // classifies its address (host / bare / full / none), and emits it under a key; the first handler
 // that claims it ends dispatch. IQ get/set are matched on their payload's namespace and name, and
-// an unclaimed one is answered service-unavailable here and only here.
+// an unclaimed one is answered service-unavailable here and only here. Handlers may be async:
+// per-session order is kept by SessionOrder. What cannot be delivered here (another domain, a
+// session bound elsewhere) is offered to the remote routes; everything for a session leaves through
+// the one outbound path.
 import { Jid } from '../../protocol/jid.js';
 import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
 import { xml, type Element } from '../../protocol/xml/element.js';
 import { detached } from '../../protocol/xml/detached.js';
+import { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Logger } from './logger.js';
-import type { SessionRegistry } from './sessions.js';
-import type { ClientSession } from './session.js';
-import type { IqHandler, IqMatch, StanzaHandler, StanzaKind, AddressKind, RoutedStanza } from './routing-types.js';
+import type { SessionDirectory } from './session-directory.js';
+import type { LocalSession, SessionInfo } from './session.js';
+import type {
+  IqHandler,
+  IqMatch,
+  OutboundFilter,
+  RemoteHandler,
+  RemoteStanza,
+  StanzaHandler,
+  StanzaKind,
+  AddressKind,
+  RoutedStanza,
+} from './routing-types.js';
 import { PendingIqs } from './pending-iqs.js';
+import { OutboundPath } from './outbound.js';
+import { SessionOrder } from './session-order.js';
+import { UnhandledIqLog } from './unhandled-iqs.js';
 
 const MESSAGE_TYPES = new Set(['normal', 'chat', 'groupchat', 'headline', 'error']);
 const PRESENCE_TYPES = new Set([
@@ -34,25 +51,40 @@ interface Registered<H> {
 
 export interface RouterOptions {
   domain: string;
-  sessions: SessionRegistry;
+  sessions: SessionDirectory;
   logger: Logger;
 }
 
 export class Router {
   readonly domain: string;
-  readonly #sessions: SessionRegistry;
+  readonly #sessions: SessionDirectory;
   readonly #logger: Logger;
   readonly #hosts = new Set<string>();
   readonly #stanzaHandlers = new Map<string, Registered<StanzaHandler>[]>();
   readonly #iqHandlers = new Map<string, IqHandler>();
+  readonly #remoteHandlers: Registered<RemoteHandler>[] = [];
   readonly #pending = new PendingIqs();
   readonly #jids = new Map<string, Jid>();
+  readonly #outbound: OutboundPath;
+  readonly #order: SessionOrder;
+  readonly #unhandled: UnhandledIqLog;
 
   constructor(options: RouterOptions) {
     this.domain = options.domain;
     this.#sessions = options.sessions;
     this.#logger = options.logger;
     this.#hosts.add(options.domain);
+    this.#outbound = new OutboundPath(options.logger, (stanza, to) => {
+      void this.#routeRemote({ stanza, reason: 'session', to: to.jid, session: to, origin: undefined });
+    });
+    this.#order = new SessionOrder(
+      (stanza, origin) => this.#dispatch(stanza, origin),
+      (origin) => {
+        this.#logger.warn({ jid: origin.jid.toString() }, 'too many stanzas held while an earlier one was handled');
+        this.#sessions.close(origin, new StreamError('policy-violation', 'too many stanzas in flight'));
+      },
+    );
+    this.#unhandled = new UnhandledIqLog(options.logger);
   }
 
   /** Components such as proxy.<domain> answer stanzas addressed to their own domain. */
@@ -68,14 +100,18 @@ export class Router {
   on(kind: Exclude<StanzaKind, 'iq'>, address: AddressKind, handler: StanzaHandler, priority = 0): () => void {
     const key = `${kind}/${address}`;
     const list = this.#stanzaHandlers.get(key) ?? [];
-    const entry = { handler, priority };
-    list.push(entry);
-    list.sort((a, b) => b.priority - a.priority);
     this.#stanzaHandlers.set(key, list);
-    return () => {
-      const index = list.indexOf(entry);
-      if (index >= 0) list.splice(index, 1);
-    };
+    return register(list, handler, priority);
+  }
+
+  /** Claims stanzas for other domains, or for sessions bound elsewhere (s2s, cluster). */
+  onRemote(handler: RemoteHandler, priority = 0): () => void {
+    return register(this.#remoteHandlers, handler, priority);
+  }
+
+  /** Every stanza for a session passes these filters (logging, carbons, counters, forwarding). */
+  addOutboundFilter(filter: OutboundFilter, priority = 0): () => void {
+    return this.#outbound.addFilter(filter, priority);
   }
 
   onIq(match: IqMatch, handler: IqHandler): () => void {
@@ -100,7 +136,18 @@ export class Router {
    * Routes one stanza. `origin` is the session it came from (its `from` is already stamped);
    * undefined for stanzas the server itself makes.
    */
-  route(stanza: Element, origin: ClientSession | undefined): void {
+  route(stanza: Element, origin: LocalSession | undefined): void {
+    if (origin !== undefined) this.#order.push(stanza, origin);
+    else void this.#dispatch(stanza, undefined);
+  }
+
+  /** Sends a stanza to one session, as-is, through the outbound path. */
+  deliver(to: SessionInfo, stanza: Element): void {
+    this.#outbound.send(to, stanza);
+  }
+
+  /** Undefined when handled synchronously; otherwise settles (never rejects) when handled. */
+  #dispatch(stanza: Element, origin: LocalSession | undefined): Promise<void> | undefined {
     const kind = stanza.name as StanzaKind;
     const type = (stanza.attrs.type as string | undefined) ?? defaultType(kind);
     if (!isValidType(kind, type)) {
@@ -123,13 +170,7 @@ export class Router {
       stanza.attrs.to = to.toString();
     }
     if (to && !this.#hosts.has(to.domain)) {
-      // No server-to-server yet: say so rather than drop silently.
-      this.#bounce(
-        stanza,
-        new StanzaError('remote-server-not-found', { text: `${to.domain} is not served here` }),
-        origin,
-      );
-      return;
+      return this.#routeRemote({ stanza, reason: 'domain', to, session: undefined, origin });
     }
     const address = classify(kind, to);
     const target = to ?? (kind === 'presence' ? undefined : from.bare());
@@ -143,8 +184,7 @@ export class Router {
       origin,
       isSelf: target !== undefined && target.isBare && target.equals(from.bare()),
     };
-    if (kind === 'iq') this.#routeIq(event);
-    else this.#emit(event);
+    return kind === 'iq' ? this.#routeIq(event) : this.#emit(event, 0);
   }
 
   /**
@@ -164,41 +204,78 @@ export class Router {
     return jid;
   }
 
-  /** Delivers a stanza to one session, as-is. */
-  deliver(session: ClientSession, stanza: Element): void {
-    session.send(stanza);
-  }
-
-  #emit(event: RoutedStanza): void {
-    const handlers = this.#stanzaHandlers.get(`${event.kind}/${event.address}`);
-    if (handlers) {
-      for (const { handler } of handlers) {
-        try {
-          if (handler(event) === true) return;
-        } catch (error) {
-          if (!(error instanceof StanzaError)) {
-            this.#logger.error({ err: error, id: event.stanza.attrs.id }, `${event.kind} handler failed`);
-          }
-          const reply = error instanceof StanzaError ? error : new StanzaError('internal-server-error');
-          this.#bounce(event.stanza, reply, event.origin);
-          return;
-        }
+  /** Offers the stanza to handlers from index `from` on; the first to claim it ends dispatch. */
+  #emit(event: RoutedStanza, from: number): Promise<void> | undefined {
+    const handlers = this.#stanzaHandlers.get(`${event.kind}/${event.address}`) ?? [];
+    for (let index = from; index < handlers.length; index += 1) {
+      let outcome: ReturnType<StanzaHandler>;
+      try {
+        outcome = handlers[index]!.handler(event);
+      } catch (error) {
+        this.#handlerFailed(event, error);
+        return undefined;
+      }
+      if (outcome === true) return undefined;
+      if (outcome instanceof Promise) {
+        return outcome.then(
+          (claimed) => (claimed === true ? undefined : this.#emit(event, index + 1)),
+          (error: unknown) => this.#handlerFailed(event, error),
+        );
       }
     }
     if (event.kind === 'message') this.#bounce(event.stanza, new StanzaError('service-unavailable'), event.origin);
     // Unclaimed presence is dropped silently (RFC 6121 §4.3.2 and friends).
+    return undefined;
   }
 
-  #routeIq(event: RoutedStanza): void {
+  #handlerFailed(event: RoutedStanza, error: unknown): void {
+    if (!(error instanceof StanzaError)) {
+      this.#logger.error({ err: error, id: event.stanza.attrs.id }, `${event.kind} handler failed`);
+    }
+    const reply = error instanceof StanzaError ? error : new StanzaError('internal-server-error');
+    this.#bounce(event.stanza, reply, event.origin);
+  }
+
+  /** Not deliverable here: the first remote route to claim it takes it; otherwise an error answers. */
+  #routeRemote(event: RemoteStanza, from = 0): Promise<void> | undefined {
+    for (let index = from; index < this.#remoteHandlers.length; index += 1) {
+      let outcome: ReturnType<RemoteHandler>;
+      try {
+        outcome = this.#remoteHandlers[index]!.handler(event);
+      } catch (error) {
+        this.#logger.error({ err: error, id: event.stanza.attrs.id }, 'remote route failed');
+        continue;
+      }
+      if (outcome === true) return undefined;
+      if (outcome instanceof Promise) {
+        return outcome.then(
+          (claimed) => (claimed ? undefined : this.#routeRemote(event, index + 1)),
+          (error: unknown) => {
+            this.#logger.error({ err: error, id: event.stanza.attrs.id }, 'remote route failed');
+            return this.#routeRemote(event, index + 1);
+          },
+        );
+      }
+    }
+    // No server-to-server and no cluster: say so rather than drop silently.
+    const error =
+      event.reason === 'domain'
+        ? new StanzaError('remote-server-not-found', { text: `${event.to.domain} is not served here` })
+        : new StanzaError('service-unavailable');
+    this.#bounce(event.stanza, error, event.origin);
+    return undefined;
+  }
+
+  #routeIq(event: RoutedStanza): Promise<void> | undefined {
     const { stanza, type } = event;
     if (type === 'result' || type === 'error') {
       if (event.address === 'full' && event.to) {
         const session = this.#sessions.get(event.to);
-        if (session) session.send(stanza);
-        return; // RFC 6120 §10.5.3.1: silently ignore results to absent resources
+        if (session) this.#outbound.send(session, stanza);
+        return undefined; // RFC 6120 §10.5.3.1: silently ignore results to absent resources
       }
       this.#pending.settle(stanza);
-      return;
+      return undefined;
     }
     const children = stanza.getChildElements();
     if (children.length !== 1) {
@@ -207,27 +284,33 @@ export class Router {
         new StanzaError('bad-request', { text: 'an IQ get/set carries exactly one payload' }),
         event.origin,
       );
-      return;
+      return undefined;
     }
     const child = children[0]!;
     const ns = (child.attrs.xmlns as string | undefined) ?? '';
     const addressKey = event.address === 'host' ? `host@${event.to?.domain ?? this.domain}` : event.address;
     const handler = this.#iqHandlers.get(`${type}/${addressKey}/${ns}|${child.name}`);
-    if (handler) {
-      this.#runIqHandler(handler, event, child);
-      return;
-    }
+    if (handler) return this.#runIqHandler(handler, event, child);
     if (event.address === 'full' && event.to) {
       const session = this.#sessions.get(event.to);
       if (session) {
-        session.send(stanza);
-        return;
+        this.#outbound.send(session, stanza);
+        return undefined;
       }
+    } else {
+      this.#unhandled.record({
+        ns,
+        name: child.name,
+        type,
+        to: event.to?.toString() ?? '',
+        from: event.from.toString(),
+      });
     }
     this.#bounce(stanza, new StanzaError('service-unavailable'), event.origin);
+    return undefined;
   }
 
-  #runIqHandler(handler: IqHandler, event: RoutedStanza, payload: Element): void {
+  #runIqHandler(handler: IqHandler, event: RoutedStanza, payload: Element): Promise<void> | undefined {
     const { stanza } = event;
     const reply = (child: Element | null | undefined) => {
       const result = xml('iq', {
@@ -235,7 +318,9 @@ export class Router {
         type: 'result',
         id: stanza.attrs.id as string | undefined,
         to: event.from.toString(),
-        from: event.to && !event.isSelf ? event.to.toString() : undefined,
+        // RFC 6120 §8.1.2.1: a request sent with no `to` is answered with no `from`; one sent to
+        // an address (the account's own bare JID included) is answered from that address.
+        from: event.to && stanza.attrs.to !== undefined ? event.to.toString() : undefined,
       });
       if (child) result.cnode(child);
       this.#send(result, event.origin);
@@ -250,15 +335,16 @@ export class Router {
     };
     try {
       const outcome = handler({ ...event, payload });
-      if (outcome instanceof Promise) outcome.then(reply, fail);
-      else reply(outcome);
+      if (outcome instanceof Promise) return outcome.then(reply, fail);
+      reply(outcome);
     } catch (error) {
       fail(error);
     }
+    return undefined;
   }
 
   /** Answers a stanza with an error; never answers an error or a result (RFC 6120 §8.3.1). */
-  #bounce(stanza: Element, error: StanzaError, origin: ClientSession | undefined): void {
+  #bounce(stanza: Element, error: StanzaError, origin: LocalSession | undefined): void {
     const type = stanza.attrs.type as string | undefined;
     if (type === 'error' || (stanza.name === 'iq' && type === 'result')) return;
     const reply = errorReply(stanza, error);
@@ -267,14 +353,25 @@ export class Router {
   }
 
   /** Replies go straight back to the originating session when there is one; otherwise routed. */
-  #send(stanza: Element, origin: ClientSession | undefined): void {
+  #send(stanza: Element, origin: LocalSession | undefined): void {
     if (origin && stanza.attrs.to === origin.jid.toString()) {
-      origin.send(stanza);
+      this.#outbound.send(origin, stanza);
       return;
     }
     if (!stanza.attrs.to) return;
     this.route(stanza, undefined);
   }
+}
+
+/** Adds to a priority-ordered list (stable for equal priorities); returns the removal. */
+function register<H>(list: Registered<H>[], handler: H, priority: number): () => void {
+  const entry = { handler, priority };
+  list.push(entry);
+  list.sort((a, b) => b.priority - a.priority);
+  return () => {
+    const index = list.indexOf(entry);
+    if (index >= 0) list.splice(index, 1);
+  };
 }
 
 function defaultType(kind: StanzaKind): string {

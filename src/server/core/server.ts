@@ -5,13 +5,14 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { Router } from './router.js';
-import { SessionRegistry } from './sessions.js';
-import { TypedEmitter } from './typed-emitter.js';
+import type { Router } from './router.js';
+import type { LocalSessionDirectory } from './sessions.js';
+import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
-import type { ModuleContext, ModuleDefinition, Teardown } from './module.js';
+import type { ModuleDefinition } from './module.js';
 import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
+import { ServerCore } from './server-core.js';
 import { openSqliteStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
@@ -19,7 +20,6 @@ import { startListeners, type ListenerSet } from '../transport/listeners.js';
 import { C2sStream, type C2sOptions } from '../stream/c2s-stream.js';
 import { AuthThrottle } from '../stream/auth-throttle.js';
 import { NoncePool } from '../stream/nonce-pool.js';
-import { PreAuthHooks } from '../stream/pre-auth-hooks.js';
 import { HttpRoutes } from '../transport/http-routes.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 import { builtinModules } from '../modules/index.js';
@@ -41,16 +41,10 @@ export interface ListeningAddresses {
 export class FerryServer {
   readonly config: Config;
   readonly logger: Logger;
-  readonly sessions = new SessionRegistry();
-  readonly events = new TypedEmitter<ServerEvents>();
-  readonly router: Router;
-  readonly preAuth = new PreAuthHooks();
   readonly http = new HttpRoutes();
-  #storage: Storage | undefined;
+  #core: ServerCore | undefined;
   #listeners: ListenerSet | undefined;
   readonly #streams = new Set<C2sStream>();
-  readonly #teardowns: Teardown[] = [];
-  readonly #services = new Map<string, unknown>();
   readonly #extraListeners = new Map<string, NetServer>();
   readonly #modules: readonly ModuleDefinition[];
   #isStopping = false;
@@ -58,20 +52,37 @@ export class FerryServer {
   constructor(options: ServerOptions) {
     this.config = options.config;
     this.logger = options.logger ?? createLogger(options.config.log);
-    this.router = new Router({ domain: this.config.domain, sessions: this.sessions, logger: this.logger });
     this.#modules = options.modules ?? builtinModules;
   }
 
+  get #started(): ServerCore {
+    if (!this.#core) throw new Error('server not started');
+    return this.#core;
+  }
+
   get storage(): Storage {
-    if (!this.#storage) throw new Error('server not started');
-    return this.#storage;
+    return this.#started.storage;
+  }
+
+  get sessions(): LocalSessionDirectory {
+    return this.#started.sessions;
+  }
+
+  get router(): Router {
+    return this.#started.router;
+  }
+
+  get events(): TypedEmitter<ServerEvents> {
+    return this.#started.events;
   }
 
   async start(): Promise<void> {
     const { config } = this;
     const modules = resolveModules(config, this.#modules); // fail on bad config before touching disk
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-    this.#storage = openSqliteStorage({ dataDir: config.data_dir, scramIterations: config.scram_iterations });
+    const storage = openSqliteStorage({ dataDir: config.data_dir, scramIterations: config.scram_iterations });
+    const core = new ServerCore({ config, logger: this.logger, storage, http: this.http });
+    this.#core = core;
     const certificate = await loadOrCreateCertificate({
       dataDir: config.data_dir,
       domain: config.domain,
@@ -80,11 +91,7 @@ export class FerryServer {
     });
     this.logger.info({ certificate: certificate.source }, 'TLS certificate');
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
-    for (const { definition, options } of modules) {
-      const teardown = await definition.setup(this.#context(definition.name), options as never);
-      if (teardown) this.#teardowns.push(teardown);
-      this.logger.debug({ module: definition.name }, 'module loaded');
-    }
+    await core.load(modules);
     const throttle = new AuthThrottle(config.limits.auth_failure_delay_ms);
     const nonces = new NoncePool();
     const c2sOptions = (requireTls: boolean): C2sOptions => ({
@@ -93,13 +100,13 @@ export class FerryServer {
       secureContext,
       authTimeoutMs: config.limits.auth_timeout_seconds * 1000,
       maxAuthFailures: config.limits.max_auth_failures,
-      credentials: this.storage.accounts,
+      credentials: storage.accounts,
       throttle,
-      sessions: this.sessions,
-      router: this.router,
-      events: this.events,
+      sessions: core.sessions,
+      router: core.router,
+      events: core.events,
       logger: this.logger,
-      preAuth: this.preAuth,
+      preAuth: core.preAuth,
       nonce: () => nonces.next(),
       onEnded: (stream) => this.#streams.delete(stream),
     });
@@ -125,26 +132,20 @@ export class FerryServer {
 
   /** A service a loaded module provides, e.g. the proxy's real port; undefined when none does. */
   service<K extends keyof Services>(name: K): Services[K] | undefined {
-    return this.#services.get(name) as Services[K] | undefined;
+    return this.#core?.service(name);
   }
 
   /** Closes every stream with system-shutdown, stops listeners and modules, closes the database. */
   async stop(): Promise<void> {
     if (this.#isStopping) return;
     this.#isStopping = true;
-    this.events.emit('shutdown');
+    this.#core?.events.emit('shutdown');
     const ended = [...this.#streams].map((stream) => stream.closed);
     for (const stream of this.#streams) stream.close(new StreamError('system-shutdown'));
     await Promise.race([Promise.all(ended), delay(2_500)]);
     await this.#listeners?.close();
-    for (const teardown of this.#teardowns.reverse()) {
-      try {
-        await teardown();
-      } catch (error) {
-        this.logger.error({ err: error }, 'module teardown failed');
-      }
-    }
-    this.#storage?.close();
+    await this.#core?.unload();
+    this.#core?.storage.close();
     this.logger.info('Ferry stopped');
   }
 
@@ -154,34 +155,6 @@ export class FerryServer {
       return;
     }
     this.#streams.add(new C2sStream(transport, options));
-  }
-
-  #context(moduleName: string): ModuleContext {
-    const logger = this.logger.child({ module: moduleName });
-    return {
-      domain: this.config.domain,
-      config: this.config,
-      logger,
-      storage: this.storage,
-      sessions: this.sessions,
-      router: this.router,
-      events: this.events,
-      preAuth: this.preAuth,
-      http: this.http,
-      onIq: (match, handler) => this.#teardowns.push(this.router.onIq(match, handler)),
-      on: (kind, address, handler, priority) => this.#teardowns.push(this.router.on(kind, address, handler, priority)),
-      provide: (name, service) => {
-        if (this.#services.has(name)) throw new Error(`service ${String(name)} provided twice`);
-        this.#services.set(name, service);
-      },
-      require: <K extends keyof Services>(name: K): Services[K] => {
-        const service = this.#services.get(name);
-        if (service === undefined)
-          throw new Error(`module ${moduleName} requires service ${String(name)}, which no loaded module provides`);
-        return service as Services[K];
-      },
-      onTeardown: (teardown) => this.#teardowns.push(teardown),
-    };
   }
 }
 

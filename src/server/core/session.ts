@@ -1,24 +1,41 @@
-// A bound client session as the router and modules see it; the stream that owns it lives in
-// server/stream. Presence state sits here because routing decisions read it on every message.
+// Sessions as the router and modules see them. A SessionInfo is what the session directory knows
+// of a bound resource wherever it is connected (this process today; another cluster node later):
+// enough to route to it. A LocalSession is one bound to this process, with the state modules keep
+// for it. Only the core holds a ClientSession, the one type that can write to a transport: every
+// stanza for a session goes out through the router's outbound path (Router.deliver).
 import type { Jid } from '../../protocol/jid.js';
 import type { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Element } from '../../protocol/xml/element.js';
 
-export interface ClientSession {
-  readonly id: string;
+export interface SessionInfo {
   readonly jid: Jid;
-  readonly remoteAddress: string;
+  /** Bound to this process: the outbound path writes to it; otherwise a remote route must claim it. */
+  readonly isLocal: boolean;
   /** The last available presence broadcast; undefined until initial presence and after unavailable. */
-  presence: Element | undefined;
-  priority: number;
+  readonly presence: Element | undefined;
+  /** RFC 6121 §4.7.2.3; 0 until presence says otherwise. */
+  readonly priority: number;
+  /** Roster pushes go only to resources that asked for the roster (RFC 6121 §2.1.6). */
+  readonly isRosterRequested: boolean;
+}
+
+export interface LocalSession extends SessionInfo {
+  readonly id: string;
+  readonly remoteAddress: string;
   /** Full or bare JIDs that received directed presence and must hear about unavailability (RFC 6121 §4.6). */
   readonly directedPresence: Set<string>;
-  /** Roster pushes go only to resources that asked for the roster (RFC 6121 §2.1.6). */
+}
+
+/** Core-only: the directory updates the routing state, the outbound path writes. */
+export interface ClientSession extends LocalSession {
+  presence: Element | undefined;
+  priority: number;
   isRosterRequested: boolean;
+  /** Writes to the transport as-is. Only the outbound path calls this. */
   send(stanza: Element): void;
   close(error?: StreamError): void;
 }
 
-export function isAvailable(session: ClientSession): boolean {
+export function isAvailable(session: SessionInfo): boolean {
   return session.presence !== undefined;
 }

@@ -1,12 +1,15 @@
-// Bound sessions by bare JID then resource: the routing table for message/presence/iq delivery.
+// The in-process session directory: bound sessions by bare JID then resource.
 // Most accounts have one resource bound: such an account maps straight to its session, and gets
 // a table of resources only when a second one binds (a Map costs a few hundred bytes).
 import type { Jid } from '../../protocol/jid.js';
-import type { ClientSession } from './session.js';
+import type { StreamError } from '../../protocol/errors/stream-error.js';
+import type { Element } from '../../protocol/xml/element.js';
+import type { ClientSession, LocalSession, SessionInfo } from './session.js';
+import type { SessionDirectory } from './session-directory.js';
 
 type Resources = ClientSession | Map<string, ClientSession>;
 
-export class SessionRegistry {
+export class LocalSessionDirectory implements SessionDirectory {
   readonly #byBare = new Map<string, Resources>();
   #count = 0;
 
@@ -63,19 +66,17 @@ export class SessionRegistry {
     return entry.jid.resource === full.resource ? entry : undefined;
   }
 
-  /** Every bound resource of an account, available or not. */
   resources(bare: Jid | string): ClientSession[] {
     const entry = this.#byBare.get(typeof bare === 'string' ? bare : bare.bare().toString());
     if (entry === undefined) return [];
     return entry instanceof Map ? [...entry.values()] : [entry];
   }
 
-  /** Resources that sent available presence. */
   available(bare: Jid | string): ClientSession[] {
     return this.resources(bare).filter((session) => session.presence !== undefined);
   }
 
-  all(): IterableIterator<ClientSession> {
+  local(): IterableIterator<ClientSession> {
     const entries = this.#byBare.values();
     return (function* () {
       for (const entry of entries) {
@@ -87,5 +88,27 @@ export class SessionRegistry {
 
   get size(): number {
     return this.#count;
+  }
+
+  setPresence(session: LocalSession, presence: Element | undefined, priority: number): void {
+    const bound = this.#own(session);
+    if (bound === undefined) return; // gone (or replaced) meanwhile: nothing routes to it any more
+    bound.presence = presence;
+    bound.priority = priority;
+  }
+
+  setRosterRequested(session: LocalSession): void {
+    const bound = this.#own(session);
+    if (bound !== undefined) bound.isRosterRequested = true;
+  }
+
+  close(session: SessionInfo, error: StreamError): void {
+    this.#own(session)?.close(error);
+  }
+
+  /** The bound session object itself, when `session` is one this directory holds. */
+  #own(session: SessionInfo): ClientSession | undefined {
+    const bound = this.get(session.jid);
+    return bound === session ? bound : undefined;
   }
 }

@@ -1,11 +1,20 @@
 // A minimal typed event emitter: event names and payloads are checked by the compiler, so a
 // misspelt event (Prosody's string-keyed weak spot) fails to build instead of never firing.
+// Listeners may be async. A listener that throws or rejects is reported to `onError` and the
+// others still run: events fire from socket handlers, where an escaping error would end the process.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyListener = (...args: any[]) => void;
-type Listener<A extends unknown[]> = (...args: A) => void;
+type AnyListener = (...args: any[]) => unknown;
+type Listener<A extends unknown[]> = (...args: A) => unknown;
+
+export type ListenerErrorHandler = (error: unknown, event: string) => void;
 
 export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
   readonly #listeners = new Map<keyof Events, Set<AnyListener>>();
+  readonly #onError: ListenerErrorHandler;
+
+  constructor(onError: ListenerErrorHandler = () => {}) {
+    this.#onError = onError;
+  }
 
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     let set = this.#listeners.get(event);
@@ -20,6 +29,13 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
   emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
     const set = this.#listeners.get(event);
     if (!set) return;
-    for (const listener of [...set]) listener(...args);
+    for (const listener of [...set]) {
+      try {
+        const outcome = listener(...args);
+        if (outcome instanceof Promise) outcome.catch((error: unknown) => this.#onError(error, String(event)));
+      } catch (error) {
+        this.#onError(error, String(event));
+      }
+    }
   }
 }

@@ -8,6 +8,7 @@ import type { StreamTransport } from '../transport/stream-transport.js';
 
 export class BoundSession implements ClientSession {
   readonly jid: Jid;
+  readonly isLocal = true;
   presence: Element | undefined;
   priority = 0;
   isRosterRequested = false;

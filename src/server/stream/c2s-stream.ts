@@ -11,7 +11,7 @@ import { detached } from '../../protocol/xml/detached.js';
 import type { StreamTransport, StreamTransportHandlers } from '../transport/stream-transport.js';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
-import type { SessionRegistry } from '../core/sessions.js';
+import type { LocalSessionDirectory } from '../core/sessions.js';
 import type { TypedEmitter } from '../core/typed-emitter.js';
 import type { ServerEvents } from '../core/server-events.js';
 import type { CredentialLookup } from '../auth/sasl.js';
@@ -29,7 +29,7 @@ export interface C2sOptions {
   maxAuthFailures: number;
   credentials: CredentialLookup;
   throttle: AuthThrottle;
-  sessions: SessionRegistry;
+  sessions: LocalSessionDirectory;
   router: Router;
   events: TypedEmitter<ServerEvents>;
   logger: Logger;
@@ -298,7 +298,8 @@ export class C2sStream implements StreamTransportHandlers {
       !stanza.attrs.to &&
       stanza.getChild('session', NS.SESSION)
     ) {
-      return session.send(xml('iq', { type: 'result', id: stanza.attrs.id as string, to: session.jid.toString() }));
+      const result = xml('iq', { type: 'result', id: stanza.attrs.id as string, to: session.jid.toString() });
+      return this.#options.router.deliver(session, result);
     }
     this.#options.router.route(stanza, session);
   }

@@ -59,17 +59,20 @@ export default defineModule({
     });
     // An account answers for itself through its server (XEP-0030 §… "account" identities); only
     // the account holder and its contacts see details, others get the same minimal identity.
-    ctx.onIq({ type: 'get', to: 'bare', child: [NS.DISCO_INFO, 'query'] }, (iq) => {
+    const assertAccount = async (iq: IqRequest) => {
+      if (!iq.to || !(await ctx.storage.accounts.exists(iq.to.local))) throw new StanzaError('service-unavailable');
+    };
+    ctx.onIq({ type: 'get', to: 'bare', child: [NS.DISCO_INFO, 'query'] }, async (iq) => {
       rejectNode(iq);
-      if (!iq.to || !ctx.storage.accounts.exists(iq.to.local)) throw new StanzaError('service-unavailable');
+      await assertAccount(iq);
       return encodeDiscoInfo({
         identities: [{ category: 'account', type: 'registered' }],
         features: [...accountFeatures].sort(),
       });
     });
-    ctx.onIq({ type: 'get', to: 'bare', child: [NS.DISCO_ITEMS, 'query'] }, (iq) => {
+    ctx.onIq({ type: 'get', to: 'bare', child: [NS.DISCO_ITEMS, 'query'] }, async (iq) => {
       rejectNode(iq);
-      if (!iq.to || !ctx.storage.accounts.exists(iq.to.local)) throw new StanzaError('service-unavailable');
+      await assertAccount(iq);
       return encodeDiscoItems({ items: [] });
     });
 

@@ -9,7 +9,7 @@ import { parseElement } from '../../../protocol/xml/parse-element.js';
 import type { Jid } from '../../../protocol/jid.js';
 import { defineModule } from '../../core/module.js';
 import type { RoutedStanza } from '../../core/routing-types.js';
-import type { ClientSession } from '../../core/session.js';
+import type { SessionInfo } from '../../core/session.js';
 
 export default defineModule({
   name: 'message',
@@ -28,8 +28,8 @@ export default defineModule({
     const { sessions, storage } = ctx;
 
     /** §8.5.2.1.1: the available resources of highest non-negative priority. */
-    const bestResources = (bare: Jid): ClientSession[] => {
-      let best: ClientSession[] = [];
+    const bestResources = (bare: Jid): SessionInfo[] => {
+      let best: SessionInfo[] = [];
       let top = -1;
       for (const session of sessions.available(bare)) {
         if (session.priority < 0) continue;
@@ -41,34 +41,38 @@ export default defineModule({
       return best;
     };
 
-    const toBare = (event: RoutedStanza): boolean => {
+    /** Online resources take it at once; the account's existence is only looked up when none is. */
+    const toBare = (event: RoutedStanza): true | Promise<true> => {
       const to = event.to!.bare();
-      const { type, stanza } = event;
-      if (!storage.accounts.exists(to.local)) {
+      const targets = bestResources(to);
+      if (targets.length > 0) {
+        for (const session of targets) ctx.send(session, event.stanza);
+        return true;
+      }
+      return toOffline(event, to);
+    };
+
+    const toOffline = async ({ type, stanza }: RoutedStanza, to: Jid): Promise<true> => {
+      if (!(await storage.accounts.exists(to.local))) {
         if (type === 'error' || type === 'headline') return true;
         throw new StanzaError('service-unavailable');
       }
-      const targets = bestResources(to);
-      if (targets.length > 0) {
-        for (const session of targets) session.send(stanza);
-        return true;
-      }
       if (type === 'groupchat') throw new StanzaError('service-unavailable');
       if (type !== 'normal' && type !== 'chat') return true; // headline and error: dropped (§8.5.2.2.1)
-      if (!options.offline || storage.offline.count(to.local) >= options.max_offline_per_user) {
-        throw new StanzaError('service-unavailable', { text: 'recipient offline and its message store is full' });
-      }
       // Nothing to store: a chat-state notification or receipt with no body.
       if (!stanza.getChild('body') && !stanza.getChild('subject')) return true;
-      storage.offline.push(to.local, stanza.toString(), new Date());
+      if (!options.offline || (await storage.offline.count(to.local)) >= options.max_offline_per_user) {
+        throw new StanzaError('service-unavailable', { text: 'recipient offline and its message store is full' });
+      }
+      await storage.offline.push(to.local, stanza.toString(), new Date());
       return true;
     };
 
-    ctx.on('message', 'bare', (event) => toBare(event));
+    ctx.on('message', 'bare', toBare);
     ctx.on('message', 'full', (event) => {
       const session = sessions.get(event.to!);
       if (session) {
-        session.send(event.stanza);
+        ctx.send(session, event.stanza);
         return true;
       }
       // §8.5.3.2.1: no such resource — chat/normal/headline fall back to the bare JID.
@@ -77,15 +81,15 @@ export default defineModule({
       return toBare(event);
     });
 
-    ctx.events.on('session-available', (session, isInitial) => {
+    ctx.events.on('session-available', async (session, isInitial) => {
       if (!isInitial || session.priority < 0 || !options.offline) return;
-      for (const { stanza, stamp } of storage.offline.popAll(session.jid.local)) {
+      for (const { stanza, stamp } of await storage.offline.popAll(session.jid.local)) {
         const message = parseElement(stanza);
         if (!message) continue;
         message.cnode(
           xml('delay', { xmlns: NS.DELAY, from: ctx.domain, stamp: stamp.toISOString() }, 'Offline storage'),
         );
-        session.send(message);
+        ctx.send(session, message);
       }
     });
     ctx.require('disco').addFeature('msgoffline');

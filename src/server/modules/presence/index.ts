@@ -5,7 +5,7 @@ import { cloneElement, xml, type Element } from '../../../protocol/xml/element.j
 import { detachedElement } from '../../../protocol/xml/detached.js';
 import { Jid } from '../../../protocol/jid.js';
 import { defineModule } from '../../core/module.js';
-import type { ClientSession } from '../../core/session.js';
+import type { LocalSession, SessionInfo } from '../../core/session.js';
 import type { RoutedStanza } from '../../core/routing-types.js';
 import {
   applyInbound,
@@ -29,49 +29,56 @@ export default defineModule({
   setup(ctx) {
     const { sessions, storage, domain } = ctx;
     const roster = ctx.require('roster');
-    const isLocalAccount = (jid: Jid) =>
-      jid.domain === domain && jid.local !== '' && storage.accounts.exists(jid.local);
+    const isLocalAccount = async (jid: Jid) =>
+      jid.domain === domain && jid.local !== '' && (await storage.accounts.exists(jid.local));
 
-    const sendCopy = (session: ClientSession, stanza: Element, from: string) => {
+    /** A copy of `stanza` from `from`, addressed to the session (or to `to`, as the sender wrote it). */
+    const sendCopy = (session: SessionInfo, stanza: Element, from: string, to = session.jid.toString()) => {
       const copy = cloneElement(stanza);
       copy.attrs.from = from;
-      copy.attrs.to = session.jid.toString();
-      session.send(copy);
+      copy.attrs.to = to;
+      ctx.send(session, copy);
     };
 
     /** RFC 6121 §4.2.2 / §4.4.2: to subscribers' available resources and the user's own. */
-    const broadcast = (origin: ClientSession, stanza: Element) => {
+    const broadcast = async (origin: LocalSession, stanza: Element, own = sessions.available(origin.jid.bare())) => {
       const from = origin.jid.toString();
-      for (const item of storage.roster.items(origin.jid.local)) {
+      for (const session of own) sendCopy(session, stanza, from);
+      for (const item of await roster.items(origin.jid.local)) {
         if (!isSubscribedFrom(item)) continue;
         for (const session of sessions.available(item.jid)) sendCopy(session, stanza, from);
       }
-      for (const session of sessions.available(origin.jid.bare())) sendCopy(session, stanza, from);
     };
 
     /** RFC 6121 §4.3: what an initial presence learns — contacts' and own resources' presence. */
-    const probeFor = (session: ClientSession) => {
-      for (const item of storage.roster.items(session.jid.local)) {
+    const probeFor = async (session: LocalSession) => {
+      for (const item of await roster.items(session.jid.local)) {
         if (isSubscribedTo(item)) {
           for (const contact of sessions.available(item.jid))
             sendCopy(session, contact.presence!, contact.jid.toString());
         }
-        // RFC 6121 §3.1.3: pending requests are re-delivered at every login until answered.
-        if (item.pendingIn)
-          session.send(xml('presence', { type: 'subscribe', from: item.jid, to: session.jid.toString() }));
+        // RFC 6121 §3.1.3: pending requests are re-delivered at every login until answered,
+        // addressed to the bare JID as the contact sent them.
+        if (item.pendingIn) {
+          const request = xml('presence', { type: 'subscribe', from: item.jid, to: session.jid.bare().toString() });
+          ctx.send(session, request);
+        }
       }
       for (const other of sessions.available(session.jid.bare())) {
         if (other !== session) sendCopy(session, other.presence!, other.jid.toString());
       }
     };
 
-    const unavailable = (session: ClientSession, stanza?: Element) => {
+    const unavailable = async (session: LocalSession, stanza?: Element) => {
       const presence = stanza ?? xml('presence', { type: 'unavailable', from: session.jid.toString() });
-      broadcast(session, presence);
-      for (const target of session.directedPresence)
-        deliverDirected(Jid.parse(target), presence, session.jid.toString());
-      session.presence = undefined;
+      // §4.5.2: the user's available resources hear it too, the sender included; routing stops
+      // treating the sender as available now, not after the broadcast's storage reads.
+      const own = sessions.available(session.jid.bare());
+      sessions.setPresence(session, undefined, 0);
+      const directed = [...session.directedPresence];
       session.directedPresence.clear();
+      await broadcast(session, presence, own);
+      for (const target of directed) deliverDirected(Jid.parse(target), presence, session.jid.toString());
     };
 
     const deliverDirected = (to: Jid, stanza: Element, from: string) => {
@@ -83,44 +90,46 @@ export default defineModule({
       for (const session of sessions.available(to)) sendCopy(session, stanza, from);
     };
 
-    const onBroadcast = ({ stanza, type, origin }: RoutedStanza): boolean => {
+    const onBroadcast = async ({ stanza, type, origin }: RoutedStanza): Promise<boolean> => {
       if (!origin) return true;
       if (type === 'unavailable') {
-        if (origin.presence) unavailable(origin, stanza);
+        if (origin.presence) await unavailable(origin, stanza);
         return true;
       }
       if (type !== 'available') return true; // subscription stanzas need a 'to'; nothing to do
       const isInitial = origin.presence === undefined;
-      origin.presence = detachedElement(stanza); // kept for the session's life: not the chunk it came in
-      origin.priority = parsePriority(stanza);
-      broadcast(origin, stanza);
-      if (isInitial) probeFor(origin);
+      // Kept for the session's life: not the chunk it came in.
+      sessions.setPresence(origin, detachedElement(stanza), parsePriority(stanza));
+      await broadcast(origin, stanza);
+      if (isInitial) await probeFor(origin);
       ctx.events.emit('session-available', origin, isInitial);
       return true;
     };
 
-    const onSubscription = (event: RoutedStanza, to: Jid) => {
-      const type = event.type as SubscriptionType;
-      const user = event.from.bare();
+    const onSubscription = async (type: SubscriptionType, from: Jid, to: Jid) => {
+      const user = from.bare();
       const contact = to.bare();
       if (contact.equals(user)) return;
-      if (event.from.domain === domain && storage.accounts.exists(user.local)) {
-        const next = applyOutbound(type, contact.toString(), roster.get(user.local, contact.toString()));
-        if (next) roster.put(user.local, next);
+      if (await isLocalAccount(user)) {
+        await roster.update(user.local, contact.toString(), (item) => applyOutbound(type, contact.toString(), item));
       }
-      if (!isLocalAccount(contact)) return;
-      const inbound = applyInbound(type, user.toString(), roster.get(contact.local, user.toString()));
-      if (inbound.item) roster.put(contact.local, inbound.item);
-      if (inbound.autoReply) {
+      if (!(await isLocalAccount(contact))) return;
+      let outcome: ReturnType<typeof applyInbound> | undefined;
+      await roster.update(contact.local, user.toString(), (item) => {
+        outcome = applyInbound(type, user.toString(), item);
+        return outcome.item;
+      });
+      if (outcome?.autoReply) {
         ctx.router.route(
-          xml('presence', { type: inbound.autoReply, from: contact.toString(), to: user.toString() }),
+          xml('presence', { type: outcome.autoReply, from: contact.toString(), to: user.toString() }),
           undefined,
         );
         return;
       }
-      if (!inbound.deliver) return;
-      const notice = xml('presence', { type, from: user.toString(), to: contact.toString() });
-      for (const session of sessions.available(contact)) sendCopy(session, notice, user.toString());
+      if (!outcome?.deliver) return;
+      // RFC 6121 §3.1.3: to every available resource, with the bare `to` as sent.
+      const notice = xml('presence', { type });
+      for (const session of sessions.available(contact)) sendCopy(session, notice, user.toString(), contact.toString());
       // §3.1.5 / §3.2 / §3.3: the subscriber learns the contact's presence now, or that it is gone.
       if (type === 'subscribed') {
         for (const session of sessions.available(user))
@@ -134,16 +143,16 @@ export default defineModule({
       }
     };
 
-    const onAddressed = (event: RoutedStanza): boolean => {
+    const onAddressed = async (event: RoutedStanza): Promise<boolean> => {
       const to = event.to!;
       if (SUBSCRIPTION_TYPES.has(event.type)) {
-        onSubscription(event, to);
+        await onSubscription(event.type as SubscriptionType, event.from, to);
         return true;
       }
       if (event.type === 'probe') {
         // §4.3.2: answered only when the prober is subscribed to the contact.
         const prober = event.from;
-        if (isLocalAccount(to) && isSubscribedTo(storage.roster.get(prober.local, to.bare().toString()))) {
+        if ((await isLocalAccount(to)) && isSubscribedTo(await roster.get(prober.local, to.bare().toString()))) {
           for (const contact of sessions.available(to.bare())) {
             deliverDirected(prober, contact.presence!, contact.jid.toString());
           }
@@ -165,15 +174,15 @@ export default defineModule({
     ctx.on('presence', 'full', onAddressed);
     ctx.on('presence', 'host', () => true); // presence to the server itself is accepted and ignored
 
-    ctx.events.on('session-closed', (session) => {
-      if (session.presence) unavailable(session);
+    ctx.events.on('session-closed', async (session) => {
+      if (session.presence) await unavailable(session);
     });
 
-    ctx.events.on('roster-removing', (owner, item) => {
+    roster.onRemoving(async (owner, item) => {
       // RFC 6121 §2.5.2: both directions are cancelled as if the user had sent them.
       const contact = Jid.parse(item.jid);
-      if (isSubscribedTo(item) || item.ask) onSubscription(syntheticEvent('unsubscribe', owner), contact);
-      if (isSubscribedFrom(item) || item.pendingIn) onSubscription(syntheticEvent('unsubscribed', owner), contact);
+      if (isSubscribedTo(item) || item.ask) await onSubscription('unsubscribe', owner, contact);
+      if (isSubscribedFrom(item) || item.pendingIn) await onSubscription('unsubscribed', owner, contact);
     });
   },
 });
@@ -188,17 +197,4 @@ function parsePriority(stanza: Element): number {
   const value = Number.parseInt(text, 10);
   // RFC 6121 §4.7.2.3: -128..127; anything else is treated as the default.
   return Number.isInteger(value) && value >= -128 && value <= 127 ? value : 0;
-}
-
-function syntheticEvent(type: SubscriptionType, from: Jid): RoutedStanza {
-  return {
-    stanza: xml('presence', { type, from: from.toString() }),
-    kind: 'presence',
-    type,
-    from,
-    to: undefined,
-    address: 'bare',
-    origin: undefined,
-    isSelf: false,
-  };
 }

@@ -49,12 +49,12 @@ export default defineModule({
     if (options.allow_registration) {
       ctx.onTeardown(ctx.preAuth.addFeature(xml('register', { xmlns: NS.REGISTER_FEATURE })));
       ctx.onTeardown(
-        ctx.preAuth.addIq(NS.REGISTER, (iq, payload) => {
+        ctx.preAuth.addIq(NS.REGISTER, async (iq, payload) => {
           if (iq.attrs.type === 'get') return form();
           if (iq.attrs.type !== 'set') throw new StanzaError('bad-request');
           const { username, password } = readFields(payload);
           try {
-            accounts.create(username, password);
+            await accounts.create(username, password);
           } catch (error) {
             if (error instanceof AccountExistsError) throw new StanzaError('conflict', { text: 'username taken' });
             throw error;
@@ -69,23 +69,23 @@ export default defineModule({
       if (iq.address === 'bare' && !iq.isSelf) throw new StanzaError('forbidden');
       return xml('query', { xmlns: NS.REGISTER }, xml('registered'), xml('username', null, iq.from.local));
     });
-    ctx.onIq({ type: 'set', to: ['bare', 'host'], child: [NS.REGISTER, 'query'] }, (iq) => {
+    ctx.onIq({ type: 'set', to: ['bare', 'host'], child: [NS.REGISTER, 'query'] }, async (iq) => {
       if (iq.address === 'bare' && !iq.isSelf) throw new StanzaError('forbidden');
       const username = iq.from.local;
       if (iq.payload.getChild('remove')) {
-        accounts.delete(username);
+        await accounts.delete(username);
         ctx.logger.info({ user: username }, 'account removed in-band');
         // XEP-0077 §3.2: the result first, then every session of the account ends.
         setImmediate(() => {
           for (const session of ctx.sessions.resources(iq.from.bare())) {
-            session.close(new StreamError('not-authorized', 'account removed'));
+            ctx.sessions.close(session, new StreamError('not-authorized', 'account removed'));
           }
         });
         return null;
       }
       const fields = readFields(iq.payload);
       if (fields.username !== username) throw new StanzaError('bad-request', { text: 'that is not your username' });
-      accounts.setPassword(username, fields.password);
+      await accounts.setPassword(username, fields.password);
       return null;
     });
     ctx.require('disco').addFeature(NS.REGISTER);

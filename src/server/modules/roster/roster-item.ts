@@ -5,7 +5,10 @@ import { StanzaError } from '../../../protocol/errors/stanza-error.js';
 import { xml, type Element } from '../../../protocol/xml/element.js';
 import type { RosterItem } from '../../storage/types.js';
 
-export function encodeItem(item: RosterItem | { jid: string; subscription: 'remove' }): Element {
+/** What a roster push carries: an item, or its removal. */
+export type PushedItem = RosterItem | { jid: string; subscription: 'remove' };
+
+export function encodeItem(item: PushedItem): Element {
   if (item.subscription === 'remove') return xml('item', { jid: item.jid, subscription: 'remove' });
   const full = item as RosterItem;
   return xml(

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router } from '../../../../src/server/core/router.js';
-import { SessionRegistry } from '../../../../src/server/core/sessions.js';
+import { LocalSessionDirectory } from '../../../../src/server/core/sessions.js';
 import { silentLogger } from '../../../../src/server/core/logger.js';
 import type { ClientSession } from '../../../../src/server/core/session.js';
 import { Jid } from '../../../../src/protocol/jid.js';
@@ -15,6 +15,7 @@ function fakeSession(address: string): ClientSession & { inbox: Element[] } {
   return {
     id: address,
     jid: Jid.parse(address),
+    isLocal: true,
     remoteAddress: '127.0.0.1',
     presence: undefined,
     priority: 0,
@@ -27,7 +28,7 @@ function fakeSession(address: string): ClientSession & { inbox: Element[] } {
 }
 
 function setup() {
-  const sessions = new SessionRegistry();
+  const sessions = new LocalSessionDirectory();
   const router = new Router({ domain: 'localhost', sessions, logger: silentLogger() });
   const alice = fakeSession('alice@localhost/a');
   const bob = fakeSession('bob@localhost/b');

@@ -1,0 +1,110 @@
+// The server without its network: storage, session directory, router, events and the loaded
+// modules, with the context each module gets. FerryServer adds TLS, listeners and streams around
+// it; the module test harness uses it as it is, with in-memory storage and fake sessions.
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { Router } from './router.js';
+import { LocalSessionDirectory } from './sessions.js';
+import { TypedEmitter } from './typed-emitter.js';
+import type { ServerEvents } from './server-events.js';
+import type { ModuleContext, ModuleStoreDefinition, Teardown } from './module.js';
+import type { Services } from './services.js';
+import type { LoadedModule } from './load-modules.js';
+import type { Storage, StoreDefinition } from '../storage/types.js';
+import { PreAuthHooks } from '../stream/pre-auth-hooks.js';
+import type { HttpRoutes } from '../transport/http-routes.js';
+
+export interface ServerCoreOptions {
+  config: Config;
+  logger: Logger;
+  storage: Storage;
+  http: HttpRoutes;
+}
+
+export class ServerCore {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly storage: Storage;
+  readonly http: HttpRoutes;
+  readonly sessions = new LocalSessionDirectory();
+  readonly events: TypedEmitter<ServerEvents>;
+  readonly router: Router;
+  readonly preAuth = new PreAuthHooks();
+  readonly #teardowns: Teardown[] = [];
+  readonly #services = new Map<string, unknown>();
+
+  constructor(options: ServerCoreOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.storage = options.storage;
+    this.http = options.http;
+    this.events = new TypedEmitter<ServerEvents>((error, event) =>
+      this.logger.error({ err: error, event }, 'an event listener failed'),
+    );
+    this.router = new Router({ domain: this.config.domain, sessions: this.sessions, logger: this.logger });
+  }
+
+  /** Sets the modules up in the given (dependency) order. */
+  async load(modules: readonly LoadedModule[]): Promise<void> {
+    for (const { definition, options } of modules) {
+      const teardown = await definition.setup(this.#context(definition.name), options as never);
+      if (teardown) this.#teardowns.push(teardown);
+      this.logger.debug({ module: definition.name }, 'module loaded');
+    }
+  }
+
+  /** A service a loaded module provides; undefined when none does. */
+  service<K extends keyof Services>(name: K): Services[K] | undefined {
+    return this.#services.get(name) as Services[K] | undefined;
+  }
+
+  /** Runs every module's teardown, last loaded first; a failing one is logged and the rest still run. */
+  async unload(): Promise<void> {
+    for (const teardown of this.#teardowns.splice(0).reverse()) {
+      try {
+        await teardown();
+      } catch (error) {
+        this.logger.error({ err: error }, 'module teardown failed');
+      }
+    }
+  }
+
+  #context(moduleName: string): ModuleContext {
+    const logger = this.logger.child({ module: moduleName });
+    const storeName = (definition: ModuleStoreDefinition<unknown> | undefined) =>
+      definition?.name === undefined ? moduleName : `${moduleName}:${definition.name}`;
+    const teardowns = this.#teardowns;
+    const router = this.router;
+    return {
+      domain: this.config.domain,
+      config: this.config,
+      logger,
+      storage: this.storage,
+      sessions: this.sessions,
+      router,
+      events: this.events,
+      preAuth: this.preAuth,
+      http: this.http,
+      onIq: (match, handler) => teardowns.push(router.onIq(match, handler)),
+      on: (kind, address, handler, priority) => teardowns.push(router.on(kind, address, handler, priority)),
+      onRemote: (handler, priority) => teardowns.push(router.onRemote(handler, priority)),
+      send: (to, stanza) => router.deliver(to, stanza),
+      addOutboundFilter: (filter, priority) => teardowns.push(router.addOutboundFilter(filter, priority)),
+      openKeyValue: (definition) =>
+        this.storage.openKeyValue({ ...definition, name: storeName(definition) } as StoreDefinition<never>),
+      openList: (definition) =>
+        this.storage.openList({ ...definition, name: storeName(definition) } as StoreDefinition<never>),
+      provide: (name, service) => {
+        if (this.#services.has(name)) throw new Error(`service ${String(name)} provided twice`);
+        this.#services.set(name, service);
+      },
+      require: <K extends keyof Services>(name: K): Services[K] => {
+        const service = this.#services.get(name);
+        if (service === undefined)
+          throw new Error(`module ${moduleName} requires service ${String(name)}, which no loaded module provides`);
+        return service as Services[K];
+      },
+      onTeardown: (teardown) => teardowns.push(teardown),
+    };
+  }
+}
