@@ -160,11 +160,14 @@ export class InvalidUsernameError extends Error {
   }
 }
 
-/** The database was written by a newer Ferry; refusing beats corrupting it. */
+/**
+ * The database, or a module's store in it, was written by a newer Ferry; or a store is opened
+ * with the other shape, or its migration failed. Refusing beats corrupting it.
+ */
 export class StorageSchemaError extends Error {
   readonly code = 'FERRY_ERR_STORAGE_SCHEMA';
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'StorageSchemaError';
   }
 }
