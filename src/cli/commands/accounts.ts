@@ -2,7 +2,7 @@
 // They open the same SQLite file as a running server (WAL + busy timeout make that safe).
 import type { Command } from 'commander';
 import { Jid } from '../../protocol/jid.js';
-import { openSqliteStorage, type Storage } from '../../server/storage/index.js';
+import { openStorage, type Storage } from '../../server/storage/index.js';
 import type { Config } from '../../server/core/config.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
 import { readPassword } from '../password-prompt.js';
@@ -12,12 +12,15 @@ interface PasswordFlags extends ConfigFlags {
   password?: string;
 }
 
-function withStorage<T>(config: Config, run: (storage: Storage) => T): T {
-  const storage = openSqliteStorage({ dataDir: config.data_dir, scramIterations: config.scram_iterations });
+async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
+  const { backend } = config.storage;
+  // An account written to this process's memory would vanish as the command exits.
+  if (backend === 'memory') throw new CliError('storage.backend is "memory": there are no stored accounts to manage');
+  const storage = await openStorage({ backend, dataDir: config.data_dir, scramIterations: config.scram_iterations });
   try {
-    return run(storage);
+    return await run(storage);
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 
@@ -48,7 +51,7 @@ export function registerAccountCommands(program: Command): void {
       const config = configFromFlags(flags);
       const username = usernameOf(address, config);
       const password = await passwordFrom(flags);
-      withStorage(config, (storage) => storage.accounts.create(username, password));
+      await withStorage(config, (storage) => storage.accounts.create(username, password));
       console.log(`created ${username}@${config.domain}`);
     });
   addConfigOptions(program.command('passwd <jid>').description("change an account's password"))
@@ -57,21 +60,21 @@ export function registerAccountCommands(program: Command): void {
       const config = configFromFlags(flags);
       const username = usernameOf(address, config);
       const password = await passwordFrom(flags);
-      withStorage(config, (storage) => storage.accounts.setPassword(username, password));
+      await withStorage(config, (storage) => storage.accounts.setPassword(username, password));
       console.log(`password changed for ${username}@${config.domain}`);
     });
   addConfigOptions(program.command('deluser <jid>').description('delete an account and its data')).action(
-    (address: string, flags: ConfigFlags) => {
+    async (address: string, flags: ConfigFlags) => {
       const config = configFromFlags(flags);
       const username = usernameOf(address, config);
-      const deleted = withStorage(config, (storage) => storage.accounts.delete(username));
+      const deleted = await withStorage(config, (storage) => storage.accounts.delete(username));
       if (!deleted) throw new CliError(`no account ${username}@${config.domain}`);
       console.log(`deleted ${username}@${config.domain}`);
     },
   );
-  addConfigOptions(program.command('users').description('list accounts')).action((flags: ConfigFlags) => {
+  addConfigOptions(program.command('users').description('list accounts')).action(async (flags: ConfigFlags) => {
     const config = configFromFlags(flags);
-    for (const username of withStorage(config, (storage) => storage.accounts.list())) {
+    for (const username of await withStorage(config, (storage) => storage.accounts.list())) {
       console.log(`${username}@${config.domain}`);
     }
   });

@@ -12,7 +12,7 @@ import type { ServerEvents } from './server-events.js';
 import type { ModuleContext, ModuleDefinition, Teardown } from './module.js';
 import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
-import { openSqliteStorage } from '../storage/index.js';
+import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
 import { startListeners, type ListenerSet } from '../transport/listeners.js';
@@ -71,7 +71,11 @@ export class FerryServer {
     const { config } = this;
     const modules = resolveModules(config, this.#modules); // fail on bad config before touching disk
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-    this.#storage = openSqliteStorage({ dataDir: config.data_dir, scramIterations: config.scram_iterations });
+    this.#storage = await openStorage({
+      backend: config.storage.backend,
+      dataDir: config.data_dir,
+      scramIterations: config.scram_iterations,
+    });
     const certificate = await loadOrCreateCertificate({
       dataDir: config.data_dir,
       domain: config.domain,
@@ -144,7 +148,7 @@ export class FerryServer {
         this.logger.error({ err: error }, 'module teardown failed');
       }
     }
-    this.#storage?.close();
+    await this.#storage?.close();
     this.logger.info('Ferry stopped');
   }
 
