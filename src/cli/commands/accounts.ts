@@ -12,11 +12,22 @@ interface PasswordFlags extends ConfigFlags {
   password?: string;
 }
 
-async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
-  const { backend } = config.storage;
+/** The configuration, refused up front (before any password prompt) when it has nothing to manage. */
+function accountConfig(flags: ConfigFlags): Config {
+  const config = configFromFlags(flags);
   // An account written to this process's memory would vanish as the command exits.
-  if (backend === 'memory') throw new CliError('storage.backend is "memory": there are no stored accounts to manage');
-  const storage = await openStorage({ backend, dataDir: config.data_dir, scramIterations: config.scram_iterations });
+  if (config.storage.backend === 'memory') {
+    throw new CliError('storage.backend is "memory": there are no stored accounts to manage');
+  }
+  return config;
+}
+
+async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = await openStorage({
+    backend: config.storage.backend,
+    dataDir: config.data_dir,
+    scramIterations: config.scram_iterations,
+  });
   try {
     return await run(storage);
   } finally {
@@ -48,7 +59,7 @@ export function registerAccountCommands(program: Command): void {
   addConfigOptions(program.command('adduser <jid>').description('create an account'))
     .option('-p, --password <password>', 'the password (default: prompt, or $FERRY_PASSWORD)')
     .action(async (address: string, flags: PasswordFlags) => {
-      const config = configFromFlags(flags);
+      const config = accountConfig(flags);
       const username = usernameOf(address, config);
       const password = await passwordFrom(flags);
       await withStorage(config, (storage) => storage.accounts.create(username, password));
@@ -57,7 +68,7 @@ export function registerAccountCommands(program: Command): void {
   addConfigOptions(program.command('passwd <jid>').description("change an account's password"))
     .option('-p, --password <password>', 'the new password (default: prompt, or $FERRY_PASSWORD)')
     .action(async (address: string, flags: PasswordFlags) => {
-      const config = configFromFlags(flags);
+      const config = accountConfig(flags);
       const username = usernameOf(address, config);
       const password = await passwordFrom(flags);
       await withStorage(config, (storage) => storage.accounts.setPassword(username, password));
@@ -65,7 +76,7 @@ export function registerAccountCommands(program: Command): void {
     });
   addConfigOptions(program.command('deluser <jid>').description('delete an account and its data')).action(
     async (address: string, flags: ConfigFlags) => {
-      const config = configFromFlags(flags);
+      const config = accountConfig(flags);
       const username = usernameOf(address, config);
       const deleted = await withStorage(config, (storage) => storage.accounts.delete(username));
       if (!deleted) throw new CliError(`no account ${username}@${config.domain}`);
@@ -73,7 +84,7 @@ export function registerAccountCommands(program: Command): void {
     },
   );
   addConfigOptions(program.command('users').description('list accounts')).action(async (flags: ConfigFlags) => {
-    const config = configFromFlags(flags);
+    const config = accountConfig(flags);
     for (const username of await withStorage(config, (storage) => storage.accounts.list())) {
       console.log(`${username}@${config.domain}`);
     }
