@@ -32,8 +32,8 @@ export async function startConnectionPair(
   overrides: Record<string, string | number | boolean> = {},
 ): Promise<ConnectionPair> {
   const ferry = await startTestServer(overrides);
-  ferry.addUser('alice');
-  ferry.addUser('bob');
+  await ferry.addUser('alice');
+  await ferry.addUser('bob');
   const alice = await loginConnection(ferry.ports.c2s, 'alice', 'sender');
   const bob = await loginConnection(ferry.ports.c2s, 'bob', 'receiver');
   return {

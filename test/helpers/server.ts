@@ -11,7 +11,7 @@ export interface TestServer {
   domain: string;
   dataDir: string;
   ports: { c2s: number; directTls: number; http: number; https: number };
-  addUser(username: string, password?: string): void;
+  addUser(username: string, password?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,7 +50,7 @@ export async function startTestServer(
       https: addresses.https?.port ?? 0,
     },
     addUser(username, password = PASSWORD) {
-      server.storage.accounts.create(username, password);
+      return server.storage.accounts.create(username, password);
     },
     async stop() {
       await server.stop();

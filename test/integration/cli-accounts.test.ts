@@ -31,10 +31,10 @@ describe('account commands', () => {
     await carol.stop();
   });
 
-  it('reads the password from standard input when not given', () => {
+  it('reads the password from standard input when not given', async () => {
     const result = ferry(['adduser', 'dave@localhost', '--data-dir', server.dataDir], 'piped-password\n');
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(server.server.storage.accounts.exists('dave'));
+    assert.ok(await server.server.storage.accounts.exists('dave'));
   });
 
   it('refuses an existing account with a one-line message and exit code 1', () => {
@@ -56,8 +56,21 @@ describe('account commands', () => {
     const users = ferry(['users', '--data-dir', server.dataDir]);
     assert.deepEqual(users.stdout.trim().split('\n'), ['carol@localhost', 'dave@localhost']);
     assert.equal(ferry(['deluser', 'dave@localhost', '--data-dir', server.dataDir]).code, 0);
-    assert.equal(server.server.storage.accounts.exists('dave'), false);
+    assert.equal(await server.server.storage.accounts.exists('dave'), false);
     assert.equal(ferry(['deluser', 'dave@localhost', '--data-dir', server.dataDir]).code, 1);
+  });
+
+  it('refuses the memory backend with a one-line message, before asking for a password', () => {
+    const result = ferry([
+      'adduser',
+      'erin@localhost',
+      '--data-dir',
+      server.dataDir,
+      '--set',
+      'storage.backend=memory',
+    ]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'ferry: storage.backend is "memory": there are no stored accounts to manage\n');
   });
 
   it('stops on a bad config value naming the key', () => {

@@ -52,8 +52,8 @@ describe('ferry send / ferry receive', () => {
   const files = tempDir();
   before(async () => {
     server = await startTestServer();
-    server.addUser('alice');
-    server.addUser('bob');
+    await server.addUser('alice');
+    await server.addUser('bob');
   });
   after(async () => {
     await server.stop();

@@ -10,7 +10,7 @@ describe('disco, ping, version', () => {
   let alice: TestClient;
   before(async () => {
     ferry = await startTestServer();
-    ferry.addUser('alice');
+    await ferry.addUser('alice');
     alice = await connectClient({ port: ferry.ports.c2s, username: 'alice' });
   });
   after(async () => {

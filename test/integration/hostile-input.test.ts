@@ -15,7 +15,7 @@ describe('hostile input', () => {
   let ferry: TestServer;
   before(async () => {
     ferry = await startTestServer({ 'limits.max_stanza_bytes': 65536 });
-    ferry.addUser('alice');
+    await ferry.addUser('alice');
   });
   after(() => ferry.stop());
 

@@ -8,8 +8,8 @@ describe('login and chat', () => {
   let ferry: TestServer;
   before(async () => {
     ferry = await startTestServer({ 'http.require_tls': false });
-    ferry.addUser('alice');
-    ferry.addUser('bob');
+    await ferry.addUser('alice');
+    await ferry.addUser('bob');
   });
   after(() => ferry.stop());
 

@@ -9,8 +9,8 @@ describe('offline messages', () => {
   let ferry: TestServer;
   before(async () => {
     ferry = await startTestServer();
-    ferry.addUser('alice');
-    ferry.addUser('bob');
+    await ferry.addUser('alice');
+    await ferry.addUser('bob');
   });
   after(() => ferry.stop());
 
@@ -24,7 +24,7 @@ describe('offline messages', () => {
       xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
       5_000,
     );
-    assert.equal(ferry.server.storage.offline.count('bob'), 1);
+    assert.equal(await ferry.server.storage.offline.count('bob'), 1);
     await alice.stop();
 
     const bob = await connectClient({ port: ferry.ports.c2s, username: 'bob' });
@@ -34,7 +34,7 @@ describe('offline messages', () => {
     const delay = message.getChild('delay', 'urn:xmpp:delay');
     assert.ok(delay, 'carries a XEP-0203 delay');
     assert.ok(!Number.isNaN(Date.parse(delay.attrs.stamp as string)));
-    assert.equal(ferry.server.storage.offline.count('bob'), 0);
+    assert.equal(await ferry.server.storage.offline.count('bob'), 0);
     await bob.stop();
   });
 

@@ -80,8 +80,8 @@ async function startFerry(overrides: Record<string, string | number | boolean> =
   const logs = new LogCapture();
   const ferry = await startTestServer(overrides, { logger: pino({ level: 'debug', base: undefined }, logs.stream) });
   const { server } = ferry;
-  server.storage.accounts.create('alice', PASSWORD);
-  server.storage.accounts.create('bob', PASSWORD);
+  await server.storage.accounts.create('alice', PASSWORD);
+  await server.storage.accounts.create('bob', PASSWORD);
   const port = server.addresses().c2s!.port;
   const alice = await connectClient({ port, username: 'alice', resource: 'initiator' });
   const bob = await connectClient({ port, username: 'bob', resource: 'target' });

@@ -21,8 +21,8 @@ describe('roster and presence', () => {
   let bob: TestClient;
   before(async () => {
     ferry = await startTestServer();
-    ferry.addUser('alice');
-    ferry.addUser('bob');
+    await ferry.addUser('alice');
+    await ferry.addUser('bob');
     alice = await connectClient({ port: ferry.ports.c2s, username: 'alice', resource: 'a' });
     bob = await connectClient({ port: ferry.ports.c2s, username: 'bob', resource: 'b' });
     for (const client of [alice, bob]) {

@@ -21,7 +21,7 @@ function nextStreamError(client: Awaited<ReturnType<typeof connectClient>>): Pro
 describe('sessions', () => {
   it('replaces a session that binds the same resource and tells the old one "conflict"', async () => {
     const ferry = await startTestServer();
-    ferry.addUser('alice');
+    await ferry.addUser('alice');
     const first = await connectClient({ port: ferry.ports.c2s, username: 'alice', resource: 'desk' });
     const conflict = nextStreamError(first);
     const second = await connectClient({ port: ferry.ports.c2s, username: 'alice', resource: 'desk' });
@@ -34,7 +34,7 @@ describe('sessions', () => {
 
   it('makes a resource when the client asks for none', async () => {
     const ferry = await startTestServer();
-    ferry.addUser('alice');
+    await ferry.addUser('alice');
     const client = await connectClient({ port: ferry.ports.c2s, username: 'alice' });
     assert.match(client.jid, /^alice@localhost\/.+/);
     await client.stop();
@@ -43,7 +43,7 @@ describe('sessions', () => {
 
   it('closes every stream with system-shutdown when the server stops', async () => {
     const ferry = await startTestServer();
-    ferry.addUser('alice');
+    await ferry.addUser('alice');
     const client = await connectClient({ port: ferry.ports.c2s, username: 'alice' });
     const error = nextStreamError(client);
     await ferry.stop();

@@ -17,8 +17,8 @@ describe('slixmpp ⇄ Ferry ⇄ xmpp.js', { skip }, () => {
   let slyJid: string;
   before(async () => {
     ferry = await startTestServer();
-    ferry.addUser('alice');
-    ferry.addUser('sly');
+    await ferry.addUser('alice');
+    await ferry.addUser('sly');
     alice = await connectClient({ port: ferry.ports.c2s, username: 'alice', resource: 'js' });
     alice.xmpp.iqCallee.get('urn:xmpp:ping', 'ping', () => ({}));
     sly = startPythonPeer(SCRIPT, [

@@ -14,8 +14,8 @@ describeSlixmppFileTransfer({
   withDirect: true,
   async start() {
     const ferry = await startTestServer();
-    ferry.addUser('bob');
-    ferry.addUser('sly');
+    await ferry.addUser('bob');
+    await ferry.addUser('sly');
     const bob = await loginConnection(ferry.ports.c2s, 'bob', 'ferry');
     const relayed = new Set<string>();
     const stopListening = ferry.server.events.on('proxy65-relay', (record) => relayed.add(record.sid));

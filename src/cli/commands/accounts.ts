@@ -2,7 +2,7 @@
 // They open the same SQLite file as a running server (WAL + busy timeout make that safe).
 import type { Command } from 'commander';
 import { Jid } from '../../protocol/jid.js';
-import { openSqliteStorage, type Storage } from '../../server/storage/index.js';
+import { openStorage, type Storage } from '../../server/storage/index.js';
 import type { Config } from '../../server/core/config.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
 import { readPassword } from '../password-prompt.js';
@@ -12,12 +12,26 @@ interface PasswordFlags extends ConfigFlags {
   password?: string;
 }
 
-function withStorage<T>(config: Config, run: (storage: Storage) => T): T {
-  const storage = openSqliteStorage({ dataDir: config.data_dir, scramIterations: config.scram_iterations });
+/** The configuration, refused up front (before any password prompt) when it has nothing to manage. */
+function accountConfig(flags: ConfigFlags): Config {
+  const config = configFromFlags(flags);
+  // An account written to this process's memory would vanish as the command exits.
+  if (config.storage.backend === 'memory') {
+    throw new CliError('storage.backend is "memory": there are no stored accounts to manage');
+  }
+  return config;
+}
+
+async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = await openStorage({
+    backend: config.storage.backend,
+    dataDir: config.data_dir,
+    scramIterations: config.scram_iterations,
+  });
   try {
-    return run(storage);
+    return await run(storage);
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 
@@ -45,33 +59,33 @@ export function registerAccountCommands(program: Command): void {
   addConfigOptions(program.command('adduser <jid>').description('create an account'))
     .option('-p, --password <password>', 'the password (default: prompt, or $FERRY_PASSWORD)')
     .action(async (address: string, flags: PasswordFlags) => {
-      const config = configFromFlags(flags);
+      const config = accountConfig(flags);
       const username = usernameOf(address, config);
       const password = await passwordFrom(flags);
-      withStorage(config, (storage) => storage.accounts.create(username, password));
+      await withStorage(config, (storage) => storage.accounts.create(username, password));
       console.log(`created ${username}@${config.domain}`);
     });
   addConfigOptions(program.command('passwd <jid>').description("change an account's password"))
     .option('-p, --password <password>', 'the new password (default: prompt, or $FERRY_PASSWORD)')
     .action(async (address: string, flags: PasswordFlags) => {
-      const config = configFromFlags(flags);
+      const config = accountConfig(flags);
       const username = usernameOf(address, config);
       const password = await passwordFrom(flags);
-      withStorage(config, (storage) => storage.accounts.setPassword(username, password));
+      await withStorage(config, (storage) => storage.accounts.setPassword(username, password));
       console.log(`password changed for ${username}@${config.domain}`);
     });
   addConfigOptions(program.command('deluser <jid>').description('delete an account and its data')).action(
-    (address: string, flags: ConfigFlags) => {
-      const config = configFromFlags(flags);
+    async (address: string, flags: ConfigFlags) => {
+      const config = accountConfig(flags);
       const username = usernameOf(address, config);
-      const deleted = withStorage(config, (storage) => storage.accounts.delete(username));
+      const deleted = await withStorage(config, (storage) => storage.accounts.delete(username));
       if (!deleted) throw new CliError(`no account ${username}@${config.domain}`);
       console.log(`deleted ${username}@${config.domain}`);
     },
   );
-  addConfigOptions(program.command('users').description('list accounts')).action((flags: ConfigFlags) => {
-    const config = configFromFlags(flags);
-    for (const username of withStorage(config, (storage) => storage.accounts.list())) {
+  addConfigOptions(program.command('users').description('list accounts')).action(async (flags: ConfigFlags) => {
+    const config = accountConfig(flags);
+    for (const username of await withStorage(config, (storage) => storage.accounts.list())) {
       console.log(`${username}@${config.domain}`);
     }
   });

@@ -34,7 +34,8 @@ export class PlainServerMechanism implements SaslServerMechanism {
     checkAuthzid(this.#context, authzid, username);
 
     const { lookup } = this.#context;
-    const stored = lookup.scramCredentials(username, 'SHA-256') ?? lookup.scramCredentials(username, 'SHA-1');
+    const stored =
+      (await lookup.scramCredentials(username, 'SHA-256')) ?? (await lookup.scramCredentials(username, 'SHA-1'));
     // Unknown users pay the same PBKDF2 cost, so response time does not reveal which accounts exist.
     const credentials =
       stored ??

@@ -15,8 +15,8 @@ export interface SaslServerMechanism {
 }
 
 export interface CredentialLookup {
-  /** `username` is already prepared (prepareUsername: lowercase + NFKC). */
-  scramCredentials(username: string, hash: ScramHash): ScramCredentials | undefined;
+  /** `username` is already prepared (prepareUsername: lowercase + NFKC). Storage's AccountStore fits. */
+  scramCredentials(username: string, hash: ScramHash): Promise<ScramCredentials | undefined>;
 }
 
 export interface MechanismOptions {

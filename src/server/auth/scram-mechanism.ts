@@ -31,6 +31,7 @@ interface PendingExchange {
 
 type State =
   | { kind: 'initial'; hasSentEmptyChallenge: boolean }
+  | { kind: 'looking-up' }
   | { kind: 'awaiting-final'; exchange: PendingExchange }
   | { kind: 'done' };
 
@@ -46,9 +47,14 @@ export class ScramServerMechanism implements SaslServerMechanism {
     this.#context = context;
   }
 
-  step(message: Buffer): SaslStep {
+  async step(message: Buffer): Promise<SaslStep> {
     const state = this.#state;
     if (state.kind === 'done') throw new SaslFailure('malformed-request', 'exchange already finished');
+    if (state.kind === 'looking-up') {
+      // A step sent before the previous one was answered ends the exchange, not interleaves with it.
+      this.#state = { kind: 'done' };
+      throw new SaslFailure('malformed-request', 'step sent before the previous one was answered');
+    }
 
     // RFC 6120 §6.4.2: <auth/> without an initial response gets an empty challenge, once.
     if (state.kind === 'initial' && message.length === 0 && !state.hasSentEmptyChallenge) {
@@ -59,19 +65,29 @@ export class ScramServerMechanism implements SaslServerMechanism {
     // Any failure ends the exchange: a client may not retry within the same <auth/>.
     this.#state = { kind: 'done' };
     if (state.kind === 'initial') {
-      const { exchange, serverFirst } = this.#clientFirst(message);
-      this.#state = { kind: 'awaiting-final', exchange };
-      return { kind: 'challenge', data: Buffer.from(serverFirst) };
+      const lookingUp: State = { kind: 'looking-up' };
+      this.#state = lookingUp;
+      let first: { exchange: PendingExchange; serverFirst: string };
+      try {
+        first = await this.#clientFirst(message);
+      } catch (error) {
+        this.#state = { kind: 'done' };
+        throw error;
+      }
+      // An overlapping step ended the exchange while the credentials were being looked up.
+      if (this.#state !== lookingUp) throw new SaslFailure('malformed-request', 'exchange already finished');
+      this.#state = { kind: 'awaiting-final', exchange: first.exchange };
+      return { kind: 'challenge', data: Buffer.from(first.serverFirst) };
     }
     return this.#clientFinal(state.exchange, message);
   }
 
-  #clientFirst(message: Buffer): { exchange: PendingExchange; serverFirst: string } {
+  async #clientFirst(message: Buffer): Promise<{ exchange: PendingExchange; serverFirst: string }> {
     const first = parseClientFirst(decodeText(message));
     const username = prepareAuthcid(first.username);
     checkAuthzid(this.#context, first.authzid, username);
 
-    const stored = this.#context.lookup.scramCredentials(username, this.#hash);
+    const stored = await this.#context.lookup.scramCredentials(username, this.#hash);
     const credentials =
       stored ??
       fakeScramCredentials(username, this.#hash, this.#context.fakeSaltSecret, this.#context.unknownUserIterations);

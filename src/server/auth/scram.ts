@@ -98,6 +98,18 @@ export function deriveScramCredentials(
   return { hash, salt, iterations, ...keys };
 }
 
+/** Same as deriveScramCredentials with PBKDF2 on libuv's thread pool: storage sets passwords with it. */
+export async function deriveScramCredentialsAsync(
+  password: string,
+  hash: ScramHash,
+  options: { salt?: Buffer; iterations?: number } = {},
+): Promise<ScramCredentials> {
+  const salt = options.salt ?? randomBytes(SALT_LENGTH);
+  const iterations = options.iterations ?? DEFAULT_SCRAM_ITERATIONS;
+  const keys = keysFromSaltedPassword(hash, await saltedPasswordAsync(password, salt, iterations, hash));
+  return { hash, salt, iterations, ...keys };
+}
+
 /**
  * Checks a plaintext password (SASL PLAIN) against stored credentials by re-deriving StoredKey.
  * This is the one place PBKDF2 runs per login; a perf pass can memoise it here, keyed by

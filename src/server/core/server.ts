@@ -13,7 +13,7 @@ import type { ModuleDefinition } from './module.js';
 import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
 import { ServerCore } from './server-core.js';
-import { openSqliteStorage } from '../storage/index.js';
+import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
 import { startListeners, type ListenerSet } from '../transport/listeners.js';
@@ -80,7 +80,11 @@ export class FerryServer {
     const { config } = this;
     const modules = resolveModules(config, this.#modules); // fail on bad config before touching disk
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-    const storage = openSqliteStorage({ dataDir: config.data_dir, scramIterations: config.scram_iterations });
+    const storage = await openStorage({
+      backend: config.storage.backend,
+      dataDir: config.data_dir,
+      scramIterations: config.scram_iterations,
+    });
     const core = new ServerCore({ config, logger: this.logger, storage, http: this.http });
     this.#core = core;
     const certificate = await loadOrCreateCertificate({
@@ -145,7 +149,7 @@ export class FerryServer {
     await Promise.race([Promise.all(ended), delay(2_500)]);
     await this.#listeners?.close();
     await this.#core?.unload();
-    this.#core?.storage.close();
+    await this.#core?.storage.close();
     this.logger.info('Ferry stopped');
   }
 

@@ -30,7 +30,7 @@ export interface AccountStore {
   /** Also deletes the account's roster, offline messages and module-store data it owns. False if there was no such account. */
   delete(username: string): Promise<boolean>;
   exists(username: string): Promise<boolean>;
-  /** Sorted. */
+  /** Sorted in code point order (SQLite's BINARY collation). */
   list(): Promise<string[]>;
   /** Satisfies the SASL layer's CredentialLookup. */
   scramCredentials(username: string, hash: ScramHash): Promise<ScramCredentials | undefined>;
@@ -73,6 +73,7 @@ export interface StoreDefinition<S> {
    * Brings data written at an older version (`from` ≥ 1) up to `version`, working through the
    * store itself, so the same migration runs on every backend. Runs once, at open, before the
    * store is handed out; a store found at a newer version than the module's refuses to open.
+   * It must not open other stores (opens are serialised: that would wait forever).
    */
   migrate?(store: S, from: number): Promise<void>;
 }
@@ -80,12 +81,13 @@ export interface StoreDefinition<S> {
 /** Key → value under an owner (Prosody's map store). */
 export interface KeyValueStore<V> {
   get(owner: string, key: string): Promise<V | undefined>;
+  /** @throws TypeError for a value JSON cannot represent (undefined, a function). */
   set(owner: string, key: string, value: V): Promise<void>;
   /** False when there was nothing to delete. */
   delete(owner: string, key: string): Promise<boolean>;
-  /** Sorted by key. */
+  /** Sorted by key, in code point order. */
   entries(owner: string): Promise<[key: string, value: V][]>;
-  /** Every owner that has at least one key, sorted. */
+  /** Every owner that has at least one key, in code point order. */
   owners(): Promise<string[]>;
   /** Removes every key of the owner; returns how many there were. */
   clear(owner: string): Promise<number>;
@@ -98,12 +100,13 @@ export interface ListEntry<V> {
   readonly value: V;
 }
 
+/** An `after` or delete id this store could not have issued, or a negative limit, is a RangeError. */
 export interface ListQuery {
-  /** Only entries appended after the entry with this id. */
+  /** Only entries appended after the entry with this id (which may since have been deleted). */
   after?: string;
   /** Only entries stamped strictly before this time. */
   before?: Date;
-  /** At most this many, oldest first. */
+  /** At most this many, the first ones in append order. */
   limit?: number;
 }
 
@@ -111,9 +114,9 @@ export interface ListQuery {
 export interface ListStore<V> {
   /** Returns the new entry's id. `stamp` defaults to now. */
   append(owner: string, value: V, stamp?: Date): Promise<string>;
-  /** Oldest first. */
+  /** In append order (not stamp order: a caller may append with any stamp). */
   find(owner: string, query?: ListQuery): Promise<ListEntry<V>[]>;
-  /** Deletes the entries with these ids, or every entry stamped before `before`; returns how many. */
+  /** Deletes the owner's entries with these ids, or every one stamped before `before`; returns how many. */
   delete(owner: string, which: { ids: readonly string[] } | { before: Date }): Promise<number>;
   count(owner: string): Promise<number>;
 }
@@ -160,11 +163,14 @@ export class InvalidUsernameError extends Error {
   }
 }
 
-/** The database was written by a newer Ferry; refusing beats corrupting it. */
+/**
+ * The database, or a module's store in it, was written by a newer Ferry; or a store is opened
+ * with the other shape, or its migration failed. Refusing beats corrupting it.
+ */
 export class StorageSchemaError extends Error {
   readonly code = 'FERRY_ERR_STORAGE_SCHEMA';
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'StorageSchemaError';
   }
 }

@@ -539,7 +539,7 @@ describe('IBB transport (XEP-0047) between two clients', () => {
 
   describe('addressing and timeouts', () => {
     it('ignores an open of the right sid from someone other than the initiator', async () => {
-      pair.ferry.addUser('carol');
+      await pair.ferry.addUser('carol');
       const carol = await loginConnection(pair.ferry.ports.c2s, 'carol', 'intruder');
       try {
         const sid = newSid();

@@ -1,27 +1,10 @@
 // Accounts and their SCRAM credentials (RFC 5802 §3 salted keys; the password is never stored).
 import type BetterSqlite3 from 'better-sqlite3';
 import { prepareUsername } from '../../auth/saslprep.js';
-import {
-  SCRAM_HASHES,
-  deriveScramCredentials,
-  isScramHash,
-  type ScramCredentials,
-  type ScramHash,
-} from '../../auth/scram.js';
-import { AccountExistsError, AccountNotFoundError, InvalidUsernameError, type AccountStore } from '../types.js';
-
-// RFC 7622 §3.3.1: characters a localpart may not contain, plus whitespace and controls.
-const FORBIDDEN_IN_LOCALPART = /["&'/:<>@\s\p{Cc}]/u;
-const MAX_LOCALPART_BYTES = 1023;
-
-/** The username as stored: prepared, and valid as the localpart of a JID. */
-export function accountName(username: string): string {
-  const prepared = prepareUsername(username);
-  if (prepared === '') throw new InvalidUsernameError(username, 'empty');
-  if (FORBIDDEN_IN_LOCALPART.test(prepared)) throw new InvalidUsernameError(username, 'contains a forbidden character');
-  if (Buffer.byteLength(prepared) > MAX_LOCALPART_BYTES) throw new InvalidUsernameError(username, 'too long');
-  return prepared;
-}
+import { isScramHash, type ScramCredentials, type ScramHash } from '../../auth/scram.js';
+import { accountName } from '../shared/account-name.js';
+import { deriveAllScramCredentials } from '../shared/credentials.js';
+import { AccountExistsError, AccountNotFoundError, type AccountStore } from '../types.js';
 
 interface CredentialRow {
   salt: Buffer;
@@ -59,9 +42,13 @@ export class SqliteAccountStore implements AccountStore {
     const deleteAccount = db.prepare<[string]>('DELETE FROM accounts WHERE username = ?');
     // Everything keyed by username goes with the account; explicit rather than foreign keys so
     // the roster and offline tables need no account row (and no FK error surprises) to be written.
-    const deleteOwned = ['scram_credentials', 'roster_items', 'roster_versions', 'offline_messages'].map((table) =>
-      db.prepare<[string]>(`DELETE FROM ${table} WHERE username = ?`),
-    );
+    const deleteOwned = [
+      ...['scram_credentials', 'roster_items', 'roster_versions', 'offline_messages'].map((table) =>
+        db.prepare<[string]>(`DELETE FROM ${table} WHERE username = ?`),
+      ),
+      // Module stores: every row the account owns, in any store (migration 2).
+      ...['kv_items', 'list_items'].map((table) => db.prepare<[string]>(`DELETE FROM ${table} WHERE owner = ?`)),
+    ];
 
     // Existence is checked under the write lock (IMMEDIATE), so two processes racing to create
     // the same account, or to delete one while another sets its password, cannot both win.
@@ -83,32 +70,32 @@ export class SqliteAccountStore implements AccountStore {
     this.#delete = (name) => remove.immediate(name);
   }
 
-  create(username: string, password: string): void {
+  async create(username: string, password: string): Promise<void> {
     const name = accountName(username);
     // PBKDF2 runs before taking the write lock, which is then held for microseconds only.
-    this.#insert(name, this.#derive(password));
+    this.#insert(name, await this.#derive(password));
   }
 
-  setPassword(username: string, password: string): void {
+  async setPassword(username: string, password: string): Promise<void> {
     const name = prepareUsername(username);
     // Cheap early answer before spending PBKDF2 time; the transaction checks again under the lock.
-    if (!this.exists(name)) throw new AccountNotFoundError(name);
-    this.#replaceCredentials(name, this.#derive(password));
+    if (!this.#exists(name)) throw new AccountNotFoundError(name);
+    this.#replaceCredentials(name, await this.#derive(password));
   }
 
-  delete(username: string): boolean {
+  async delete(username: string): Promise<boolean> {
     return this.#delete(prepareUsername(username));
   }
 
-  exists(username: string): boolean {
-    return this.#selectExists.get(prepareUsername(username)) !== undefined;
+  async exists(username: string): Promise<boolean> {
+    return this.#exists(prepareUsername(username));
   }
 
-  list(): string[] {
+  async list(): Promise<string[]> {
     return this.#selectAll.all().map((row) => row.username);
   }
 
-  scramCredentials(username: string, hash: ScramHash): ScramCredentials | undefined {
+  async scramCredentials(username: string, hash: ScramHash): Promise<ScramCredentials | undefined> {
     if (!isScramHash(hash)) return undefined;
     const row = this.#selectCredentials.get(prepareUsername(username), hash);
     if (row === undefined) return undefined;
@@ -121,7 +108,11 @@ export class SqliteAccountStore implements AccountStore {
     };
   }
 
-  #derive(password: string): ScramCredentials[] {
-    return SCRAM_HASHES.map((hash) => deriveScramCredentials(password, hash, { iterations: this.#iterations }));
+  #exists(name: string): boolean {
+    return this.#selectExists.get(name) !== undefined;
+  }
+
+  #derive(password: string): Promise<ScramCredentials[]> {
+    return deriveAllScramCredentials(password, this.#iterations);
   }
 }

@@ -6,12 +6,16 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DEFAULT_SCRAM_ITERATIONS } from '../../auth/scram.js';
-import type { Storage } from '../types.js';
+import { scramIterationsOption } from '../shared/credentials.js';
+import { StoreOpener } from '../shared/store-versions.js';
+import type { KeyValueStore, ListStore, Storage, StoreDefinition } from '../types.js';
 import { SqliteAccountStore } from './accounts.js';
+import { SqliteKeyValueStatements, SqliteKeyValueStore } from './key-value.js';
+import { SqliteListStatements, SqliteListStore } from './list.js';
 import { migrate } from './migrations.js';
 import { SqliteOfflineStore } from './offline.js';
 import { SqliteRosterStore } from './roster.js';
+import { SqliteStoreCatalog } from './store-catalog.js';
 
 export interface SqliteStorageOptions {
   dataDir: string;
@@ -24,12 +28,9 @@ export interface SqliteStorageOptions {
 
 export const DEFAULT_SQLITE_FILE_NAME = 'ferry.sqlite';
 
-export function openSqliteStorage(options: SqliteStorageOptions): Storage {
-  const scramIterations = options.scramIterations ?? DEFAULT_SCRAM_ITERATIONS;
-  // Fail at start-up, not at the first `adduser`.
-  if (!Number.isSafeInteger(scramIterations) || scramIterations < 1) {
-    throw new RangeError(`scramIterations must be a positive integer, got ${scramIterations}`);
-  }
+/** Asynchronous like every backend's opener, though better-sqlite3 does its work synchronously. */
+export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  const scramIterations = scramIterationsOption(options.scramIterations);
   // 0700: the database holds salted password keys; only the server's user should read them.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const path = join(options.dataDir, options.fileName ?? DEFAULT_SQLITE_FILE_NAME);
@@ -56,16 +57,30 @@ class SqliteStorage implements Storage {
   readonly roster: SqliteRosterStore;
   readonly offline: SqliteOfflineStore;
   readonly #db: Database.Database;
+  readonly #opener: StoreOpener;
+  readonly #keyValue: SqliteKeyValueStatements;
+  readonly #list: SqliteListStatements;
 
   constructor(db: Database.Database, scramIterations: number) {
     this.#db = db;
     this.accounts = new SqliteAccountStore(db, scramIterations);
     this.roster = new SqliteRosterStore(db);
     this.offline = new SqliteOfflineStore(db);
+    this.#opener = new StoreOpener(new SqliteStoreCatalog(db));
+    this.#keyValue = new SqliteKeyValueStatements(db);
+    this.#list = new SqliteListStatements(db);
+  }
+
+  openKeyValue<V>(definition: StoreDefinition<KeyValueStore<V>>): Promise<KeyValueStore<V>> {
+    return this.#opener.open(definition, 'key-value', new SqliteKeyValueStore<V>(definition.name, this.#keyValue));
+  }
+
+  openList<V>(definition: StoreDefinition<ListStore<V>>): Promise<ListStore<V>> {
+    return this.#opener.open(definition, 'list', new SqliteListStore<V>(definition.name, this.#list));
   }
 
   /** Idempotent, so shutdown paths need not track whether it already ran. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 }

@@ -67,6 +67,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX offline_messages_by_user ON offline_messages (username, id);
     `,
   },
+  {
+    version: 2,
+    description: 'module-owned stores: their versions, key-value items and list items (ADR 0005)',
+    sql: `
+      -- One row per store a module has opened: its shape and the version its data is at.
+      CREATE TABLE store_versions (
+        name    TEXT PRIMARY KEY,
+        shape   TEXT NOT NULL CHECK (shape IN ('key-value', 'list')),
+        version INTEGER NOT NULL CHECK (version > 0)
+      ) STRICT;
+
+      CREATE TABLE kv_items (
+        store      TEXT NOT NULL,
+        owner      TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        value_json TEXT NOT NULL,
+        PRIMARY KEY (store, owner, key)
+      ) STRICT, WITHOUT ROWID;
+      -- Deleting an account deletes what it owns in every store.
+      CREATE INDEX kv_items_by_owner ON kv_items (owner);
+
+      -- AUTOINCREMENT: ids only grow and are never reused, so "after id" stays meaningful
+      -- once older entries are deleted.
+      CREATE TABLE list_items (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        store      TEXT NOT NULL,
+        owner      TEXT NOT NULL,
+        stamp_ms   INTEGER NOT NULL,
+        value_json TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX list_items_by_store_owner ON list_items (store, owner, id);
+      CREATE INDEX list_items_by_stamp ON list_items (store, owner, stamp_ms);
+      CREATE INDEX list_items_by_owner ON list_items (owner);
+    `,
+  },
 ];
 
 export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): number {

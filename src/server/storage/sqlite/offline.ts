@@ -2,7 +2,7 @@
 // and stamps them (XEP-0203) on delivery.
 import type BetterSqlite3 from 'better-sqlite3';
 import { prepareUsername } from '../../auth/saslprep.js';
-import type { OfflineStore } from '../types.js';
+import type { OfflineMessage, OfflineStore } from '../types.js';
 
 interface MessageRow {
   id: number;
@@ -33,18 +33,18 @@ export class SqliteOfflineStore implements OfflineStore {
     this.#popAll = (username) => popAll.immediate(username);
   }
 
-  push(username: string, stanza: string, stamp: Date): void {
+  async push(username: string, stanza: string, stamp: Date): Promise<void> {
     this.#insert.run(prepareUsername(username), stanza, stamp.getTime());
   }
 
-  popAll(username: string): { stanza: string; stamp: Date }[] {
+  async popAll(username: string): Promise<OfflineMessage[]> {
     return this.#popAll(prepareUsername(username)).map((row) => ({
       stanza: row.stanza,
       stamp: new Date(row.stamp_ms),
     }));
   }
 
-  count(username: string): number {
+  async count(username: string): Promise<number> {
     return this.#count.get(prepareUsername(username))?.n ?? 0;
   }
 }

@@ -1,6 +1,7 @@
 // RFC 6121 §2: roster items, and §2.6 roster versioning.
 import type BetterSqlite3 from 'better-sqlite3';
 import { prepareUsername } from '../../auth/saslprep.js';
+import { rosterVersion } from '../shared/roster.js';
 import type { RosterItem, RosterStore, Subscription } from '../types.js';
 
 interface ItemRow {
@@ -42,7 +43,7 @@ export class SqliteRosterStore implements RosterStore {
       const row = nextVersion.get();
       if (row === undefined) throw new Error('roster_version_counter row is missing');
       setVersion.run(username, row.value);
-      return String(row.value);
+      return rosterVersion(row.value);
     };
 
     // Item and version change together or not at all, or a client could cache a stale roster.
@@ -57,16 +58,16 @@ export class SqliteRosterStore implements RosterStore {
     this.#remove = (username, jid) => remove.immediate(username, jid);
   }
 
-  items(username: string): RosterItem[] {
+  async items(username: string): Promise<RosterItem[]> {
     return this.#selectItems.all(prepareUsername(username)).map(fromRow);
   }
 
-  get(username: string, jid: string): RosterItem | undefined {
+  async get(username: string, jid: string): Promise<RosterItem | undefined> {
     const row = this.#selectItem.get(prepareUsername(username), jid);
     return row === undefined ? undefined : fromRow(row);
   }
 
-  put(username: string, item: RosterItem): string {
+  async put(username: string, item: RosterItem): Promise<string> {
     const name = prepareUsername(username);
     return this.#put(name, [
       name,
@@ -79,13 +80,12 @@ export class SqliteRosterStore implements RosterStore {
     ]);
   }
 
-  remove(username: string, jid: string): string | undefined {
+  async remove(username: string, jid: string): Promise<string | undefined> {
     return this.#remove(prepareUsername(username), jid);
   }
 
-  /** "0" for a roster that was never written; any change yields a larger number. */
-  version(username: string): string {
-    return String(this.#selectVersion.get(prepareUsername(username))?.version ?? 0);
+  async version(username: string): Promise<string> {
+    return rosterVersion(this.#selectVersion.get(prepareUsername(username))?.version);
   }
 }
 

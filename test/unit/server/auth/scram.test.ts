@@ -50,7 +50,7 @@ function lookupOf(
 ) {
   const asked: string[] = [];
   const lookup: CredentialLookup = {
-    scramCredentials(username, hash) {
+    async scramCredentials(username, hash) {
       asked.push(username);
       return accounts[username]?.[hash];
     },
@@ -77,7 +77,7 @@ async function challenge(mech: SaslServerMechanism, message: string | Buffer): P
   return result.data.toString();
 }
 
-/** Takes a thunk: SCRAM steps throw synchronously, PLAIN steps reject. */
+/** Takes a thunk, so a step that throws before returning its promise is caught too. */
 async function rejects(run: () => SaslStep | Promise<SaslStep>, condition: SaslFailure['condition']): Promise<void> {
   await assert.rejects(
     async () => run(),
@@ -260,6 +260,19 @@ describe('SCRAM server', () => {
     const failed = mechanism('SCRAM-SHA-1');
     await rejects(() => failed.step(Buffer.from('garbage')), 'malformed-request');
     await rejects(() => failed.step(Buffer.from(RFC5802.clientFirst)), 'malformed-request');
+  });
+
+  it('ends the exchange when a step arrives while the credential lookup is still pending', async () => {
+    let answer: (credentials: ScramCredentials) => void = () => {};
+    const slow: CredentialLookup = {
+      scramCredentials: () => new Promise((resolve) => (answer = resolve)),
+    };
+    const mech = mechanism('SCRAM-SHA-1', { nonce: () => RFC5802.serverNonce }, slow);
+    const first = step(mech, RFC5802.clientFirst);
+    await rejects(() => mech.step(Buffer.from(RFC5802.clientFinal)), 'malformed-request');
+    answer(rfcCredentials['SHA-1']);
+    await rejects(() => first, 'malformed-request');
+    await rejects(() => mech.step(Buffer.from(RFC5802.clientFinal)), 'malformed-request');
   });
 });
 

@@ -1,21 +1,20 @@
+// What only the SQLite backend does: files and their modes, WAL, its schema migrations, data
+// surviving a reopen, and a second connection (the CLI) beside the server's. Behaviour every
+// backend shares is in test/conformance/store-conformance.test.ts.
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CredentialLookup } from '../../../../src/server/auth/sasl.js';
-import { deriveScramCredentials } from '../../../../src/server/auth/scram.js';
 import {
   AccountExistsError,
-  AccountNotFoundError,
-  InvalidUsernameError,
   StorageSchemaError,
   openSqliteStorage,
-  type RosterItem,
+  type KeyValueStore,
   type Storage,
 } from '../../../../src/server/storage/index.js';
-import { MIGRATIONS } from '../../../../src/server/storage/sqlite/migrations.js';
+import { MIGRATIONS, migrate } from '../../../../src/server/storage/sqlite/migrations.js';
 
 // Few iterations: these tests are about storage, not PBKDF2 cost.
 const ITERATIONS = 16;
@@ -24,247 +23,199 @@ describe('SQLite storage', () => {
   let root: string;
   let dataDir: string;
   const opened: Storage[] = [];
-  const open = (options: { fileName?: string } = {}): Storage => {
-    const storage = openSqliteStorage({ dataDir, scramIterations: ITERATIONS, ...options });
+  const open = async (options: { fileName?: string } = {}): Promise<Storage> => {
+    const storage = await openSqliteStorage({ dataDir, scramIterations: ITERATIONS, ...options });
     opened.push(storage);
     return storage;
   };
+  const raw = (options: { readonly?: boolean } = {}) => new Database(join(dataDir, 'ferry.sqlite'), options);
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'ferry-storage-'));
     dataDir = join(root, 'data');
   });
-  afterEach(() => {
-    for (const storage of opened.splice(0)) storage.close();
+  afterEach(async () => {
+    for (const storage of opened.splice(0)) await storage.close();
     rmSync(root, { recursive: true, force: true });
   });
 
   describe('opening', () => {
-    it('creates a missing data dir with mode 0700 and a WAL database file', () => {
-      open();
+    it('creates a missing data dir with mode 0700 and a WAL database file with mode 0600', async () => {
+      await open();
       assert.equal(statSync(dataDir).mode & 0o777, 0o700);
       assert.equal(statSync(join(dataDir, 'ferry.sqlite')).mode & 0o777, 0o600);
-      const raw = new Database(join(dataDir, 'ferry.sqlite'), { readonly: true });
-      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      raw.close();
+      const db = raw({ readonly: true });
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      db.close();
     });
 
-    it('honours fileName', () => {
-      open({ fileName: 'other.db' });
+    it('honours fileName', async () => {
+      await open({ fileName: 'other.db' });
       assert.ok(statSync(join(dataDir, 'other.db')).isFile());
     });
 
-    it('applies migrations once: reopening records no new schema_version rows', () => {
-      open().close();
-      open().close();
-      const raw = new Database(join(dataDir, 'ferry.sqlite'));
-      const rows = raw.prepare('SELECT version FROM schema_version ORDER BY version').all();
-      raw.close();
+    it('rejects a non-positive scramIterations at open', async () => {
+      await assert.rejects(openSqliteStorage({ dataDir, scramIterations: 0 }), RangeError);
+    });
+
+    it('close() is idempotent', async () => {
+      const storage = await open();
+      await storage.close();
+      await storage.close();
+    });
+  });
+
+  describe('schema migrations', () => {
+    it('applies each migration once: reopening records no new schema_version rows', async () => {
+      await (await open()).close();
+      await (await open()).close();
+      const db = raw();
+      const rows = db.prepare('SELECT version FROM schema_version ORDER BY version').all();
+      db.close();
       assert.deepEqual(
         rows,
         MIGRATIONS.map((m) => ({ version: m.version })),
       );
     });
 
-    it('refuses a database written by a newer schema', () => {
-      open().close();
-      const raw = new Database(join(dataDir, 'ferry.sqlite'));
-      raw.prepare('INSERT INTO schema_version (version, applied_at) VALUES (999, 0)').run();
-      raw.close();
-      assert.throws(() => open(), StorageSchemaError);
-    });
-
-    it('rejects a non-positive scramIterations at open', () => {
-      assert.throws(() => openSqliteStorage({ dataDir, scramIterations: 0 }), RangeError);
-    });
-
-    it('close() is idempotent', () => {
-      const storage = open();
-      storage.close();
-      storage.close();
-    });
-  });
-
-  describe('accounts', () => {
-    it('creates, lists, checks and deletes accounts', () => {
-      const { accounts } = open();
-      accounts.create('bob', 'secret');
-      accounts.create('Alice', 'secret');
-      assert.deepEqual(accounts.list(), ['alice', 'bob']);
-      assert.equal(accounts.exists('ALICE'), true);
-      assert.equal(accounts.exists('carol'), false);
-      assert.equal(accounts.delete('alice'), true);
-      assert.equal(accounts.delete('alice'), false);
-      assert.deepEqual(accounts.list(), ['bob']);
-    });
-
-    it('throws AccountExistsError for a duplicate, whatever its case', () => {
-      const { accounts } = open();
-      accounts.create('alice', 'secret');
-      assert.throws(() => accounts.create('ALICE', 'other'), AccountExistsError);
-    });
-
-    it('throws InvalidUsernameError for names that cannot be a JID localpart', () => {
-      const { accounts } = open();
-      for (const name of ['', 'a@b', 'a b', 'a/b', 'x'.repeat(1024)]) {
-        assert.throws(() => accounts.create(name, 'secret'), InvalidUsernameError, JSON.stringify(name));
-      }
-    });
-
-    it('stores SCRAM-SHA-1 and SCRAM-SHA-256 keys that verify against deriveScramCredentials', () => {
-      const { accounts } = open();
-      accounts.create('alice', 'pencil');
-      for (const hash of ['SHA-1', 'SHA-256'] as const) {
-        const stored = accounts.scramCredentials('alice', hash);
-        assert.ok(stored);
-        assert.equal(stored.iterations, ITERATIONS);
-        const expected = deriveScramCredentials('pencil', hash, { salt: stored.salt, iterations: stored.iterations });
-        assert.deepEqual(stored, expected);
-      }
-      assert.equal(accounts.scramCredentials('nobody', 'SHA-256'), undefined);
-      // The account store is what the SASL layer looks credentials up in.
-      const lookup: CredentialLookup = accounts;
-      assert.ok(lookup.scramCredentials('ALICE', 'SHA-1'));
-    });
-
-    it('never stores the password', () => {
-      open().accounts.create('alice', 'very-distinctive-password');
-      const raw = new Database(join(dataDir, 'ferry.sqlite'), { readonly: true });
-      const dump = JSON.stringify(raw.prepare('SELECT * FROM scram_credentials').all());
-      raw.close();
-      assert.equal(dump.includes('very-distinctive-password'), false);
-    });
-
-    it('setPassword replaces the keys with a new salt', () => {
-      const { accounts } = open();
-      accounts.create('alice', 'old');
-      const before = accounts.scramCredentials('alice', 'SHA-256')!;
-      accounts.setPassword('Alice', 'new');
-      const after = accounts.scramCredentials('alice', 'SHA-256')!;
-      assert.notDeepEqual(after.salt, before.salt);
-      assert.deepEqual(after, deriveScramCredentials('new', 'SHA-256', { salt: after.salt, iterations: ITERATIONS }));
-    });
-
-    it('setPassword throws AccountNotFoundError for an unknown account', () => {
-      assert.throws(() => open().accounts.setPassword('nobody', 'x'), AccountNotFoundError);
-    });
-
-    it('delete removes the roster, offline messages and credentials too', () => {
-      const storage = open();
-      storage.accounts.create('alice', 'secret');
-      storage.roster.put('alice', { jid: 'bob@example.com', subscription: 'both', groups: [] });
-      storage.offline.push('alice', '<message/>', new Date());
-      storage.accounts.delete('alice');
-      assert.deepEqual(storage.roster.items('alice'), []);
-      assert.equal(storage.roster.version('alice'), '0');
-      assert.equal(storage.offline.count('alice'), 0);
-      assert.equal(storage.accounts.scramCredentials('alice', 'SHA-1'), undefined);
-    });
-  });
-
-  describe('roster', () => {
-    const bob: RosterItem = {
-      jid: 'bob@example.com',
-      name: 'Bob',
-      subscription: 'to',
-      ask: 'subscribe',
-      pendingIn: true,
-      groups: ['Friends', 'Work'],
-    };
-
-    it('puts, gets and lists items, omitting unset optional fields', () => {
-      const { roster } = open();
-      roster.put('alice', bob);
-      roster.put('alice', { jid: 'carol@example.com', subscription: 'none', groups: [] });
-      assert.deepEqual(roster.get('alice', 'bob@example.com'), bob);
-      assert.deepEqual(roster.get('alice', 'carol@example.com'), {
-        jid: 'carol@example.com',
-        subscription: 'none',
-        groups: [],
-      });
+    it('numbers migrations 1, 2, … in order (append-only)', () => {
       assert.deepEqual(
-        roster.items('ALICE').map((item) => item.jid),
-        ['bob@example.com', 'carol@example.com'],
+        MIGRATIONS.map((m) => m.version),
+        MIGRATIONS.map((_, index) => index + 1),
       );
-      assert.equal(roster.get('alice', 'dave@example.com'), undefined);
-      assert.deepEqual(roster.items('bob'), []);
     });
 
-    it('replaces an item on a second put', () => {
-      const { roster } = open();
-      roster.put('alice', bob);
-      roster.put('alice', { jid: bob.jid, subscription: 'both', groups: ['Family'] });
-      assert.deepEqual(roster.items('alice'), [{ jid: bob.jid, subscription: 'both', groups: ['Family'] }]);
+    it('brings a version-1 database up to date, keeping its accounts', async () => {
+      mkdirSync(dataDir, { recursive: true });
+      const db = raw();
+      migrate(db, MIGRATIONS.slice(0, 1));
+      db.prepare('INSERT INTO accounts (username, created_at) VALUES (?, 0)').run('alice');
+      db.close();
+
+      const storage = await open();
+      assert.deepEqual(await storage.accounts.list(), ['alice']);
+      const kv = await storage.openKeyValue<number>({ name: 'after-upgrade' });
+      await kv.set('alice', 'k', 1);
+      assert.equal(await kv.get('alice', 'k'), 1);
     });
 
-    it('increments the version on every put and remove, and not on a no-op remove', () => {
-      const { roster } = open();
-      assert.equal(roster.version('alice'), '0');
-      const v1 = roster.put('alice', bob);
-      const v2 = roster.put('alice', { ...bob, name: 'Robert' });
-      assert.ok(Number(v2) > Number(v1) && Number(v1) > 0);
-      assert.equal(roster.version('alice'), v2);
-      const v3 = roster.remove('alice', bob.jid);
-      assert.ok(v3 !== undefined && Number(v3) > Number(v2));
-      assert.equal(roster.get('alice', bob.jid), undefined);
-      assert.equal(roster.remove('alice', bob.jid), undefined);
-      assert.equal(roster.version('alice'), v3);
-    });
-
-    it('never reissues a version after the account is deleted and re-created', () => {
-      const { accounts, roster } = open();
-      accounts.create('alice', 'x');
-      const old = roster.put('alice', bob);
-      accounts.delete('alice');
-      accounts.create('alice', 'x');
-      assert.ok(Number(roster.put('alice', bob)) > Number(old));
+    it('refuses a database written by a newer schema', async () => {
+      await (await open()).close();
+      const db = raw();
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (999, 0)').run();
+      db.close();
+      await assert.rejects(open(), StorageSchemaError);
     });
   });
 
-  describe('offline messages', () => {
-    it('pops all messages oldest first, with their stamps, and leaves the queue empty', () => {
-      const { offline } = open();
-      const t1 = new Date('2024-01-01T00:00:00.123Z');
-      const t2 = new Date('2024-01-01T00:00:01.456Z');
-      offline.push('alice', '<message id="1"/>', t1);
-      offline.push('bob', '<message id="x"/>', t1);
-      offline.push('Alice', '<message id="2"/>', t2);
-      assert.equal(offline.count('alice'), 2);
-      assert.deepEqual(offline.popAll('alice'), [
-        { stanza: '<message id="1"/>', stamp: t1 },
-        { stanza: '<message id="2"/>', stamp: t2 },
+  describe('module stores', () => {
+    it('records each store’s shape and version in store_versions', async () => {
+      const storage = await open();
+      await storage.openKeyValue<number>({ name: 'a', version: 3 });
+      await storage.openList<number>({ name: 'b' });
+      const db = raw({ readonly: true });
+      const rows = db.prepare('SELECT name, shape, version FROM store_versions ORDER BY name').all();
+      db.close();
+      assert.deepEqual(rows, [
+        { name: 'a', shape: 'key-value', version: 3 },
+        { name: 'b', shape: 'list', version: 1 },
       ]);
-      assert.equal(offline.count('alice'), 0);
-      assert.deepEqual(offline.popAll('alice'), []);
-      assert.equal(offline.count('bob'), 1);
+    });
+
+    it('remembers store versions across reopening: migrate() runs once, ever', async () => {
+      const first = await open();
+      await (await first.openKeyValue<number>({ name: 'counters' })).set('', 'k', 1);
+      let calls = 0;
+      const definition = {
+        name: 'counters',
+        version: 2,
+        async migrate(store: KeyValueStore<number>) {
+          calls++;
+          await store.set('', 'k', ((await store.get('', 'k')) ?? 0) + 1);
+        },
+      };
+      await first.openKeyValue(definition);
+      await first.close();
+
+      const second = await open();
+      const counters = await second.openKeyValue(definition);
+      assert.equal(calls, 1);
+      assert.equal(await counters.get('', 'k'), 2);
+      await assert.rejects(second.openKeyValue<number>({ name: 'counters' }), StorageSchemaError);
+    });
+
+    it('rolls back what a failed migrate() wrote, with its version', async () => {
+      const storage = await open();
+      const v1 = await storage.openKeyValue<string>({ name: 'fragile' });
+      await v1.set('alice', 'k', 'old');
+      const failing = {
+        name: 'fragile',
+        version: 2,
+        async migrate(store: KeyValueStore<string>) {
+          await store.set('alice', 'k', 'half-migrated');
+          await store.set('alice', 'extra', 'x');
+          throw new Error('disk on fire');
+        },
+      };
+      await assert.rejects(storage.openKeyValue(failing), StorageSchemaError);
+      assert.deepEqual(await v1.entries('alice'), [['k', 'old']]);
+      // The connection is usable again: no transaction was left open.
+      await storage.accounts.create('bob', 'secret');
+      assert.equal(await storage.accounts.exists('bob'), true);
     });
   });
 
   describe('persistence and sharing', () => {
-    it('keeps accounts, roster and offline messages across reopening', () => {
-      const first = open();
-      first.accounts.create('alice', 'pencil');
-      const version = first.roster.put('alice', { jid: 'bob@example.com', subscription: 'both', groups: ['A'] });
-      first.offline.push('alice', '<message/>', new Date(0));
-      first.close();
-
-      const second = open();
-      assert.deepEqual(second.accounts.list(), ['alice']);
-      assert.equal(second.roster.version('alice'), version);
-      assert.deepEqual(second.roster.items('alice'), [{ jid: 'bob@example.com', subscription: 'both', groups: ['A'] }]);
-      assert.deepEqual(second.offline.popAll('alice'), [{ stanza: '<message/>', stamp: new Date(0) }]);
+    it('never stores the password', async () => {
+      await (await open()).accounts.create('alice', 'very-distinctive-password');
+      const db = raw({ readonly: true });
+      const dump = JSON.stringify(db.prepare('SELECT * FROM scram_credentials').all());
+      db.close();
+      assert.equal(dump.includes('very-distinctive-password'), false);
     });
 
-    it('lets a second connection (like `ferry adduser`) write while the first is open, both ways', () => {
-      const server = open();
-      const cli = open();
-      cli.accounts.create('alice', 'pencil');
-      assert.equal(server.accounts.exists('alice'), true);
-      assert.ok(server.accounts.scramCredentials('alice', 'SHA-256'));
-      server.accounts.create('bob', 'pencil');
-      cli.accounts.setPassword('bob', 'new');
-      assert.deepEqual(server.accounts.list(), ['alice', 'bob']);
-      assert.throws(() => server.accounts.create('alice', 'again'), AccountExistsError);
+    it('keeps accounts, roster, offline messages and module data across reopening', async () => {
+      const first = await open();
+      await first.accounts.create('alice', 'pencil');
+      const version = await first.roster.put('alice', { jid: 'bob@example.com', subscription: 'both', groups: ['A'] });
+      await first.offline.push('alice', '<message/>', new Date(0));
+      await (await first.openKeyValue<{ n: number }>({ name: 'kv' })).set('alice', 'k', { n: 1 });
+      const id = await (await first.openList<string>({ name: 'list' })).append('alice', 'entry', new Date(5));
+      await first.close();
+
+      const second = await open();
+      assert.deepEqual(await second.accounts.list(), ['alice']);
+      assert.equal(await second.roster.version('alice'), version);
+      assert.deepEqual(await second.roster.items('alice'), [
+        { jid: 'bob@example.com', subscription: 'both', groups: ['A'] },
+      ]);
+      assert.deepEqual(await second.offline.popAll('alice'), [{ stanza: '<message/>', stamp: new Date(0) }]);
+      assert.deepEqual(await (await second.openKeyValue<{ n: number }>({ name: 'kv' })).get('alice', 'k'), { n: 1 });
+      assert.deepEqual(await (await second.openList<string>({ name: 'list' })).find('alice'), [
+        { id, stamp: new Date(5), value: 'entry' },
+      ]);
+    });
+
+    it('lets a second connection (like `ferry adduser`) write while the first is open, both ways', async () => {
+      const server = await open();
+      const cli = await open();
+      await cli.accounts.create('alice', 'pencil');
+      assert.equal(await server.accounts.exists('alice'), true);
+      assert.ok(await server.accounts.scramCredentials('alice', 'SHA-256'));
+      await server.accounts.create('bob', 'pencil');
+      await cli.accounts.setPassword('bob', 'new');
+      assert.deepEqual(await server.accounts.list(), ['alice', 'bob']);
+      await assert.rejects(server.accounts.create('alice', 'again'), AccountExistsError);
+    });
+
+    it('deletes an account’s module data written through another connection', async () => {
+      const server = await open();
+      const cli = await open();
+      await server.accounts.create('alice', 'pencil');
+      const kv = await server.openKeyValue<number>({ name: 'kv' });
+      await kv.set('alice', 'k', 1);
+      assert.equal(await cli.accounts.delete('alice'), true);
+      assert.deepEqual(await kv.entries('alice'), []);
     });
   });
 });
