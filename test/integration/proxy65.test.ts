@@ -503,7 +503,10 @@ describe('proxy65 with the default configuration', () => {
         const { initiator, target } = await openBytestream(ferry, 'throwing-listener');
         initiator.end();
         target.end();
-        await ferry.logs.waitFor((line) => line.msg === 'a proxy65-relay listener failed', 'the logged failure');
+        await ferry.logs.waitFor(
+          (line) => line.msg === 'an event listener failed' && line.event === 'proxy65-relay',
+          'the logged failure',
+        );
       } finally {
         off();
       }

@@ -167,12 +167,8 @@ export default defineModule({
           activation.release();
           const record: RelayRecord = { sid, initiator, target, ...stats };
           ctx.logger.info(record, 'SOCKS5 relay finished');
-          try {
-            ctx.events.emit('proxy65-relay', record);
-          } catch (error) {
-            // This runs in a socket's 'close' handler: a throwing listener would crash the server.
-            ctx.logger.error({ err: error, sid }, 'a proxy65-relay listener failed');
-          }
+          // Runs in a socket's 'close' handler: the emitter logs a throwing listener, never rethrows.
+          ctx.events.emit('proxy65-relay', record);
         },
       );
       relays.add(relay);

@@ -47,7 +47,7 @@ describe('presence module', () => {
     await harness.send(alice, "<presence to='bob@localhost' type='subscribe'/>");
     await harness.send(bob, "<presence to='alice@localhost' type='subscribed'/>");
     assertXml(presences(alice), [
-      "<presence type='subscribed' from='bob@localhost' to='alice@localhost/a'/>",
+      "<presence type='subscribed' from='bob@localhost' to='alice@localhost'/>",
       "<presence from='bob@localhost/b' to='alice@localhost/a'/>",
       "<presence from='bob@localhost/phone' to='alice@localhost/a'/>",
     ]);
