@@ -11,7 +11,7 @@ import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
 import type { Services } from './services.js';
 import type { PreAuthHooks } from '../stream/pre-auth-hooks.js';
-import type { HttpRoutes } from '../transport/http-routes.js';
+import type { HttpService } from '../transport/http/index.js';
 import type { IqHandler, IqMatch, StanzaHandler, AddressKind } from './routing-types.js';
 
 export interface ModuleSpec {
@@ -37,8 +37,8 @@ export interface ModuleContext {
   readonly events: TypedEmitter<ServerEvents>;
   /** Stream features and IQs offered before authentication (in-band registration). */
   readonly preAuth: PreAuthHooks;
-  /** Routes on the HTTP/HTTPS listeners (upload, admin console). */
-  readonly http: HttpRoutes;
+  /** Routes on the HTTP/HTTPS listeners (upload, admin console); removed at the module's teardown. */
+  readonly http: HttpService;
   onIq(match: IqMatch, handler: IqHandler): void;
   on(kind: 'message' | 'presence', address: AddressKind, handler: StanzaHandler, priority?: number): void;
   provide<K extends keyof Services>(name: K, service: Services[K]): void;

@@ -20,7 +20,7 @@ import { C2sStream, type C2sOptions } from '../stream/c2s-stream.js';
 import { AuthThrottle } from '../stream/auth-throttle.js';
 import { NoncePool } from '../stream/nonce-pool.js';
 import { PreAuthHooks } from '../stream/pre-auth-hooks.js';
-import { HttpRoutes } from '../transport/http-routes.js';
+import { HttpRoutes } from '../transport/http/index.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 import { builtinModules } from '../modules/index.js';
 
@@ -45,7 +45,7 @@ export class FerryServer {
   readonly events = new TypedEmitter<ServerEvents>();
   readonly router: Router;
   readonly preAuth = new PreAuthHooks();
-  readonly http = new HttpRoutes();
+  readonly http: HttpRoutes;
   #storage: Storage | undefined;
   #listeners: ListenerSet | undefined;
   readonly #streams = new Set<C2sStream>();
@@ -59,6 +59,7 @@ export class FerryServer {
     this.config = options.config;
     this.logger = options.logger ?? createLogger(options.config.log);
     this.router = new Router({ domain: this.config.domain, sessions: this.sessions, logger: this.logger });
+    this.http = new HttpRoutes({ config: this.config, logger: this.logger });
     this.#modules = options.modules ?? builtinModules;
   }
 
@@ -167,7 +168,7 @@ export class FerryServer {
       router: this.router,
       events: this.events,
       preAuth: this.preAuth,
-      http: this.http,
+      http: this.http.forModule(moduleName, (teardown) => this.#teardowns.push(teardown)),
       onIq: (match, handler) => this.#teardowns.push(this.router.onIq(match, handler)),
       on: (kind, address, handler, priority) => this.#teardowns.push(this.router.on(kind, address, handler, priority)),
       provide: (name, service) => {
