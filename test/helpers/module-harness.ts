@@ -8,7 +8,7 @@ import { resolveModules } from '../../src/server/core/load-modules.js';
 import type { ModuleDefinition } from '../../src/server/core/module.js';
 import { ServerCore } from '../../src/server/core/server-core.js';
 import type { ClientSession } from '../../src/server/core/session.js';
-import { HttpRoutes } from '../../src/server/transport/http-routes.js';
+import { HttpRoutes } from '../../src/server/transport/http/index.js';
 import { openMemoryStorage } from '../../src/server/storage/index.js';
 import { Jid } from '../../src/protocol/jid.js';
 import type { StreamError } from '../../src/protocol/errors/stream-error.js';
@@ -56,7 +56,7 @@ export async function loadModules(
   });
   const logger = options.logger ?? silentLogger();
   const storage = await openMemoryStorage({ scramIterations: 4096 });
-  const core = new ServerCore({ config, logger, storage, http: new HttpRoutes() });
+  const core = new ServerCore({ config, logger, storage, http: new HttpRoutes({ config, logger }) });
   await core.load(resolveModules(config, modules));
 
   const settle = async () => {

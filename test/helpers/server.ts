@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/server/core/config.js';
 import { FerryServer } from '../../src/server/core/server.js';
 import { silentLogger, type Logger } from '../../src/server/core/logger.js';
+import type { ModuleDefinition } from '../../src/server/core/module.js';
+import { builtinModules } from '../../src/server/modules/index.js';
 
 export interface TestServer {
   server: FerryServer;
@@ -19,7 +21,11 @@ export const PASSWORD = 'correct horse battery staple';
 
 export async function startTestServer(
   overrides: Record<string, string | number | boolean> = {},
-  options: { logger?: Logger } = {},
+  options: {
+    logger?: Logger;
+    /** Loaded besides the built-in modules, e.g. a test module registering HTTP routes. */
+    extraModules?: readonly ModuleDefinition[];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
   const config = loadConfig({
@@ -36,7 +42,8 @@ export async function startTestServer(
     },
   });
   const logger = options.logger ?? (process.env.FERRY_TEST_LOG ? undefined : silentLogger());
-  const server = new FerryServer({ config, ...(logger ? { logger } : {}) });
+  const modules = [...builtinModules, ...(options.extraModules ?? [])];
+  const server = new FerryServer({ config, modules, ...(logger ? { logger } : {}) });
   await server.start();
   const addresses = server.addresses();
   return {

@@ -1,7 +1,10 @@
-// XEP-0030: Service Discovery — the disco#info and disco#items <query/> payloads.
-// The same codec serves requests (empty query, maybe a node) and results.
+// XEP-0030: Service Discovery — the disco#info and disco#items <query/> payloads, with XEP-0128
+// extended info (data forms after the features). The same codec serves requests (empty query,
+// maybe a node) and results.
+import { StanzaError } from '../errors/stanza-error.js';
 import { NS } from '../namespaces.js';
 import { xml, type Element } from '../xml/element.js';
+import { decodeDataForm, encodeDataForm, formType, type DataForm, type DataFormField } from './data-form.js';
 import { attr, expectElement, parseJidText, requireAttr } from './untrusted.js';
 
 /** XEP-0030 §3.1: who the entity is, e.g. { category: 'proxy', type: 'bytestreams' }. */
@@ -17,8 +20,11 @@ export interface DiscoInfo {
   identities: DiscoIdentity[];
   /** Feature vars, usually namespaces (NS.BYTESTREAMS, NS.SI_FILE …). */
   features: string[];
-  /** XEP-0128 extended info: jabber:x:data forms kept as elements (decode with data-form.ts). */
-  forms?: Element[];
+  /**
+   * XEP-0128 extended info: forms of type 'result' named by a hidden FORM_TYPE field (XEP-0068),
+   * e.g. HTTP upload's max-file-size. Build them with extensionForm().
+   */
+  forms?: DataForm[];
   node?: string;
 }
 
@@ -46,8 +52,55 @@ export function encodeDiscoInfo(info: DiscoInfo): Element {
       }),
     ),
     info.features.map((feature) => xml('feature', { var: feature })),
-    info.forms ?? [],
+    (info.forms ?? []).map(encodeExtensionForm),
   );
+}
+
+/** XEP-0128 §2: an extension form: type 'result', the hidden FORM_TYPE field first, then `fields`. */
+export function extensionForm(type: string, fields: readonly DataFormField[] = []): DataForm {
+  return {
+    type: 'result',
+    fields: [{ var: 'FORM_TYPE', type: 'hidden', values: [type], options: [] }, ...fields],
+  };
+}
+
+/** The extension form of that FORM_TYPE in a disco#info result, if there is one. */
+export function findExtensionForm(info: DiscoInfo, type: string): DataForm | undefined {
+  return info.forms?.find((form) => formType(form) === type);
+}
+
+/**
+ * Throws (a programmer error) unless `form` can extend disco#info: type 'result' with a hidden
+ * FORM_TYPE field, since a form without one cannot be told apart from others (XEP-0128 §3).
+ */
+export function assertExtensionForm(form: DataForm): void {
+  const typeField = form.fields.find((field) => field.var === 'FORM_TYPE');
+  if (form.type !== 'result' || typeField?.type !== 'hidden' || typeField.values.length !== 1) {
+    throw new TypeError("a disco#info extension form must be of type 'result' with a hidden FORM_TYPE field");
+  }
+}
+
+function encodeExtensionForm(form: DataForm): Element {
+  assertExtensionForm(form);
+  const typeField = form.fields.find((field) => field.var === 'FORM_TYPE')!;
+  // XEP-0068 §…: FORM_TYPE comes first, whatever order the caller built the fields in.
+  return encodeDataForm({ ...form, fields: [typeField, ...form.fields.filter((field) => field !== typeField)] });
+}
+
+/**
+ * XEP-0128 forms of a disco#info result. A form another extension got wrong (malformed, not a
+ * result, no FORM_TYPE) is skipped rather than failing the whole result: it is not ours to judge,
+ * and nobody could look it up by FORM_TYPE anyway.
+ */
+function decodeExtensionForm(x: Element): DataForm | undefined {
+  let form: DataForm;
+  try {
+    form = decodeDataForm(x);
+  } catch (error) {
+    if (error instanceof StanzaError) return undefined;
+    throw error;
+  }
+  return form.type === 'result' && formType(form) !== undefined ? form : undefined;
 }
 
 /**
@@ -59,14 +112,17 @@ export function decodeDiscoInfo(query: Element): DiscoInfo {
   expectElement(query, 'query', NS.DISCO_INFO);
   const identities: DiscoIdentity[] = [];
   const features: string[] = [];
-  const forms: Element[] = [];
+  const forms: DataForm[] = [];
   for (const child of query.getChildElements()) {
     if (child.is('identity', NS.DISCO_INFO)) identities.push(decodeIdentity(child));
     else if (child.is('feature', NS.DISCO_INFO)) {
       const feature = requireAttr(child, 'var');
       // XEP-0030 §3.1: a feature appears once; a repeat is harmless, so fold it.
       if (!features.includes(feature)) features.push(feature);
-    } else if (child.is('x', NS.DATA_FORMS)) forms.push(child);
+    } else if (child.is('x', NS.DATA_FORMS)) {
+      const form = decodeExtensionForm(child);
+      if (form) forms.push(form);
+    }
   }
   const info: DiscoInfo = { identities, features };
   if (forms.length > 0) info.forms = forms;

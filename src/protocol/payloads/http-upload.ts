@@ -3,8 +3,8 @@
 import { StanzaError } from '../errors/stanza-error.js';
 import { NS } from '../namespaces.js';
 import { namespaceOf, xml, type Element } from '../xml/element.js';
-import { decodeDataForm, encodeDataForm, findField, formType } from './data-form.js';
-import type { DiscoInfo } from './disco.js';
+import { findField, type DataForm } from './data-form.js';
+import { extensionForm, findExtensionForm, type DiscoInfo } from './disco.js';
 import {
   attr,
   expectElement,
@@ -154,34 +154,17 @@ export function readFileTooLarge(error: StanzaError): number | null | undefined 
 }
 
 /** XEP-0363 §3: the XEP-0128 form an upload service adds to its disco#info result. */
-export function encodeUploadServiceForm(maxFileSize?: number): Element {
-  return encodeDataForm({
-    type: 'result',
-    fields: [
-      { var: 'FORM_TYPE', type: 'hidden', values: [NS.HTTP_UPLOAD], options: [] },
-      ...(maxFileSize === undefined ? [] : [{ var: 'max-file-size', values: [String(maxFileSize)], options: [] }]),
-    ],
-  });
+export function uploadServiceForm(maxFileSize?: number): DataForm {
+  return extensionForm(
+    NS.HTTP_UPLOAD,
+    maxFileSize === undefined ? [] : [{ var: 'max-file-size', values: [String(maxFileSize)], options: [] }],
+  );
 }
 
 /** The service's advertised max-file-size from its disco#info, or undefined when it has none. */
 export function readMaxFileSize(info: DiscoInfo): number | undefined {
-  for (const x of info.forms ?? []) {
-    // Only our form is decoded: a broken form of some other extension is not our failure.
-    if (!isUploadForm(x)) continue;
-    const form = decodeDataForm(x);
-    if (formType(form) !== NS.HTTP_UPLOAD) continue;
-    const value = findField(form, 'max-file-size')?.values[0];
-    if (value === undefined) return undefined;
-    return parseInteger(trimXmlWhitespace(value), 'max-file-size', 0, MAX_UPLOAD_SIZE);
-  }
-  return undefined;
-}
-
-function isUploadForm(x: Element): boolean {
-  return x
-    .getChildren('field', NS.DATA_FORMS)
-    .some(
-      (field) => attr(field, 'var') === 'FORM_TYPE' && field.getChildText('value', NS.DATA_FORMS) === NS.HTTP_UPLOAD,
-    );
+  const form = findExtensionForm(info, NS.HTTP_UPLOAD);
+  const value = form && findField(form, 'max-file-size')?.values[0];
+  if (value === undefined) return undefined;
+  return parseInteger(trimXmlWhitespace(value), 'max-file-size', 0, MAX_UPLOAD_SIZE);
 }

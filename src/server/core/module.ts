@@ -12,7 +12,7 @@ import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
 import type { Services } from './services.js';
 import type { PreAuthHooks } from '../stream/pre-auth-hooks.js';
-import type { HttpRoutes } from '../transport/http-routes.js';
+import type { HttpService } from '../transport/http/index.js';
 import type {
   AddressKind,
   IqHandler,
@@ -50,8 +50,8 @@ export interface ModuleContext {
   readonly events: TypedEmitter<ServerEvents>;
   /** Stream features and IQs offered before authentication (in-band registration). */
   readonly preAuth: PreAuthHooks;
-  /** Routes on the HTTP/HTTPS listeners (upload, admin console). */
-  readonly http: HttpRoutes;
+  /** Routes on the HTTP/HTTPS listeners (upload, admin console); removed at the module's teardown. */
+  readonly http: HttpService;
   onIq(match: IqMatch, handler: IqHandler): void;
   on(kind: 'message' | 'presence', address: AddressKind, handler: StanzaHandler, priority?: number): void;
   /** Claims stanzas for other domains or for sessions bound elsewhere (s2s, cluster). */

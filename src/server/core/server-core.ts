@@ -12,7 +12,7 @@ import type { Services } from './services.js';
 import type { LoadedModule } from './load-modules.js';
 import type { Storage, StoreDefinition } from '../storage/types.js';
 import { PreAuthHooks } from '../stream/pre-auth-hooks.js';
-import type { HttpRoutes } from '../transport/http-routes.js';
+import type { HttpRoutes } from '../transport/http/index.js';
 
 export interface ServerCoreOptions {
   config: Config;
@@ -84,7 +84,7 @@ export class ServerCore {
       router,
       events: this.events,
       preAuth: this.preAuth,
-      http: this.http,
+      http: this.http.forModule(moduleName, (teardown) => teardowns.push(teardown)),
       onIq: (match, handler) => teardowns.push(router.onIq(match, handler)),
       on: (kind, address, handler, priority) => teardowns.push(router.on(kind, address, handler, priority)),
       onRemote: (handler, priority) => teardowns.push(router.onRemote(handler, priority)),

@@ -20,7 +20,7 @@ import { startListeners, type ListenerSet } from '../transport/listeners.js';
 import { C2sStream, type C2sOptions } from '../stream/c2s-stream.js';
 import { AuthThrottle } from '../stream/auth-throttle.js';
 import { NoncePool } from '../stream/nonce-pool.js';
-import { HttpRoutes } from '../transport/http-routes.js';
+import { HttpRoutes } from '../transport/http/index.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 import { builtinModules } from '../modules/index.js';
 
@@ -41,7 +41,7 @@ export interface ListeningAddresses {
 export class FerryServer {
   readonly config: Config;
   readonly logger: Logger;
-  readonly http = new HttpRoutes();
+  readonly http: HttpRoutes;
   #core: ServerCore | undefined;
   #listeners: ListenerSet | undefined;
   readonly #streams = new Set<C2sStream>();
@@ -52,6 +52,7 @@ export class FerryServer {
   constructor(options: ServerOptions) {
     this.config = options.config;
     this.logger = options.logger ?? createLogger(options.config.log);
+    this.http = new HttpRoutes({ config: this.config, logger: this.logger });
     this.#modules = options.modules ?? builtinModules;
   }
 

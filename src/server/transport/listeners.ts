@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { CertificatePair } from './certificate.js';
-import type { HttpRoutes } from './http-routes.js';
+import type { HttpRoutes } from './http/index.js';
 import { createBusyPoll } from './busy-poll.js';
 import { SocketTransport } from './socket-transport.js';
 import { WebSocketTransport } from './websocket-transport.js';
@@ -76,7 +76,9 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   }
   const websockets: WebSocketServer[] = [];
   const serveHttp = async (name: 'http' | 'https', server: HttpServer, port: number, isSecure: boolean) => {
-    server.on('request', (request, response) => void options.http.handle(request, response, isSecure));
+    server.on('request', (request, response) => void options.http.handle(request, response, name));
+    // Expect: 100-continue: the route and the body limit are checked before the client sends the body.
+    server.on('checkContinue', (request, response) => void options.http.handle(request, response, name, true));
     server.on('connection', track);
     const wss = new WebSocketServer({
       noServer: true,
@@ -111,6 +113,9 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
     const address = server.address() as AddressInfo;
     logger.info({ listener: name, address: `${address.address}:${address.port}` }, 'listening');
   }
+  const portOf = (name: 'http' | 'https') =>
+    (servers.find((entry) => entry.name === name)?.server.address() as AddressInfo | undefined)?.port;
+  options.http.listening({ http: portOf('http'), https: portOf('https') });
 
   return {
     addresses() {

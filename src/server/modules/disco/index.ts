@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { NS } from '../../../protocol/namespaces.js';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
+import { formType, type DataForm } from '../../../protocol/payloads/data-form.js';
 import {
+  assertExtensionForm,
   encodeDiscoInfo,
   encodeDiscoItems,
   type DiscoIdentity,
@@ -16,6 +18,8 @@ import type { IqRequest } from '../../core/routing-types.js';
 export interface DiscoHost {
   identities: DiscoIdentity[];
   features: Set<string>;
+  /** XEP-0128 extension forms, one per FORM_TYPE. */
+  forms: DataForm[];
 }
 
 export interface DiscoService {
@@ -23,8 +27,16 @@ export interface DiscoService {
   addFeature(feature: string): void;
   /** A feature every account's bare JID answers for (XEP-0030 §… on behalf of the account). */
   addAccountFeature(feature: string): void;
-  /** A component domain with its own disco#info, listed in the server's disco#items. */
-  addComponent(domain: string, info: { name: string; identities: DiscoIdentity[]; features: string[] }): void;
+  /** XEP-0128: an extension form on the server's disco#info (build it with extensionForm()). */
+  addServerForm(form: DataForm): void;
+  /**
+   * A component domain with its own disco#info (optionally with XEP-0128 forms, e.g. HTTP
+   * upload's max-file-size), listed in the server's disco#items.
+   */
+  addComponent(
+    domain: string,
+    info: { name: string; identities: DiscoIdentity[]; features: string[]; forms?: DataForm[] },
+  ): void;
 }
 
 declare module '../../core/services.js' {
@@ -44,13 +56,14 @@ export default defineModule({
     const server: DiscoHost = {
       identities: [{ category: 'server', type: 'im', name: options.name }],
       features: new Set<string>([NS.DISCO_INFO, NS.DISCO_ITEMS]),
+      forms: [],
     };
     const accountFeatures = new Set<string>([NS.DISCO_INFO, NS.DISCO_ITEMS]);
     const items: DiscoItem[] = [];
 
     const info = (host: DiscoHost) => (iq: IqRequest) => {
       rejectNode(iq);
-      return encodeDiscoInfo({ identities: host.identities, features: [...host.features].sort() });
+      return encodeDiscoInfo({ identities: host.identities, features: [...host.features].sort(), forms: host.forms });
     };
     ctx.onIq({ type: 'get', to: 'host', child: [NS.DISCO_INFO, 'query'] }, info(server));
     ctx.onIq({ type: 'get', to: 'host', child: [NS.DISCO_ITEMS, 'query'] }, (iq) => {
@@ -79,11 +92,14 @@ export default defineModule({
     ctx.provide('disco', {
       addFeature: (feature) => server.features.add(feature),
       addAccountFeature: (feature) => accountFeatures.add(feature),
+      addServerForm: (form) => addForm(server, form),
       addComponent(domain, component) {
         const host: DiscoHost = {
           identities: component.identities,
           features: new Set<string>([NS.DISCO_INFO, ...component.features]),
+          forms: [],
         };
+        for (const form of component.forms ?? []) addForm(host, form);
         ctx.onIq({ type: 'get', to: 'host', host: domain, child: [NS.DISCO_INFO, 'query'] }, info(host));
         ctx.onIq({ type: 'get', to: 'host', host: domain, child: [NS.DISCO_ITEMS, 'query'] }, (iq) => {
           rejectNode(iq);
@@ -94,6 +110,17 @@ export default defineModule({
     });
   },
 });
+
+/** Checked when added, so a bad form fails start-up rather than every disco#info answer. */
+function addForm(host: DiscoHost, form: DataForm): void {
+  assertExtensionForm(form);
+  const type = formType(form);
+  // XEP-0128 §3 (and XEP-0115 §5.4): at most one form per FORM_TYPE.
+  if (host.forms.some((other) => formType(other) === type)) {
+    throw new Error(`disco#info already has an extension form of FORM_TYPE ${type ?? ''}`);
+  }
+  host.forms.push(form);
+}
 
 function rejectNode(iq: IqRequest): void {
   if (iq.payload.attrs.node !== undefined) throw new StanzaError('item-not-found', { text: 'no such node' });

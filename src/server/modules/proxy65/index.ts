@@ -11,9 +11,8 @@ import { decodeActivate, encodeProxyStreamhosts } from '../../../protocol/payloa
 import { dstAddrHash } from '../../../socks5/index.js';
 import { defineModule } from '../../core/module.js';
 import type { IqRequest } from '../../core/routing-types.js';
-import { ACLS, isAllowed } from './acl.js';
+import { AddressQuota, accessList, accessRuleSchema } from '../../policy/index.js';
 import { checkStreamhost, defaultAdvertisedHost } from './advertised-host.js';
-import { ConnectionQuota } from './connection-quota.js';
 import { PairingTable } from './pairings.js';
 import { startRelay, type Relay, type RelayStats } from './relay.js';
 import { listenSocks5 } from './socks5-listener.js';
@@ -60,8 +59,8 @@ const options = z.strictObject({
   advertised_host: z.string().min(1).optional(),
   /** Default: the listening port (set it when a NAT forwards another port). */
   advertised_port: z.number().int().min(1).max(65535).optional(),
-  /** Who may use the proxy: accounts of this server only (default), or any JID. */
-  acl: z.enum(ACLS).default('local'),
+  /** Who may use the proxy: accounts of this server only (default), any JID, or a list of JIDs and domains. */
+  acl: accessRuleSchema.default('local'),
   /** Openfire and Prosody drop unactivated pairings after a minute too. */
   activation_timeout_seconds: z.number().positive().max(86_400).default(60),
   handshake_timeout_seconds: z.number().positive().max(3_600).default(10),
@@ -77,7 +76,7 @@ export default defineModule({
   options,
   async setup(ctx, opts) {
     const component = opts.jid ?? `proxy.${ctx.domain}`;
-    const quota = new ConnectionQuota<Socket>(opts.max_pending_per_address);
+    const quota = new AddressQuota<Socket>(opts.max_pending_per_address);
     const pairings = new PairingTable<Socket>({
       activationTimeoutMs: opts.activation_timeout_seconds * 1000,
       onDropped: (hash, reason) =>
@@ -132,9 +131,12 @@ export default defineModule({
       features: [NS.BYTESTREAMS],
     });
 
+    const isAllowed = accessList(opts.acl, ctx.domain);
+    const refusal =
+      opts.acl === 'local' ? 'this proxy serves accounts of this server only' : 'this proxy does not serve you';
     const assertAllowed = (iq: IqRequest): void => {
-      if (!isAllowed(opts.acl, ctx.domain, iq.from)) {
-        throw new StanzaError('forbidden', { text: 'this proxy serves accounts of this server only' });
+      if (!isAllowed(iq.from)) {
+        throw new StanzaError('forbidden', { text: refusal });
       }
     };
 

@@ -15,7 +15,7 @@
 // TCP handle over from the accepted socket (see adopt()); a socket it cannot take over safely is
 // relayed through its 'data' events as before.
 import { Socket } from 'node:net';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../../policy/index.js';
 
 export interface RelayOptions {
   /** Per direction; 0 = unlimited. */

@@ -5,7 +5,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { acceptSocks5, REPLY } from '../../../socks5/index.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConnectionQuota } from './connection-quota.js';
+import type { AddressQuota } from '../../policy/index.js';
 import type { PairingTable } from './pairings.js';
 
 export interface Socks5ListenerOptions {
@@ -13,7 +13,7 @@ export interface Socks5ListenerOptions {
   port: number;
   /** Greeting + CONNECT must arrive within this (a silent client is dropped). */
   handshakeTimeoutMs: number;
-  quota: ConnectionQuota<Socket>;
+  quota: AddressQuota<Socket>;
   pairings: PairingTable<Socket>;
   logger: Logger;
 }

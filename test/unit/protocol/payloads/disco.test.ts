@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NS } from '../../../../src/protocol/namespaces.js';
+import type { DataFormField } from '../../../../src/protocol/payloads/data-form.js';
 import {
   decodeDiscoInfo,
   decodeDiscoItems,
   encodeDiscoInfo,
   encodeDiscoItems,
+  extensionForm,
+  findExtensionForm,
   hasIdentity,
   type DiscoInfo,
 } from '../../../../src/protocol/payloads/disco.js';
-import { xml } from '../../../../src/protocol/xml/element.js';
 import {
   SEED1_DISCO_ITEMS,
   SEED1_DISCO_ITEMS_GET,
@@ -37,19 +39,87 @@ describe('disco#info', () => {
   });
 
   it('round-trips a result with a node, xml:lang and an extension form', () => {
-    const form = xml('x', { xmlns: NS.DATA_FORMS, type: 'result' }, xml('field', { var: 'FORM_TYPE', type: 'hidden' }));
     const info: DiscoInfo = {
       node: 'http://ferry.example/caps#abc',
       identities: [{ category: 'client', type: 'pc', name: 'Ferry', lang: 'en' }],
       features: [NS.SI, NS.SI_FILE],
-      forms: [form],
+      forms: [extensionForm('urn:example:info', [{ var: 'colour', values: ['blue'], options: [] }])],
     };
-    const decoded = decodeDiscoInfo(reparse(encodeDiscoInfo(info)));
-    assert.equal(decoded.node, info.node);
-    assert.deepEqual(decoded.identities, info.identities);
-    assert.deepEqual(decoded.features, info.features);
-    assert.equal(decoded.forms?.length, 1);
-    assert.equal(decoded.forms?.[0]?.toString(), form.toString());
+    assert.deepEqual(decodeDiscoInfo(reparse(encodeDiscoInfo(info))), info);
+  });
+
+  describe('extension forms (XEP-0128)', () => {
+    const serverInfo = (fields: DataFormField[]): DiscoInfo => ({
+      identities: [{ category: 'server', type: 'im' }],
+      features: [NS.DISCO_INFO],
+      forms: [{ type: 'result', fields }],
+    });
+    const formTypeField: DataFormField = {
+      var: 'FORM_TYPE',
+      type: 'hidden',
+      values: ['urn:example:info'],
+      options: [],
+    };
+    const colour: DataFormField = { var: 'colour', values: ['blue'], options: [] };
+
+    it('encodes each form after the features, a result with the hidden FORM_TYPE first', () => {
+      // Built with FORM_TYPE last: the encoder still puts it first (XEP-0068).
+      assert.equal(
+        encodeDiscoInfo(serverInfo([colour, formTypeField])).toString(),
+        '<query xmlns="http://jabber.org/protocol/disco#info">' +
+          '<identity category="server" type="im"/>' +
+          '<feature var="http://jabber.org/protocol/disco#info"/>' +
+          '<x xmlns="jabber:x:data" type="result">' +
+          '<field var="FORM_TYPE" type="hidden"><value>urn:example:info</value></field>' +
+          '<field var="colour"><value>blue</value></field>' +
+          '</x></query>',
+      );
+    });
+
+    it('refuses to encode a form without FORM_TYPE or of another type than result', () => {
+      assert.throws(() => encodeDiscoInfo(serverInfo([colour])), TypeError);
+      assert.throws(
+        () => encodeDiscoInfo({ identities: [], features: [], forms: [{ type: 'form', fields: [formTypeField] }] }),
+        TypeError,
+      );
+    });
+
+    it('decodes forms to typed values and finds one by FORM_TYPE', () => {
+      const info = decodeDiscoInfo(
+        parseXml(
+          '<query xmlns="http://jabber.org/protocol/disco#info"><identity category="store" type="file"/>' +
+            '<feature var="urn:xmpp:http:upload:0"/>' +
+            '<x xmlns="jabber:x:data" type="result">' +
+            '<field var="FORM_TYPE" type="hidden"><value>urn:xmpp:http:upload:0</value></field>' +
+            '<field var="max-file-size"><value>5242880</value></field></x></query>',
+        ),
+      );
+      assert.deepEqual(findExtensionForm(info, 'urn:xmpp:http:upload:0'), {
+        type: 'result',
+        fields: [
+          { var: 'FORM_TYPE', type: 'hidden', values: ['urn:xmpp:http:upload:0'], options: [] },
+          { var: 'max-file-size', values: ['5242880'], options: [] },
+        ],
+      });
+      assert.equal(findExtensionForm(info, 'urn:example:other'), undefined);
+    });
+
+    it('skips forms it cannot use (no FORM_TYPE, not a result, malformed) and keeps the rest', () => {
+      const info = decodeDiscoInfo(
+        parseXml(
+          '<query xmlns="http://jabber.org/protocol/disco#info">' +
+            '<x xmlns="jabber:x:data" type="result"><field var="colour"><value>red</value></field></x>' +
+            '<x xmlns="jabber:x:data" type="form"><field var="FORM_TYPE" type="hidden"><value>urn:a</value></field></x>' +
+            '<x xmlns="jabber:x:data" type="result"><field><value>no var</value></field></x>' +
+            '<x xmlns="jabber:x:data" type="result"><field var="FORM_TYPE" type="hidden"><value>urn:b</value></field></x>' +
+            '</query>',
+        ),
+      );
+      assert.deepEqual(
+        info.forms?.map((form) => form.fields[0]?.values[0]),
+        ['urn:b'],
+      );
+    });
   });
 
   it('decodes an empty request query to empty lists', () => {

@@ -25,10 +25,20 @@ describe('proxy65 options', () => {
     assert.equal(parsed.advertised_port, 7778);
   });
 
+  it('takes an acl list of JIDs and domains besides local and any', () => {
+    assert.deepEqual(schema.parse({ acl: ['partner.example', 'bob@elsewhere.example'] }).acl, [
+      'partner.example',
+      'bob@elsewhere.example',
+    ]);
+    assert.equal(schema.parse({ acl: 'any' }).acl, 'any');
+  });
+
   it('refuses a list of advertised hosts, an unknown ACL, a JID that is not a domain, and unknown keys', () => {
     for (const bad of [
       { advertised_host: ['192.0.2.1', '192.0.2.2'] },
       { acl: 'everyone' },
+      { acl: [] },
+      { acl: ['not a@jid@'] },
       { jid: 'proxy@example.org' },
       { port: 70000 },
       { bandwidth_bytes_per_second: -1 },

@@ -1,6 +1,7 @@
-// modules.proxy65.bandwidth_bytes_per_second: a token bucket per relayed direction. It may go into
-// debt by one chunk; the relay then stops reading that socket until the debt is repaid, so the
-// limit buffers nothing of its own and back-pressure still reaches the sender.
+// A token bucket for byte rates (proxy65's bandwidth_bytes_per_second, one per relayed direction;
+// upload and download rates). It may go into debt by one chunk; the reader then stops reading
+// until the debt is repaid, so the limit buffers nothing of its own and back-pressure still
+// reaches the sender.
 
 /** A first burst of up to this much (or one second's worth, if less) passes unthrottled. */
 const DEFAULT_BURST_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
-// The relay's bandwidth limit: how long to stop reading after each chunk, on a fake clock.
+// Byte-rate limits (the proxy65 relay's bandwidth): how long to stop reading after each chunk, on a fake clock.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TokenBucket } from '../../../../../src/server/modules/proxy65/token-bucket.js';
+import { TokenBucket } from '../../../../src/server/policy/index.js';
 
 function clock(): { now: () => number; advance(ms: number): void } {
   let time = 1_000;

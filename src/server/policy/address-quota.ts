@@ -1,8 +1,8 @@
-// modules.proxy65.max_pending_per_address: how many connections one address may hold before their
-// bytestream is activated (in the SOCKS5 handshake, or paired and waiting for activation). This
-// bounds what a client can pin down on the proxy without ever transferring a byte.
+// How many things (connections, pending uploads) one network address may hold at once. proxy65
+// counts connections until their bytestream is activated (modules.proxy65.max_pending_per_address),
+// which bounds what a client can pin down on the proxy without ever transferring a byte.
 
-export class ConnectionQuota<Holder extends object> {
+export class AddressQuota<Holder extends object> {
   readonly #max: number;
   readonly #perAddress = new Map<string, number>();
   readonly #holders = new Map<Holder, string>();
@@ -21,7 +21,7 @@ export class ConnectionQuota<Holder extends object> {
     return true;
   }
 
-  /** No longer pending (activated or closed). Idempotent. */
+  /** No longer held (e.g. activated or closed). Idempotent. */
   release(holder: Holder): void {
     const address = this.#holders.get(holder);
     if (address === undefined) return;
@@ -31,7 +31,8 @@ export class ConnectionQuota<Holder extends object> {
     else this.#perAddress.set(address, count);
   }
 
-  pendingFrom(address: string): number {
+  /** How many holders `address` has now. */
+  heldBy(address: string): number {
     return this.#perAddress.get(address) ?? 0;
   }
 }
