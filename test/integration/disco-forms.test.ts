@@ -35,7 +35,7 @@ describe('disco#info extension forms (XEP-0128)', () => {
   let alice: TestClient;
   before(async () => {
     ferry = await startTestServer({}, { extraModules: [formsModule] });
-    ferry.addUser('alice');
+    await ferry.addUser('alice');
     alice = await connectClient({ port: ferry.ports.c2s, username: 'alice' });
   });
   after(async () => {

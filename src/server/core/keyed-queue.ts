@@ -26,6 +26,11 @@ export class KeyedQueue {
     return result;
   }
 
+  /** Settles when everything queued so far has finished (for teardown). */
+  async idle(): Promise<void> {
+    while (this.#tails.size > 0) await Promise.all(this.#tails.values());
+  }
+
   /** Keys with work queued or running. */
   get size(): number {
     return this.#tails.size;

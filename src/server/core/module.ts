@@ -13,14 +13,7 @@ import type { ServerEvents } from './server-events.js';
 import type { Services } from './services.js';
 import type { PreAuthHooks } from '../stream/pre-auth-hooks.js';
 import type { HttpService } from '../transport/http/index.js';
-import type {
-  AddressKind,
-  IqHandler,
-  IqMatch,
-  OutboundFilter,
-  RemoteHandler,
-  StanzaHandler,
-} from './routing-types.js';
+import type { AddressKind, IqHandler, IqMatch, OutboundFilter, RemoteHandler, StanzaHandler } from './routing-types.js';
 import type { Element } from '../../protocol/xml/element.js';
 
 export interface ModuleSpec {

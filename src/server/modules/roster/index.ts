@@ -109,7 +109,11 @@ export default defineModule({
         return null;
       }
       await service.update(username, request.jid, (existing) => {
-        const item: RosterItem = { ...(existing ?? { subscription: 'none' }), jid: request.jid, groups: request.groups };
+        const item: RosterItem = {
+          ...(existing ?? { subscription: 'none' }),
+          jid: request.jid,
+          groups: request.groups,
+        };
         if (request.name !== undefined) item.name = request.name;
         else delete item.name;
         return item;

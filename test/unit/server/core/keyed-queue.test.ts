@@ -35,6 +35,22 @@ describe('KeyedQueue', () => {
     assert.deepEqual(order, ['b1', 'a2']);
   });
 
+  it('says when everything queued so far has finished', async () => {
+    const queue = new KeyedQueue();
+    const done: string[] = [];
+    void queue.run('a', async () => {
+      await tick();
+      done.push('a');
+    });
+    void queue.run('b', async () => {
+      await tick();
+      await tick();
+      done.push('b');
+    });
+    await queue.idle();
+    assert.deepEqual(done.sort(), ['a', 'b']);
+  });
+
   it('rejects (never throws) for a task that throws synchronously', async () => {
     const queue = new KeyedQueue();
     const result = queue.run('a', () => {

@@ -140,7 +140,10 @@ describe('router with asynchronous handlers', () => {
       return xml('answer', { xmlns: 'urn:x' });
     });
     router.onIq({ type: 'get', to: 'host', child: ['urn:x', 'sync'] }, () => null);
-    router.route(stanza("<iq type='get' id='1' from='alice@localhost/a' to='localhost'><q xmlns='urn:x'/></iq>"), alice);
+    router.route(
+      stanza("<iq type='get' id='1' from='alice@localhost/a' to='localhost'><q xmlns='urn:x'/></iq>"),
+      alice,
+    );
     router.route(
       stanza("<iq type='get' id='2' from='alice@localhost/a' to='localhost'><sync xmlns='urn:x'/></iq>"),
       alice,
@@ -258,7 +261,10 @@ describe('IQ replies', () => {
   it("answers from the account's bare JID when the request was addressed to it", () => {
     const { router, alice } = setup();
     router.onIq({ type: 'get', to: 'bare', child: ['urn:x', 'q'] }, () => null);
-    router.route(stanza("<iq type='get' id='1' from='alice@localhost/a' to='alice@localhost'><q xmlns='urn:x'/></iq>"), alice);
+    router.route(
+      stanza("<iq type='get' id='1' from='alice@localhost/a' to='alice@localhost'><q xmlns='urn:x'/></iq>"),
+      alice,
+    );
     assert.equal(parseElement(alice.inbox[0]!)!.attrs.from, 'alice@localhost');
   });
 
@@ -267,7 +273,10 @@ describe('IQ replies', () => {
     router.onIq({ type: 'set', to: 'host', child: ['urn:x', 'q'] }, async () => {
       throw new StanzaError('not-allowed');
     });
-    router.route(stanza("<iq type='set' id='1' from='alice@localhost/a' to='localhost'><q xmlns='urn:x'/></iq>"), alice);
+    router.route(
+      stanza("<iq type='set' id='1' from='alice@localhost/a' to='localhost'><q xmlns='urn:x'/></iq>"),
+      alice,
+    );
     await settle();
     assert.match(alice.inbox[0]!, /not-allowed/);
   });

@@ -86,7 +86,10 @@ describe('LocalSessionDirectory', () => {
   it('closes a session it holds with the given error, and ignores others', () => {
     const sessions = new LocalSessionDirectory();
     const closed: string[] = [];
-    const held = { ...session('dave@localhost/a'), close: (error?: { condition: string }) => closed.push(`a:${error?.condition}`) };
+    const held = {
+      ...session('dave@localhost/a'),
+      close: (error?: { condition: string }) => closed.push(`a:${error?.condition}`),
+    };
     const stranger = { ...session('dave@localhost/b'), close: () => closed.push('b') };
     sessions.add(held);
     sessions.close(held, new StreamError('conflict'));

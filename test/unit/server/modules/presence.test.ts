@@ -58,7 +58,9 @@ describe('presence module', () => {
   it("broadcasts a contact's presence to subscribers and to its own resources", async () => {
     await subscribe();
     await harness.send(bob, "<presence id='p1'><show>away</show></presence>");
-    assertXml(presences(alice), ["<presence id='p1' from='bob@localhost/b' to='alice@localhost/a'><show>away</show></presence>"]);
+    assertXml(presences(alice), [
+      "<presence id='p1' from='bob@localhost/b' to='alice@localhost/a'><show>away</show></presence>",
+    ]);
     assertXml(presences(bobPhone), [
       "<presence id='p1' from='bob@localhost/b' to='bob@localhost/phone'><show>away</show></presence>",
     ]);
