@@ -119,7 +119,7 @@ function fakeSession(jid: Jid): FakeSession {
 
 /**
  * Compares XML as trees: attribute order and whitespace between elements do not matter; an
- * expected attribute value of `*` matches any value (generated ids).
+ * expected attribute value or element text of `*` matches any value (generated ids, versions).
  */
 export function assertXml(actual: readonly string[], expected: readonly string[]): void {
   const canonical = (text: string, pattern?: Element): string => {
@@ -145,12 +145,15 @@ function render(element: Element, pattern: Element | undefined): string {
       return `${name}="${wildcard ? '*' : String(element.attrs[name])}"`;
     });
   const patternChildren = pattern?.getChildElements() ?? [];
-  const children = element.children
-    .map((child, index) => {
-      if (typeof child === 'string') return child.trim() === '' ? '' : child;
-      const elementIndex = element.getChildElements().indexOf(child);
-      return render(child, patternChildren[elementIndex ?? index]);
-    })
-    .join('');
+  const isTextWildcard = pattern?.children.length === 1 && pattern.children[0] === '*';
+  const children = isTextWildcard
+    ? '*'
+    : element.children
+        .map((child, index) => {
+          if (typeof child === 'string') return child.trim() === '' ? '' : child;
+          const elementIndex = element.getChildElements().indexOf(child);
+          return render(child, patternChildren[elementIndex ?? index]);
+        })
+        .join('');
   return `<${element.name}${attrs.length ? ' ' + attrs.join(' ') : ''}>${children}</${element.name}>`;
 }
