@@ -168,7 +168,8 @@ function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
       out[rest] = coerce(value);
       continue;
     }
-    const section = [...sections].find((s) => rest.startsWith(`${s}_`));
+    // Longest section first: FERRY_C2S_DIRECT_TLS_PORT is c2s_direct_tls.port, not c2s.direct_tls_port.
+    const section = [...sections].sort((a, b) => b.length - a.length).find((s) => rest.startsWith(`${s}_`));
     if (section) out[`${section}.${rest.slice(section.length + 1)}`] = coerce(value);
   }
   return out;

@@ -63,6 +63,12 @@ describe('config', () => {
     assert.equal(config.domain, 'flag.example');
   });
 
+  it('maps an environment variable to the longest matching section: FERRY_C2S_DIRECT_TLS_PORT → c2s_direct_tls.port', () => {
+    const config = loadConfig({ env: { FERRY_C2S_DIRECT_TLS_PORT: '5999', FERRY_C2S_PORT: '5998' } });
+    assert.equal(config.c2s_direct_tls.port, 5999);
+    assert.equal(config.c2s.port, 5998);
+  });
+
   it('rejects an unknown module and a bad module option with their keys', () => {
     assert.throws(
       () => resolveModules(loadConfig({ env: {}, overrides: { 'modules.nosuch.enabled': true } }), builtinModules),
