@@ -1,7 +1,7 @@
 // XEP-0096 §2 from the sender's side: offer the file (XEP-0095 SI), wait for the accept, open the
 // chosen bytestream and stream the file into it — from the requested offset when the receiver
 // resumes (§3 <range/>). When SOCKS5 cannot connect, re-offer over IBB without user action: the
-// exact failure of seed 000 (Openfire's proxy off → Spark waits forever).
+// failure users hit with Openfire and Spark (the proxy switched off → Spark waits forever).
 import { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';

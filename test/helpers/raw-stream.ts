@@ -1,5 +1,6 @@
 // A raw TCP conversation with the server, for hostile-input tests: bytes out, text back.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 export interface RawStream {
   socket: Socket;
@@ -15,10 +16,13 @@ export interface RawStream {
 export const STREAM_OPEN =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
 
-export async function openRawStream(port: number): Promise<RawStream> {
-  const socket = connect(port, '127.0.0.1');
+/** `tls: true` speaks TLS from the first byte (the direct-TLS port), trusting the test certificate. */
+export async function openRawStream(port: number, options: { tls?: boolean } = {}): Promise<RawStream> {
+  const socket = options.tls
+    ? connectTls({ port, host: '127.0.0.1', rejectUnauthorized: false })
+    : connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
+    socket.once(options.tls ? 'secureConnect' : 'connect', resolve);
     socket.once('error', reject);
   });
   let received = '';

@@ -237,7 +237,7 @@ describe('proxy65 with the default configuration', () => {
     await ferry.stop();
   });
 
-  describe('discovery (seed 001)', () => {
+  describe('discovery: disco#items on the domain, disco#info and the streamhost query on the proxy (§4)', () => {
     it('lists proxy.localhost in the domain\'s disco#items as "SOCKS5 Bytestreams Proxy"', async () => {
       // <iq type='get' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>
       const result = await iq(ferry.alice, 'get', xml('query', { xmlns: NS.DISCO_ITEMS }), 'localhost');
@@ -279,7 +279,7 @@ describe('proxy65 with the default configuration', () => {
   });
 
   describe('mediated transfer', () => {
-    it('runs seed 001 end to end and relays 8 MiB and 64 KiB both ways, intact, with both ends seen', async () => {
+    it('runs a mediated transfer end to end (discover, offer, streamhost-used, activate) and relays 8 MiB and 64 KiB both ways, intact, with both ends seen', async () => {
       const { alice, bob } = ferry;
       // Find the proxy, ask it for its address.
       const items = await iq(alice, 'get', xml('query', { xmlns: NS.DISCO_ITEMS }), 'localhost');
@@ -289,7 +289,7 @@ describe('proxy65 with the default configuration', () => {
         .find((item: Element) => item.attrs.name === 'SOCKS5 Bytestreams Proxy')!.attrs.jid as string;
       const answer = await iq(alice, 'get', streamhostQuery(), proxyJid);
       const streamhost = answer.getChild('query')!.getChild('streamhost')!;
-      const sid = `seed-001-${randomBytes(4).toString('hex')}`;
+      const sid = `mediated-${randomBytes(4).toString('hex')}`;
 
       // bob, the target, connects to the streamhost he is offered, then says which one he used.
       let onTargetConnected: (socket: net.Socket) => void = () => {};

@@ -41,7 +41,7 @@ export interface StreamhostsQuery {
 
 /** XEP-0065 §5.3.3 / §6.3.3: the Target's result naming the streamhost it connected to. */
 export interface StreamhostUsed {
-  /** Echoed by most peers but not by Spark (seed 001), so optional. */
+  /** Echoed by most peers but not by Spark (`<streamhost-used jid/>` alone), so optional. */
   sid?: string;
   jid: string;
 }

@@ -112,8 +112,8 @@ export function encodeSiAccept(accept: SiAccept): Element {
 
 /**
  * Decodes an accept. `supported` is what we offered: the chosen method must be one of them.
- * COMPAT: Smack < 4.4 and Spark put two <value>s in the stream-method field (seed 001: the XIFF
- * transfer's Spark answer lists bytestreams, then ibb); XEP-0095 §4.1 says "only one selected
+ * COMPAT: Smack < 4.4 and Spark put two <value>s in the stream-method field (Spark 2.6.3
+ * answering a Flex/XIFF offer lists bytestreams, then ibb); XEP-0095 §4.1 says "only one selected
  * stream", so take the first value we support and never send that form ourselves.
  */
 export function decodeSiAccept(si: Element, supported: readonly string[]): SiAccept {
@@ -189,10 +189,11 @@ export function classifySiError(error: StanzaError): SiErrorKind {
     if (application.getName() === 'bad-profile') return 'bad-profile';
   }
   if (error.condition === 'forbidden') return 'declined';
-  // COMPAT: Smack < 4.0.1 / Spark decline with 406 not-acceptable, type modify (seed 000).
+  // COMPAT: Smack < 4.0.1 / Spark decline with 406 not-acceptable, type modify.
   if (error.condition === 'not-acceptable') return 'declined';
-  // COMPAT: seed 000's decline as printed has lost its condition element and kept only
-  // code="406"; XEP-0086 maps 403 → forbidden and 406 → not-acceptable, so read the code.
+  // COMPAT: a legacy decline may carry only code="406" without a condition element
+  // (<error code="406" type="modify"/>); XEP-0086 maps 403 → forbidden and 406 → not-acceptable,
+  // so read the code.
   if (error.condition === 'undefined-condition' && (error.code === '403' || error.code === '406')) {
     return 'declined';
   }

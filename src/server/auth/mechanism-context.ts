@@ -1,6 +1,6 @@
 // What every server SASL mechanism needs besides the bytes: resolved once by createMechanism.
 import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
-import type { CredentialLookup } from './sasl.js';
+import type { CredentialLookup } from './sasl-mechanism.js';
 import { prepareUsername } from './saslprep.js';
 
 export interface MechanismContext {

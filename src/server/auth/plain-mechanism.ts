@@ -4,7 +4,7 @@
 // the stored SCRAM salt and iterations and the resulting StoredKey compared in constant time.
 import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
 import { checkAuthzid, prepareAuthcid, type MechanismContext } from './mechanism-context.js';
-import type { SaslServerMechanism, SaslStep } from './sasl.js';
+import type { SaslServerMechanism, SaslStep } from './sasl-mechanism.js';
 import { fakeScramCredentials, verifyPassword } from './scram.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

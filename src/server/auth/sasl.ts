@@ -3,21 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import type { MechanismContext } from './mechanism-context.js';
 import { PlainServerMechanism } from './plain-mechanism.js';
-import { DEFAULT_SCRAM_ITERATIONS, type ScramCredentials, type ScramHash } from './scram.js';
+import type { CredentialLookup, SaslServerMechanism } from './sasl-mechanism.js';
+import { DEFAULT_SCRAM_ITERATIONS, type ScramHash } from './scram.js';
 import { ScramServerMechanism } from './scram-mechanism.js';
 
-export type SaslStep = { kind: 'challenge'; data: Buffer } | { kind: 'success'; username: string; data?: Buffer };
-
-/** One exchange with one client: create a fresh one per <auth/>. step() throws SaslFailure. */
-export interface SaslServerMechanism {
-  readonly name: string;
-  step(message: Buffer): SaslStep | Promise<SaslStep>;
-}
-
-export interface CredentialLookup {
-  /** `username` is already prepared (prepareUsername: lowercase + NFKC). Storage's AccountStore fits. */
-  scramCredentials(username: string, hash: ScramHash): Promise<ScramCredentials | undefined>;
-}
+export type { CredentialLookup, SaslServerMechanism, SaslStep } from './sasl-mechanism.js';
 
 export interface MechanismOptions {
   /** TLS is in place: PLAIN is only offered (and accepted) then. */

@@ -6,7 +6,7 @@
 // steps and HMACs as a real one; the only observable outcome is not-authorized after the proof.
 import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
 import { checkAuthzid, prepareAuthcid, type MechanismContext } from './mechanism-context.js';
-import type { SaslServerMechanism, SaslStep } from './sasl.js';
+import type { SaslServerMechanism, SaslStep } from './sasl-mechanism.js';
 import {
   constantTimeEqual,
   digest,

@@ -123,6 +123,8 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: stri
 
 export interface LoadConfigOptions {
   file?: string;
+  /** Nested values as in the TOML file, applied over it (a library caller's config). */
+  values?: ConfigInput;
   env?: NodeJS.ProcessEnv;
   /** Dotted keys from the command line, e.g. { 'c2s.port': '5333' }. */
   overrides?: Record<string, string | number | boolean>;
@@ -143,6 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       throw new ConfigError(`${options.file}: ${(error as Error).message}`);
     }
   }
+  if (options.values) raw = mergeDeep(raw, options.values as Record<string, unknown>);
   for (const [key, value] of Object.entries(envOverrides(options.env ?? {}))) setPath(raw, key, value);
   for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(raw, key, coerce(value));
   const parsed = configSchema.safeParse(raw);
@@ -168,10 +171,28 @@ function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
       out[rest] = coerce(value);
       continue;
     }
-    const section = [...sections].find((s) => rest.startsWith(`${s}_`));
+    // Longest section first: FERRY_C2S_DIRECT_TLS_PORT is c2s_direct_tls.port, not c2s.direct_tls_port.
+    const section = [...sections].sort((a, b) => b.length - a.length).find((s) => rest.startsWith(`${s}_`));
     if (section) out[`${section}.${rest.slice(section.length + 1)}`] = coerce(value);
   }
   return out;
+}
+
+/** Plain objects merge key by key; anything else (numbers, strings, arrays) replaces. */
+function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(value) && isPlainObject(current) ? mergeDeep(current, value) : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function coerce(value: string | number | boolean): unknown {

@@ -41,7 +41,7 @@ export interface ModuleContext {
   readonly sessions: SessionDirectory;
   readonly router: Router;
   readonly events: TypedEmitter<ServerEvents>;
-  /** Stream features and IQs offered before authentication (in-band registration). */
+  /** Stream features and IQs offered before authentication (in-band registration); features after it. */
   readonly preAuth: PreAuthHooks;
   /** Routes on the HTTP/HTTPS listeners (upload, admin console); removed at the module's teardown. */
   readonly http: HttpService;

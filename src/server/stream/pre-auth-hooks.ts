@@ -1,5 +1,6 @@
-// Stream features and IQs offered before authentication (XEP-0077 in-band registration). Modules
-// add to it through the 'c2s' service; the stream only asks.
+// Stream features and IQs offered before authentication (XEP-0077 in-band registration), and the
+// stream features offered after it (RFC 6121 §2.6 roster versioning). Modules add to it through
+// ctx.preAuth; the stream only asks.
 import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
 import { xml, type Element } from '../../protocol/xml/element.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
@@ -12,14 +13,16 @@ export type PreAuthIqHandler = (
 
 export class PreAuthHooks {
   readonly #features: Element[] = [];
+  readonly #postAuthFeatures: Element[] = [];
   readonly #iqHandlers = new Map<string, PreAuthIqHandler>();
 
   addFeature(feature: Element): () => void {
-    this.#features.push(feature);
-    return () => {
-      const index = this.#features.indexOf(feature);
-      if (index >= 0) this.#features.splice(index, 1);
-    };
+    return add(this.#features, feature);
+  }
+
+  /** A feature offered after SASL succeeded, beside bind (RFC 6120 §4.3.2). */
+  addPostAuthFeature(feature: Element): () => void {
+    return add(this.#postAuthFeatures, feature);
   }
 
   addIq(namespace: string, handler: PreAuthIqHandler): () => void {
@@ -29,6 +32,10 @@ export class PreAuthHooks {
 
   features(): Element[] {
     return this.#features;
+  }
+
+  postAuthFeatures(): Element[] {
+    return this.#postAuthFeatures;
   }
 
   handles(iq: Element): boolean {
@@ -48,4 +55,12 @@ export class PreAuthHooks {
       return errorReply(iq, error instanceof StanzaError ? error : new StanzaError('internal-server-error'));
     }
   }
+}
+
+function add(list: Element[], feature: Element): () => void {
+  list.push(feature);
+  return () => {
+    const index = list.indexOf(feature);
+    if (index >= 0) list.splice(index, 1);
+  };
 }

@@ -18,6 +18,7 @@ export function streamFeatures(context: FeatureContext): Element {
     // §7 resource binding; RFC 3921 §3 session establishment, optional (RFC 6121 appendix E).
     features.cnode(xml('bind', { xmlns: NS.BIND }));
     features.cnode(xml('session', { xmlns: NS.SESSION }, xml('optional')));
+    for (const feature of context.preAuth.postAuthFeatures()) features.cnode(feature);
     return features;
   }
   const { isSecure, canStartTls, requireTls } = context;

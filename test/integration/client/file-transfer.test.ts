@@ -1,5 +1,7 @@
-// The seed scenarios end to end: two client-library users on a real Ferry server, each outcome
-// the traces show (seeds 000, 001, 003, 004), bytes verified by hash.
+// File transfer end to end: two client-library users on a real Ferry server, one scenario per
+// outcome — declined, accepted over IBB, over SOCKS5 through the proxy or direct, falling back to
+// IBB when SOCKS5 cannot connect, and a proxy advertising an unreachable address — bytes verified
+// by hash.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync, readFileSync } from 'node:fs';
@@ -37,7 +39,7 @@ const ibbOnly = () => [createIbbTransport()];
 const proxyOnly = () => [createSocks5Transport({ direct: false }), createIbbTransport()];
 const directOnly = () => [createSocks5Transport({ discoverProxies: false }), createIbbTransport()];
 
-describe('file transfer: the seed scenarios', () => {
+describe('file transfer: decline, each method, and fallback', () => {
   let pair: ConnectionPair;
   const files = tempDir();
   let source: string;
@@ -55,7 +57,7 @@ describe('file transfer: the seed scenarios', () => {
     for (const m of open.splice(0)) m.close();
   });
 
-  it('decline: the sender learns the receiver said no (seed 000)', async () => {
+  it('decline: the sender learns the receiver said no (<error type="cancel"><forbidden/></error>)', async () => {
     const m = managers(pair, ibbOnly);
     const offered = m.nextOffer();
     const transfer = m.sender.send(pair.bob.jid.toString(), source, { description: 'quarterly report' });
@@ -70,8 +72,8 @@ describe('file transfer: the seed scenarios', () => {
   });
 
   for (const [name, transports, method] of [
-    ['accept + IBB (seed 000)', ibbOnly, 'ibb'],
-    ['accept + SOCKS5 via the proxy (seed 001)', proxyOnly, 'socks5'],
+    ['accept + IBB', ibbOnly, 'ibb'],
+    ['accept + SOCKS5 via the proxy', proxyOnly, 'socks5'],
     ['SOCKS5 direct', directOnly, 'socks5'],
   ] as const) {
     it(`${name}: bytes intact, .part renamed`, async () => {
@@ -88,7 +90,7 @@ describe('file transfer: the seed scenarios', () => {
     });
   }
 
-  it('proxy disabled and no direct path: falls back to IBB without user action (seed 000 pain)', async () => {
+  it('proxy disabled and no direct path: falls back to IBB without user action (where Spark waits forever)', async () => {
     const m = managers(pair, () => [
       createSocks5Transport({ direct: false, proxies: [], discoverProxies: false }),
       createIbbTransport(),
@@ -163,7 +165,7 @@ async function waitForFile(path: string): Promise<string> {
   return path;
 }
 
-describe('file transfer: a proxy advertising an address nobody can reach (seed 003 NAT trap)', () => {
+describe('file transfer: a proxy advertising an address nobody can reach (behind NAT, no advertised_host)', () => {
   it('falls back to IBB and completes', async () => {
     const closed = await closedPort();
     const pair = await startConnectionPair({ 'modules.proxy65.advertised_port': closed });

@@ -151,7 +151,7 @@ describe('IBB transport (XEP-0047) between two clients', () => {
     });
   });
 
-  it('speaks the stanzas of seed 000: open, data seq 0.. of exactly block-size, close', async () => {
+  it('speaks the XEP-0047 stanzas Spark does: open, data seq 0.. of exactly block-size, close', async () => {
     const alice = recording(pair.alice);
     const bytes = randomBytes(2 * 4096 + 10);
     const { received, sid } = await transfer(bytes, { alice: alice.connection });
@@ -300,7 +300,7 @@ describe('IBB transport (XEP-0047) between two clients', () => {
   });
 
   describe('ending early', () => {
-    it('errors the sender with FERRY_ERR_CANCELLED when the receiver closes mid-way (seed 000)', async () => {
+    it('errors the sender with FERRY_ERR_CANCELLED when the receiver sends <close/> mid-way', async () => {
       const session = await openPair();
       const { readable } = session.incoming;
       let received = 0;
@@ -322,8 +322,9 @@ describe('IBB transport (XEP-0047) between two clients', () => {
     });
 
     it('ends the receiver (normally, short) when the sender aborts mid-way', async () => {
-      // An initiator's <close/> before the last byte looks like any close at the IBB level
-      // (seed 000, "A中断发送"); the file layer compares the bytes read with the offered size.
+      // An initiator's <close/> before the last byte
+      //   <iq type='set'><close xmlns='http://jabber.org/protocol/ibb' sid='…'/></iq>
+      // looks like any close at the IBB level; the file layer compares the bytes read with the offered size.
       const session = await openPair();
       const { readable } = session.incoming;
       let received = 0;

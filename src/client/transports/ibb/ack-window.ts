@@ -1,5 +1,5 @@
 // XEP-0047 §2.2 paces the sender by the receiver's acknowledgements: each <data/> iq is answered
-// with a result, and the seed 000 traces (Openfire + Spark) send the next block only after the
+// with a result, and Openfire + Spark send the next block only after the
 // previous one was acknowledged — a window of 1. A larger window keeps `size` unacknowledged
 // blocks in flight for throughput. This is only the counting; no timers (each request has its own
 // timeout, so every wait here ends when an ack, an error or a timeout releases a slot).

@@ -38,7 +38,7 @@ export async function openIbbSession(
       if (!namesSid(payload, sid) || !isFrom(stanza, target)) return undefined;
       if (session.sender) session.sender.closedByPeer();
       else session.isClosedEarly = true;
-      return null; // seed 000 ("A确认收到并停止继续发送"): acknowledge the close, stop sending
+      return null; // the receiver closed: acknowledge the close, stop sending
     }),
   ];
   if (settings.stanza === 'message') {

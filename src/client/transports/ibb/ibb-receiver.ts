@@ -6,7 +6,7 @@
 //
 // How the stream ends:
 // - <close/> from the initiator: answered, and the readable ends. That is also what an initiator
-//   that aborts sends (seed 000, "A中断发送"), so at this level an early close is a normal end; the
+//   that aborts sends, so at this level an early close is a normal end; the
 //   file layer compares the bytes received with the offered size.
 // - a broken rule (bad seq, bad base64, oversized block, wrong carrier): the data iq gets an
 //   error reply, we send <close/>, the readable errors with FERRY_ERR_IBB.

@@ -1,6 +1,6 @@
 // XEP-0047 §2.2–§2.3, initiator side: the Writable the file is written into. Input is cut into
 // blocks of exactly block-size bytes, each sent as <data seq/> (seq from 0, wrapping 65535 → 0)
-// in an iq the target acknowledges (seed 000: the next block only after the previous ack), or
+// in an iq the target acknowledges (by default the next block only after the previous ack), or
 // up to `window` unacknowledged at once. The write callback runs only when the window has room,
 // so a fast file read is paced by the receiver's acks and never buffers the whole file.
 // end() waits for every ack, then sends <close/> and waits for its result.
@@ -67,7 +67,7 @@ export class IbbSender extends Writable {
   }
 
   /**
-   * The target sent <close/> (seed 000: the receiver aborts). The transport's handler answers it
+   * The target sent <close/>: the receiver aborts. The transport's handler answers it
    * with an empty result; mid-transfer it breaks the stream with FERRY_ERR_CANCELLED.
    */
   closedByPeer(): void {
@@ -108,7 +108,7 @@ export class IbbSender extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#window.fail(error ?? new TransferError('FERRY_ERR_CANCELLED', 'the IBB stream was destroyed'));
     if (!this.#isPeerClosed && !this.#isCloseSent) {
-      // abort(): tell the target, as the initiator does in seed 000 ("A中断发送").
+      // abort(): tell the target with <close/>, as an initiator that stops sending does.
       this.#isCloseSent = true;
       sendCloseBestEffort(this.#connection, this.#target, this.sid, this.#ackTimeoutMs);
     }

@@ -13,7 +13,7 @@ import type { IbbSettings } from './session.js';
 export interface IbbTransportOptions {
   /** Initiator: bytes per <data/> asked for in the <open/>, 1..65535; default 4096 (XEP-0047 §5). */
   blockSize?: number;
-  /** Initiator: unacknowledged data iqs in flight; default 1, the ack-paced exchange of seed 000. */
+  /** Initiator: unacknowledged data iqs in flight; default 1, ack-paced as Spark and Openfire do. */
   window?: number;
   /** Initiator: which stanza carries the data; default 'iq'. The target accepts both. */
   stanza?: 'iq' | 'message';

@@ -27,7 +27,7 @@ export function namesSid(payload: Element, sid: string): boolean {
   return payload.attrs.sid === sid;
 }
 
-/** XEP-0047 §2.3: `<iq type='set'><close sid/></iq>`, as in seed 000. */
+/** XEP-0047 §2.3: `<iq type='set'><close xmlns='http://jabber.org/protocol/ibb' sid/></iq>`. */
 export function closeIq(to: Jid, sid: string): Element {
   return xml('iq', { type: 'set', to: to.toString() }, encodeIbbClose({ sid }));
 }

@@ -1,7 +1,7 @@
 // XEP-0065 §4: finding the server's proxies — disco#items on our own server's domain, disco#info
 // on each item, keep those with the identity proxy/bytestreams, then ask each one (iq get
-// <query xmlns=bytestreams/>) for its network address. Seeds 001/004 show the same three steps
-// against Openfire's proxy.<domain>.
+// <query xmlns=bytestreams/>) for its network address — the three steps clients such as Flex/XIFF
+// take against Openfire's proxy.<domain>.
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
 import { Jid } from '../../../protocol/jid.js';
 import { NS } from '../../../protocol/namespaces.js';

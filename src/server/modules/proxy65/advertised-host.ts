@@ -1,7 +1,7 @@
 // Which address the proxy tells peers to connect to (modules.proxy65.advertised_host, Openfire's
 // xmpp.proxy.externalip), and a start-up check that something answers SOCKS5 there. One address
 // peers can reach — never a list of every interface (Openfire's default: receivers then wait
-// seconds on each dead address, seed 003 and interop-peers.md).
+// seconds on each dead address before trying the next).
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { METHOD, decodeMethodSelection, encodeGreeting } from '../../../socks5/index.js';

@@ -1,7 +1,7 @@
 // XEP-0065 §6: the server's SOCKS5 Bytestreams proxy (mediated connection), as the component
 // proxy.<domain>: a disco item with identity proxy/bytestreams (§4), the streamhost query (§6.3.1),
 // the SOCKS5 listener that pairs connections by hash (§6.3.2, §6.3.4), activation (§6.3.5) and
-// the relay (§6.3.6). Seed 001 is the reference flow.
+// the relay (§6.3.6). Flow: the sender asks our address, offers it, both peers connect, the sender activates.
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { NS } from '../../../protocol/namespaces.js';
@@ -104,7 +104,7 @@ export default defineModule({
       await listener.close();
     });
     ctx.logger.info({ jid: component, listen: listening, advertised }, 'SOCKS5 proxy ready');
-    // Seed 003's NAT trap: a proxy advertising an address nobody can reach makes every mediated
+    // The NAT trap: a proxy advertising an address nobody can reach makes every mediated
     // transfer fail after the peers' timeouts. Checked from here, so a NAT without hairpinning may
     // warn falsely, but a typo or a forgotten advertised_host is caught at start.
     void checkStreamhost(advertised.host, advertised.port, { timeoutMs: 3_000, signal: checking.signal }).then(

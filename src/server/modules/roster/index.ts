@@ -122,5 +122,6 @@ export default defineModule({
     });
 
     ctx.require('disco').addFeature(NS.ROSTER);
+    ctx.onTeardown(ctx.preAuth.addPostAuthFeature(xml('ver', { xmlns: NS.ROSTER_VER }))); // §2.6.1
   },
 });

@@ -67,7 +67,7 @@ function sender(options: { window?: number; blockSize?: number } = {}) {
 }
 
 describe('IbbSender', () => {
-  it('sends <data seq/> blocks of block-size, one at a time by default (seed 000)', async () => {
+  it('sends <data seq/> blocks of block-size, one at a time by default (the next only after the ack, as Spark does)', async () => {
     const { writable, requests } = sender();
     let isWritten = false;
     writable.write(Buffer.from('abcdefghij'), () => (isWritten = true));

@@ -39,7 +39,7 @@ const ITEMS = 'http://jabber.org/protocol/disco#items';
 const INFO = 'http://jabber.org/protocol/disco#info';
 const BYTESTREAMS = 'http://jabber.org/protocol/bytestreams';
 
-// Seed 001's server: a proxy among other components.
+// An Openfire-like server: the SOCKS5 proxy listed among other components and an account.
 const OPENFIRE_LIKE: Record<string, Answer> = {
   [`example.com ${ITEMS}`]: `<query xmlns='${ITEMS}'>
       <item jid='proxy.example.com' name='Socks 5 Bytestreams Proxy'/>

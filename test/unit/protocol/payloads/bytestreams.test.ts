@@ -15,12 +15,12 @@ import {
 } from '../../../../src/protocol/payloads/bytestreams.js';
 import { Element } from '../../../../src/protocol/xml/element.js';
 import {
-  SEED1_ACTIVATE,
-  SEED1_PROXY_QUERY,
-  SEED1_PROXY_STREAMHOSTS,
-  SEED1_STREAMHOSTS,
-  SEED1_STREAMHOST_USED,
-  SEED2_STREAMHOSTS,
+  XIFF_ACTIVATE,
+  XIFF_PROXY_QUERY,
+  XIFF_PROXY_STREAMHOSTS,
+  XIFF_STREAMHOSTS,
+  XIFF_STREAMHOST_USED,
+  AGSXMPP_STREAMHOSTS,
   SID_XIFF,
   assertStanzaError,
   parseXml,
@@ -35,7 +35,7 @@ function query(attributes: string, children = ''): Element {
 }
 
 describe('streamhost offer (XEP-0065 §5.3.1 / §6.3.1)', () => {
-  it('encodes the seed 001 request: sid, mode tcp, one proxy streamhost', () => {
+  it('encodes a mediated request as XIFF sends it: sid, mode tcp, one proxy streamhost', () => {
     assert.equal(
       encodeStreamhosts({ sid: SID_XIFF, mode: 'tcp', streamhosts: [PROXY] }).toString(),
       `<query xmlns="${NS.BYTESTREAMS}" sid="${SID_XIFF}" mode="tcp">` +
@@ -43,16 +43,16 @@ describe('streamhost offer (XEP-0065 §5.3.1 / §6.3.1)', () => {
     );
   });
 
-  it('decodes the XIFF request of seed 001', () => {
-    assert.deepEqual(decodeStreamhosts(payloadOf(SEED1_STREAMHOSTS)), {
+  it('decodes the streamhost request Flex/XIFF sends to Spark: one proxy streamhost', () => {
+    assert.deepEqual(decodeStreamhosts(payloadOf(XIFF_STREAMHOSTS)), {
       sid: SID_XIFF,
       mode: 'tcp',
       streamhosts: [PROXY],
     });
   });
 
-  it('decodes the agsXMPP request of seed 002 in order: the LAN client, then the public proxy', () => {
-    assert.deepEqual(decodeStreamhosts(payloadOf(SEED2_STREAMHOSTS)), {
+  it('decodes the agsXMPP request in order: the LAN client, then the public proxy', () => {
+    assert.deepEqual(decodeStreamhosts(payloadOf(AGSXMPP_STREAMHOSTS)), {
       sid: '71f1b875-4d84-429c-b39d-7dabcd400f3d',
       mode: 'tcp',
       streamhosts: [
@@ -129,8 +129,8 @@ describe('streamhost offer (XEP-0065 §5.3.1 / §6.3.1)', () => {
 });
 
 describe('streamhost-used (XEP-0065 §6.3.3)', () => {
-  it("decodes Spark's answer of seed 001, which carries no sid", () => {
-    assert.deepEqual(decodeStreamhostUsed(payloadOf(SEED1_STREAMHOST_USED)), { jid: 'proxy.192.168.1.113' });
+  it("decodes Spark's <streamhost-used/> answer, which carries no sid", () => {
+    assert.deepEqual(decodeStreamhostUsed(payloadOf(XIFF_STREAMHOST_USED)), { jid: 'proxy.192.168.1.113' });
   });
 
   it('encodes and round-trips with a sid', () => {
@@ -149,8 +149,8 @@ describe('streamhost-used (XEP-0065 §6.3.3)', () => {
 });
 
 describe('activate (XEP-0065 §6.3.5)', () => {
-  it('decodes the activation of seed 001: sid and the target JID with a spaced resource', () => {
-    assert.deepEqual(decodeActivate(payloadOf(SEED1_ACTIVATE)), {
+  it('decodes the activation XIFF sends to the proxy: sid and the target JID with a spaced resource', () => {
+    assert.deepEqual(decodeActivate(payloadOf(XIFF_ACTIVATE)), {
       sid: SID_XIFF,
       activate: 'android@192.168.1.113/Spark 2.6.3',
     });
@@ -178,13 +178,13 @@ describe('activate (XEP-0065 §6.3.5)', () => {
 });
 
 describe('proxy address (XEP-0065 §4)', () => {
-  it('encodes the empty query of seed 001', () => {
+  it('encodes the empty <query/> a client sends to ask the proxy its address', () => {
     assert.equal(encodeProxyQuery().toString(), `<query xmlns="${NS.BYTESTREAMS}"/>`);
-    assert.equal(payloadOf(SEED1_PROXY_QUERY).toString(), encodeProxyQuery().toString());
+    assert.equal(payloadOf(XIFF_PROXY_QUERY).toString(), encodeProxyQuery().toString());
   });
 
-  it("decodes Openfire's answer of seed 001: port 7777", () => {
-    assert.deepEqual(decodeProxyStreamhosts(payloadOf(SEED1_PROXY_STREAMHOSTS)), [PROXY]);
+  it("decodes Openfire's proxy address answer: port 7777", () => {
+    assert.deepEqual(decodeProxyStreamhosts(payloadOf(XIFF_PROXY_STREAMHOSTS)), [PROXY]);
   });
 
   it('encodes one streamhost per address and round-trips', () => {
@@ -198,6 +198,6 @@ describe('proxy address (XEP-0065 §4)', () => {
   });
 
   it('answers bad-request for an answer without streamhost', () => {
-    assertStanzaError(() => decodeProxyStreamhosts(payloadOf(SEED1_PROXY_QUERY)), /no <streamhost\/>/);
+    assertStanzaError(() => decodeProxyStreamhosts(payloadOf(XIFF_PROXY_QUERY)), /no <streamhost\/>/);
   });
 });

@@ -7,7 +7,7 @@ import {
   formType,
   type DataForm,
 } from '../../../../src/protocol/payloads/data-form.js';
-import { SEED0_OFFER, SEED1_ACCEPT, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
+import { SPARK_IBB_OFFER, XIFF_ACCEPT, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
 
 /** The <x/> inside an SI stanza's <feature/>. */
 function formOf(stanza: string) {
@@ -69,8 +69,8 @@ describe('data forms', () => {
     assert.deepEqual(decodeDataForm(reparse(encodeDataForm(form))), form);
   });
 
-  it("decodes Spark's IBB-only offer form from seed 000", () => {
-    const form = decodeDataForm(formOf(SEED0_OFFER));
+  it("decodes the IBB-only offer form Spark receives from Openfire's client", () => {
+    const form = decodeDataForm(formOf(SPARK_IBB_OFFER));
     assert.equal(form.type, 'form');
     assert.deepEqual(findField(form, 'stream-method'), {
       var: 'stream-method',
@@ -80,8 +80,8 @@ describe('data forms', () => {
     });
   });
 
-  it('keeps both <value>s of the Spark accept in seed 001 (the SI codec picks one)', () => {
-    const field = findField(decodeDataForm(formOf(SEED1_ACCEPT)), 'stream-method');
+  it('keeps both <value>s of the Spark accept (the SI codec picks one)', () => {
+    const field = findField(decodeDataForm(formOf(XIFF_ACCEPT)), 'stream-method');
     assert.equal(field?.type, undefined);
     assert.equal(field?.values.length, 2);
   });

@@ -12,14 +12,7 @@ import {
   hasIdentity,
   type DiscoInfo,
 } from '../../../../src/protocol/payloads/disco.js';
-import {
-  SEED1_DISCO_ITEMS,
-  SEED1_DISCO_ITEMS_GET,
-  assertStanzaError,
-  parseXml,
-  payloadOf,
-  reparse,
-} from './fixtures.js';
+import { XIFF_DISCO_ITEMS, XIFF_DISCO_ITEMS_GET, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
 
 describe('disco#info', () => {
   const proxyInfo: DiscoInfo = {
@@ -158,15 +151,15 @@ describe('disco#info', () => {
 
   it('refuses a disco#items query handed to the disco#info decoder', () => {
     assertStanzaError(
-      () => decodeDiscoInfo(payloadOf(SEED1_DISCO_ITEMS_GET)),
+      () => decodeDiscoInfo(payloadOf(XIFF_DISCO_ITEMS_GET)),
       /expected <query xmlns='http:\/\/jabber.org\/protocol\/disco#info'/,
     );
   });
 });
 
 describe('disco#items', () => {
-  it("decodes Openfire's item list from seed 001, the proxy first", () => {
-    const { items, node } = decodeDiscoItems(payloadOf(SEED1_DISCO_ITEMS));
+  it("decodes Openfire's disco#items list, the proxy first", () => {
+    const { items, node } = decodeDiscoItems(payloadOf(XIFF_DISCO_ITEMS));
     assert.equal(node, undefined);
     assert.deepEqual(items, [
       { jid: 'proxy.192.168.1.113', name: 'Socks 5 Bytestreams Proxy' },
@@ -176,8 +169,8 @@ describe('disco#items', () => {
     ]);
   });
 
-  it('decodes the empty request of seed 001', () => {
-    assert.deepEqual(decodeDiscoItems(payloadOf(SEED1_DISCO_ITEMS_GET)), { items: [] });
+  it('decodes the empty disco#items request as no items', () => {
+    assert.deepEqual(decodeDiscoItems(payloadOf(XIFF_DISCO_ITEMS_GET)), { items: [] });
   });
 
   it('encodes items, leaving out absent names (Prosody has none for its proxy)', () => {

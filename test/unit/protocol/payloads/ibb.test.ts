@@ -13,10 +13,10 @@ import {
 } from '../../../../src/protocol/payloads/ibb.js';
 import { xml } from '../../../../src/protocol/xml/element.js';
 import {
-  SEED0_IBB_CLOSE,
-  SEED0_IBB_CLOSE_FROM_SPARK,
-  SEED0_IBB_DATA,
-  SEED0_IBB_OPEN,
+  SPARK_IBB_IBB_CLOSE,
+  SPARK_IBB_IBB_CLOSE_FROM_SPARK,
+  SPARK_IBB_IBB_DATA,
+  SPARK_IBB_IBB_OPEN,
   assertStanzaError,
   parseXml,
   payloadOf,
@@ -30,8 +30,8 @@ function data(attributes: string, text: string) {
 }
 
 describe('IBB open (XEP-0047 §2.1)', () => {
-  it('decodes the Spark session of seed 000: block-size 4096 over iq', () => {
-    assert.deepEqual(decodeIbbOpen(payloadOf(SEED0_IBB_OPEN)), { sid: SID, blockSize: 4096, stanza: 'iq' });
+  it('decodes the IBB <open/> of a Spark session: block-size 4096 over iq', () => {
+    assert.deepEqual(decodeIbbOpen(payloadOf(SPARK_IBB_IBB_OPEN)), { sid: SID, blockSize: 4096, stanza: 'iq' });
   });
 
   it('encodes open', () => {
@@ -88,8 +88,8 @@ describe('IBB data (XEP-0047 §2.2)', () => {
     }
   });
 
-  it("reads seed 000's seq and sid, and refuses its placeholder text 数据在这里 as non-base64", () => {
-    const element = payloadOf(SEED0_IBB_DATA);
+  it('reads seq and sid of the published Spark <data/>, and refuses its placeholder text 数据在这里 as non-base64', () => {
+    const element = payloadOf(SPARK_IBB_IBB_DATA);
     const error = assertStanzaError(() => decodeIbbData(element), /not valid base64/);
     assert.equal(error.type, 'cancel');
     element.children = ['aGVsbG8='];
@@ -149,9 +149,9 @@ describe('IBB data (XEP-0047 §2.2)', () => {
 });
 
 describe('IBB close (XEP-0047 §2.3)', () => {
-  it('decodes the sender close and the receiver (Spark) close of seed 000', () => {
-    assert.deepEqual(decodeIbbClose(payloadOf(SEED0_IBB_CLOSE)), { sid: SID });
-    assert.deepEqual(decodeIbbClose(payloadOf(SEED0_IBB_CLOSE_FROM_SPARK)), { sid: 'jsi_33fe9702f3329' });
+  it('decodes the sender close and the receiver (Spark) close of an IBB session', () => {
+    assert.deepEqual(decodeIbbClose(payloadOf(SPARK_IBB_IBB_CLOSE)), { sid: SID });
+    assert.deepEqual(decodeIbbClose(payloadOf(SPARK_IBB_IBB_CLOSE_FROM_SPARK)), { sid: 'jsi_33fe9702f3329' });
   });
 
   it('encodes close', () => {
@@ -163,7 +163,7 @@ describe('IBB close (XEP-0047 §2.3)', () => {
   });
 
   it('refuses an <open/> handed to the close decoder', () => {
-    assertStanzaError(() => decodeIbbClose(payloadOf(SEED0_IBB_OPEN)), /expected <close/);
+    assertStanzaError(() => decodeIbbClose(payloadOf(SPARK_IBB_IBB_OPEN)), /expected <close/);
   });
 });
 

@@ -7,7 +7,7 @@ import {
   encodeSiFileRange,
   type SiFile,
 } from '../../../../src/protocol/payloads/si-file.js';
-import { SEED1_OFFER, SEED2_OFFER, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
+import { XIFF_OFFER, AGSXMPP_OFFER, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
 
 const FILE_NS = 'http://jabber.org/protocol/si/profile/file-transfer';
 
@@ -39,12 +39,12 @@ describe('XEP-0096 <file/>', () => {
     assert.deepEqual(decodeSiFile(reparse(encodeSiFile(offered))), offered);
   });
 
-  it('decodes the XIFF offer of seed 001 with its <desc/>', () => {
-    assert.deepEqual(decodeSiFile(fileOf(SEED1_OFFER)), { name: 'img0545.png', size: 152443, description: 'send' });
+  it('decodes the Flex/XIFF file offer with its <desc/>', () => {
+    assert.deepEqual(decodeSiFile(fileOf(XIFF_OFFER)), { name: 'img0545.png', size: 152443, description: 'send' });
   });
 
-  it("decodes agsXMPP's empty <range/> (seed 002) as 'can resume'", () => {
-    assert.deepEqual(decodeSiFile(fileOf(SEED2_OFFER)), { name: 'MiniClient.exe.config', size: 382, range: true });
+  it("decodes agsXMPP's empty <range/> as 'can resume'", () => {
+    assert.deepEqual(decodeSiFile(fileOf(AGSXMPP_OFFER)), { name: 'MiniClient.exe.config', size: 382, range: true });
   });
 
   it('decodes a size beyond 4 GiB exactly', () => {

@@ -14,14 +14,14 @@ import {
 } from '../../../../src/protocol/payloads/si.js';
 import { xml } from '../../../../src/protocol/xml/element.js';
 import {
-  SEED0_ACCEPT,
-  SEED0_DECLINE,
-  SEED0_DECLINE_AS_PRINTED,
-  SEED0_OFFER,
-  SEED0_OFFER_DECLINED,
-  SEED1_ACCEPT,
-  SEED1_OFFER,
-  SEED2_OFFER,
+  SPARK_IBB_ACCEPT,
+  SPARK_IBB_DECLINE,
+  SPARK_IBB_DECLINE_AS_PRINTED,
+  SPARK_IBB_OFFER,
+  SPARK_IBB_OFFER_DECLINED,
+  XIFF_ACCEPT,
+  XIFF_OFFER,
+  AGSXMPP_OFFER,
   SID_XIFF,
   assertStanzaError,
   parseXml,
@@ -86,8 +86,8 @@ describe('SI offer', () => {
     assert.deepEqual(decodeSiOffer(reparse(encodeSiOffer(full))), full);
   });
 
-  it("decodes Spark's IBB-only offer from seed 000", () => {
-    assert.deepEqual(decodeSiOffer(payloadOf(SEED0_OFFER_DECLINED)), {
+  it('decodes an IBB-only offer to Spark', () => {
+    assert.deepEqual(decodeSiOffer(payloadOf(SPARK_IBB_OFFER_DECLINED)), {
       id: 'jsi_33fe4dbdf2313',
       mimeType: 'application/pdf',
       profile: NS.SI_FILE,
@@ -96,14 +96,14 @@ describe('SI offer', () => {
     });
   });
 
-  it('decodes the accepted offer of seed 000, whose id the IBB <open/> reuses as sid', () => {
-    const decoded = decodeSiOffer(payloadOf(SEED0_OFFER));
+  it('decodes an offer Spark accepted, whose id the IBB <open/> reuses as sid', () => {
+    const decoded = decodeSiOffer(payloadOf(SPARK_IBB_OFFER));
     assert.equal(decoded.id, 'jsi_33fe66c647209');
     assert.deepEqual(decoded.file, { name: 'File (1).pdf', size: 1073243 });
   });
 
-  it('decodes the Flex/XIFF offer of seed 001 (file after feature)', () => {
-    assert.deepEqual(decodeSiOffer(payloadOf(SEED1_OFFER)), {
+  it('decodes the Flex/XIFF offer (file after feature)', () => {
+    assert.deepEqual(decodeSiOffer(payloadOf(XIFF_OFFER)), {
       id: SID_XIFF,
       mimeType: 'text/plain',
       profile: NS.SI_FILE,
@@ -112,8 +112,8 @@ describe('SI offer', () => {
     });
   });
 
-  it('decodes the agsXMPP offer of seed 002: no mime-type, a resumable file', () => {
-    const decoded = decodeSiOffer(payloadOf(SEED2_OFFER));
+  it('decodes the agsXMPP offer: no mime-type, a resumable file', () => {
+    const decoded = decodeSiOffer(payloadOf(AGSXMPP_OFFER));
     assert.equal(decoded.mimeType, undefined);
     assert.equal(decoded.file.range, true);
   });
@@ -202,17 +202,17 @@ describe('SI accept', () => {
     assert.deepEqual(decodeSiAccept(reparse(encodeSiAccept(accept)), BOTH), accept);
   });
 
-  it("decodes Spark's IBB accept from seed 000", () => {
-    assert.deepEqual(decodeSiAccept(payloadOf(SEED0_ACCEPT), [NS.IBB]), { method: NS.IBB });
+  it("decodes Spark's IBB accept", () => {
+    assert.deepEqual(decodeSiAccept(payloadOf(SPARK_IBB_ACCEPT), [NS.IBB]), { method: NS.IBB });
   });
 
-  it('COMPAT: takes the first supported of the two <value>s Spark sends (seed 001)', () => {
-    assert.deepEqual(decodeSiAccept(payloadOf(SEED1_ACCEPT), BOTH), { method: NS.BYTESTREAMS });
-    assert.deepEqual(decodeSiAccept(payloadOf(SEED1_ACCEPT), [NS.IBB]), { method: NS.IBB });
+  it('COMPAT: takes the first supported of the two <value>s Spark sends', () => {
+    assert.deepEqual(decodeSiAccept(payloadOf(XIFF_ACCEPT), BOTH), { method: NS.BYTESTREAMS });
+    assert.deepEqual(decodeSiAccept(payloadOf(XIFF_ACCEPT), [NS.IBB]), { method: NS.IBB });
   });
 
   it('answers bad-request when the chosen method was not offered', () => {
-    assertStanzaError(() => decodeSiAccept(payloadOf(SEED0_ACCEPT), [NS.BYTESTREAMS]), /was not offered/);
+    assertStanzaError(() => decodeSiAccept(payloadOf(SPARK_IBB_ACCEPT), [NS.BYTESTREAMS]), /was not offered/);
   });
 
   it('answers bad-request for an accept without a value', () => {
@@ -283,13 +283,13 @@ describe('SI errors', () => {
   });
 
   it('COMPAT: classifies the 406 not-acceptable decline of Smack < 4.0.1 / Spark as declined', () => {
-    const error = StanzaError.fromStanza(parseXml(SEED0_DECLINE));
+    const error = StanzaError.fromStanza(parseXml(SPARK_IBB_DECLINE));
     assert.equal(error.condition, 'not-acceptable');
     assert.equal(classifySiError(error), 'declined');
   });
 
-  it('COMPAT: classifies seed 000 exactly as printed (code="406" only) as declined', () => {
-    const error = StanzaError.fromStanza(parseXml(SEED0_DECLINE_AS_PRINTED));
+  it('COMPAT: classifies a Spark decline carrying only code="406" (no condition element) as declined', () => {
+    const error = StanzaError.fromStanza(parseXml(SPARK_IBB_DECLINE_AS_PRINTED));
     assert.equal(error.condition, 'undefined-condition');
     assert.equal(classifySiError(error), 'declined');
   });

@@ -63,6 +63,25 @@ describe('config', () => {
     assert.equal(config.domain, 'flag.example');
   });
 
+  it('maps an environment variable to the longest matching section: FERRY_C2S_DIRECT_TLS_PORT → c2s_direct_tls.port', () => {
+    const config = loadConfig({ env: { FERRY_C2S_DIRECT_TLS_PORT: '5999', FERRY_C2S_PORT: '5998' } });
+    assert.equal(config.c2s_direct_tls.port, 5999);
+    assert.equal(config.c2s.port, 5998);
+  });
+
+  it('applies nested values over the file and under environment variables, as a library caller passes them', () => {
+    const file = tomlFile('domain = "file.example"\n[c2s]\nport = 5000\nhost = "0.0.0.0"\n');
+    const config = loadConfig({
+      file,
+      values: { domain: 'values.example', c2s: { port: 5100 }, modules: { proxy65: { port: 0 } } },
+      env: { FERRY_DOMAIN: 'env.example' },
+    });
+    assert.equal(config.domain, 'env.example');
+    assert.equal(config.c2s.port, 5100);
+    assert.equal(config.c2s.host, '0.0.0.0', 'a nested value leaves its siblings from the file alone');
+    assert.deepEqual(config.modules.proxy65, { port: 0 });
+  });
+
   it('rejects an unknown module and a bad module option with their keys', () => {
     assert.throws(
       () => resolveModules(loadConfig({ env: {}, overrides: { 'modules.nosuch.enabled': true } }), builtinModules),
