@@ -4,7 +4,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
-import type { Teardown } from '../../core/module.js';
 import { logAccess } from './access-log.js';
 import { declaredLength, limitBody } from './body-limit.js';
 import { joinUrl, publicBase } from './public-url.js';
@@ -83,7 +82,7 @@ export class HttpRoutes implements HttpService {
   }
 
   /** `ctx.http` for one module: its routes are removed at its teardown. */
-  forModule(owner: string, onTeardown: (teardown: Teardown) => void): HttpService {
+  forModule(owner: string, onTeardown: (teardown: () => void) => void): HttpService {
     return {
       route: (options) => {
         const remove = this.route(options, owner);
