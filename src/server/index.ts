@@ -5,10 +5,14 @@ import { loadConfig, type Config, type ConfigInput } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { FerryServer, type ListeningAddresses } from './core/server.js';
 import type { ServerEvents } from './core/server-events.js';
+import type { ModuleDefinition } from './core/module.js';
+import { builtinModules } from './modules/index.js';
 
 export { loadConfig, ConfigError, type Config, type ConfigInput, type LoadConfigOptions } from './core/config.js';
 export type { ListeningAddresses } from './core/server.js';
-export type { ClientSession } from './core/session.js';
+export type { LocalSession, SessionInfo } from './core/session.js';
+// Your own modules (docs/adding-a-module.md), loaded beside the built-in ones with `modules`.
+export { defineModule, type ModuleDefinition, type ModuleContext, type ModuleSpec } from './core/module.js';
 export type { Logger } from './core/logger.js';
 export { AccountExistsError, AccountNotFoundError, InvalidUsernameError } from './storage/types.js';
 
@@ -28,6 +32,8 @@ export interface StartServerOptions {
   env?: NodeJS.ProcessEnv;
   /** A pino logger; default: one built from `config.log` (JSON, or pretty lines on a terminal). */
   logger?: Logger;
+  /** Modules of your own, loaded with the built-in ones (configured under `modules.NAME` alike). */
+  modules?: readonly ModuleDefinition[];
 }
 
 /** What a library user hears about: sessions coming and going, and shutdown. */
@@ -86,7 +92,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.configFile !== undefined ? { file: options.configFile } : {}),
     ...(options.config !== undefined ? { values: options.config } : {}),
   });
-  const server = new FerryServer({ config, ...(options.logger ? { logger: options.logger } : {}) });
+  const server = new FerryServer({
+    config,
+    modules: [...builtinModules, ...(options.modules ?? [])],
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   try {
     await server.start();
   } catch (error) {
@@ -98,12 +108,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     config,
     events: server.events,
     accounts: {
-      // Each call returns a promise, whether the storage backend answers synchronously or not.
-      create: async (username, password) => storage.accounts.create(username, password),
-      setPassword: async (username, password) => storage.accounts.setPassword(username, password),
-      delete: async (username) => storage.accounts.delete(username),
-      exists: async (username) => storage.accounts.exists(username),
-      list: async () => storage.accounts.list(),
+      create: (username, password) => storage.accounts.create(username, password),
+      setPassword: (username, password) => storage.accounts.setPassword(username, password),
+      delete: (username) => storage.accounts.delete(username),
+      exists: (username) => storage.accounts.exists(username),
+      list: () => storage.accounts.list(),
     },
     addresses: () => server.addresses(),
     stop: () => server.stop(),

@@ -33,10 +33,17 @@ function childEnv(): NodeJS.ProcessEnv {
 // Runs in the scratch app as an ES module; prints one JSON line and exits 0, or throws.
 const CONSUMER = `
 import { connect } from 'node:net';
-const { startServer } = await import('ferry/server');
+const { startServer, defineModule } = await import('ferry/server');
 const client = await import('ferry/client');
 if (typeof client.FileTransferManager !== 'function') throw new Error('ferry/client lacks FileTransferManager');
+let greeting;
+const hello = defineModule({
+  name: 'hello',
+  spec: { xep: 1, status: 'complete' },
+  setup(ctx) { greeting = 'loaded for ' + ctx.domain; },
+});
 const server = await startServer({
+  modules: [hello],
   config: {
     data_dir: process.env.DATA_DIR,
     log: { level: 'silent' },
@@ -63,7 +70,7 @@ const header = await new Promise((resolve, reject) => {
 await server.accounts.create('alice', 'a long passphrase');
 const accounts = await server.accounts.list();
 await server.stop();
-console.log(JSON.stringify({ port, isFeatures: header.includes('<stream:features>'), accounts, isShutdownHeard }));
+console.log(JSON.stringify({ port, isFeatures: header.includes('<stream:features>'), accounts, isShutdownHeard, greeting }));
 `;
 
 // Type-checked against dist/*.d.ts as a library user would write it.
@@ -115,7 +122,13 @@ describe('package exports', () => {
     const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
     assert.equal(typeof result.port, 'number');
     assert.notEqual(result.port, 0);
-    assert.deepEqual(result, { port: result.port, isFeatures: true, accounts: ['alice'], isShutdownHeard: true });
+    assert.deepEqual(result, {
+      port: result.port,
+      isFeatures: true,
+      accounts: ['alice'],
+      isShutdownHeard: true,
+      greeting: 'loaded for localhost',
+    });
   });
 
   it('gives TypeScript consumers declarations through the types condition', async () => {
