@@ -7,6 +7,7 @@ import { FerryServer, type ListeningAddresses } from './core/server.js';
 import type { ServerEvents } from './core/server-events.js';
 import type { ModuleDefinition } from './core/module.js';
 import { builtinModules } from './modules/index.js';
+import type { AccountStore } from './storage/types.js';
 
 export { loadConfig, ConfigError, type Config, type ConfigInput, type LoadConfigOptions } from './core/config.js';
 export type { ListeningAddresses } from './core/server.js';
@@ -48,17 +49,7 @@ export interface ServerEventSource {
 }
 
 /** Account administration, as `ferry adduser` and friends; usernames are prepared (lowercase + NFKC). */
-export interface AccountAdmin {
-  /** Rejects with AccountExistsError or InvalidUsernameError. */
-  create(username: string, password: string): Promise<void>;
-  /** Rejects with AccountNotFoundError. */
-  setPassword(username: string, password: string): Promise<void>;
-  /** Also deletes the account's roster and offline messages; false when there was no such account. */
-  delete(username: string): Promise<boolean>;
-  exists(username: string): Promise<boolean>;
-  /** Sorted. */
-  list(): Promise<string[]>;
-}
+export type AccountAdmin = Omit<AccountStore, 'scramCredentials'>;
 
 export interface RunningServer {
   /** The validated configuration, defaults filled in. */

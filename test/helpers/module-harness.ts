@@ -7,22 +7,13 @@ import { silentLogger, type Logger } from '../../src/server/core/logger.js';
 import { resolveModules } from '../../src/server/core/load-modules.js';
 import type { ModuleDefinition } from '../../src/server/core/module.js';
 import { ServerCore } from '../../src/server/core/server-core.js';
-import type { ClientSession } from '../../src/server/core/session.js';
 import { HttpRoutes } from '../../src/server/transport/http/index.js';
 import { openMemoryStorage } from '../../src/server/storage/index.js';
-import { Jid } from '../../src/protocol/jid.js';
-import type { StreamError } from '../../src/protocol/errors/stream-error.js';
 import type { Element } from '../../src/protocol/xml/element.js';
 import { parseElement } from '../../src/protocol/xml/parse-element.js';
+import { fakeSession, type FakeSession } from './fake-session.js';
 
-export interface FakeSession extends ClientSession {
-  /** Everything written to this session, oldest first, as XML. */
-  readonly received: string[];
-  /** The stream errors it was closed with. */
-  readonly closedWith: string[];
-  /** Returns what arrived since the last call, and forgets it. */
-  take(): string[];
-}
+export type { FakeSession };
 
 export interface ModuleHarness {
   readonly core: ServerCore;
@@ -68,7 +59,7 @@ export async function loadModules(
     core,
     addUser: (username) => storage.accounts.create(username, 'harness password'),
     connect(fullJid) {
-      const session = fakeSession(Jid.parse(fullJid));
+      const session = fakeSession(fullJid);
       core.sessions.add(session)?.close();
       core.events.emit('session-bound', session);
       return session;
@@ -88,31 +79,6 @@ export async function loadModules(
     async stop() {
       await core.unload();
       await storage.close();
-    },
-  };
-}
-
-function fakeSession(jid: Jid): FakeSession {
-  const received: string[] = [];
-  const closedWith: string[] = [];
-  let taken = 0;
-  return {
-    id: jid.toString(),
-    jid,
-    isLocal: true,
-    remoteAddress: '127.0.0.1',
-    presence: undefined,
-    priority: 0,
-    directedPresence: new Set(),
-    isRosterRequested: false,
-    received,
-    closedWith,
-    send: (stanza: Element) => void received.push(stanza.toString()),
-    close: (error?: StreamError) => void closedWith.push(error?.condition ?? 'closed'),
-    take() {
-      const fresh = received.slice(taken);
-      taken = received.length;
-      return fresh;
     },
   };
 }

@@ -1,41 +1,12 @@
 // Routing rules (RFC 6120 §10, RFC 6121 §8): which stanza goes where, and which error comes back.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Router } from '../../../../src/server/core/router.js';
-import { LocalSessionDirectory } from '../../../../src/server/core/sessions.js';
-import { silentLogger } from '../../../../src/server/core/logger.js';
-import type { ClientSession } from '../../../../src/server/core/session.js';
-import { Jid } from '../../../../src/protocol/jid.js';
 import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
 import { xml, type Element } from '../../../../src/protocol/xml/element.js';
 import { parseElement } from '../../../../src/protocol/xml/parse-element.js';
+import { routerWithTwoSessions } from '../../../helpers/fake-session.js';
 
-function fakeSession(address: string): ClientSession & { inbox: Element[] } {
-  const inbox: Element[] = [];
-  return {
-    id: address,
-    jid: Jid.parse(address),
-    isLocal: true,
-    remoteAddress: '127.0.0.1',
-    presence: undefined,
-    priority: 0,
-    directedPresence: new Set(),
-    isRosterRequested: false,
-    inbox,
-    send: (stanza) => inbox.push(stanza),
-    close: () => {},
-  };
-}
-
-function setup() {
-  const sessions = new LocalSessionDirectory();
-  const router = new Router({ domain: 'localhost', sessions, logger: silentLogger() });
-  const alice = fakeSession('alice@localhost/a');
-  const bob = fakeSession('bob@localhost/b');
-  sessions.add(alice);
-  sessions.add(bob);
-  return { router, sessions, alice, bob };
-}
+const setup = () => routerWithTwoSessions();
 
 const stanza = (text: string) => parseElement(text)!;
 const condition = (reply: Element | undefined) => reply?.getChild('error')?.getChildElements()[0]?.name;

@@ -5,23 +5,10 @@ import assert from 'node:assert/strict';
 import { LocalSessionDirectory } from '../../../../src/server/core/sessions.js';
 import type { ClientSession } from '../../../../src/server/core/session.js';
 import { Jid } from '../../../../src/protocol/jid.js';
+import { fakeSession } from '../../../helpers/fake-session.js';
 import { StreamError } from '../../../../src/protocol/errors/stream-error.js';
 
-function session(address: string, isAvailable = false): ClientSession {
-  return {
-    id: address,
-    jid: Jid.parse(address),
-    isLocal: true,
-    remoteAddress: '127.0.0.1',
-    presence: undefined,
-    priority: 0,
-    directedPresence: new Set(),
-    isRosterRequested: false,
-    ...(isAvailable ? { presence: {} as ClientSession['presence'] } : {}),
-    send: () => {},
-    close: () => {},
-  };
-}
+const session = (address: string, isAvailable = false) => fakeSession(address, { isAvailable });
 
 describe('LocalSessionDirectory', () => {
   it('finds one or several resources of an account, and forgets them one by one', () => {
