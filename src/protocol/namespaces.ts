@@ -17,6 +17,7 @@ export const NS = {
   VERSION: 'jabber:iq:version',
   DISCO_INFO: 'http://jabber.org/protocol/disco#info',
   DISCO_ITEMS: 'http://jabber.org/protocol/disco#items',
+  CAPS: 'http://jabber.org/protocol/caps',
   PING: 'urn:xmpp:ping',
   DELAY: 'urn:xmpp:delay',
   DATA_FORMS: 'jabber:x:data',

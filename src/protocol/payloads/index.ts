@@ -1,6 +1,7 @@
 // The payload codecs, one per XEP: pure encode/decode of the elements inside stanzas.
 // Use them as namespaces: `si.decodeSiOffer(el)`, `ibb.nextSeq(seq)`, `bytestreams.decodeActivate(q)`.
 export * as disco from './disco.js'; //             XEP-0030 Service Discovery
+export * as caps from './caps.js'; //               XEP-0115 Entity Capabilities
 export * as dataForm from './data-form.js'; //      XEP-0004 Data Forms (subset)
 export * as si from './si.js'; //                   XEP-0095 Stream Initiation
 export * as siFile from './si-file.js'; //          XEP-0096 SI File Transfer
