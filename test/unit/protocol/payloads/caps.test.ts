@@ -90,8 +90,11 @@ describe('XEP-0115 verification string and ver', () => {
 describe('XEP-0115 <c/>', () => {
   it('encodes hash, node and ver', () => {
     assert.equal(
-      encodeCaps({ hash: 'sha-1', node: 'http://code.google.com/p/exodus', ver: 'QgayPKawpkPSDYmwT/WM94uAlu0=' })
-        .toString(),
+      encodeCaps({
+        hash: 'sha-1',
+        node: 'http://code.google.com/p/exodus',
+        ver: 'QgayPKawpkPSDYmwT/WM94uAlu0=',
+      }).toString(),
       '<c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="http://code.google.com/p/exodus" ' +
         'ver="QgayPKawpkPSDYmwT/WM94uAlu0="/>',
     );
