@@ -31,6 +31,8 @@ export interface XmppConnection {
   onIq(type: 'get' | 'set', namespace: string, name: string, handler: IqHandler): () => void;
   onMessage(listener: StanzaListener): () => void;
   onPresence(listener: StanzaListener): () => void;
+  /** Lets `filter` amend every available presence sent through `send` (XEP-0115 caps). */
+  addPresenceFilter(filter: (presence: Element) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export function wrapClient(client: Client): XmppConnection {
   const handlers = new Map<string, IqHandler[]>();
   const messageListeners = new Set<StanzaListener>();
   const presenceListeners = new Set<StanzaListener>();
+  const presenceFilters = new Set<(presence: Element) => void>();
   client.on('error', () => {
     // Connection errors surface through the pending requests and transfers that they break.
   });
@@ -115,7 +118,11 @@ export function wrapClient(client: Client): XmppConnection {
     get localAddress() {
       return localAddressOf(client);
     },
-    send: (stanza) => client.send(stanza),
+    send: (stanza) => {
+      if (stanza.name === 'presence' && stanza.attrs.type === undefined)
+        for (const filter of presenceFilters) filter(stanza);
+      return client.send(stanza);
+    },
     request: (iq, timeoutMs, signal) => requests.request(iq, timeoutMs, signal),
     onIq(type, namespace, name, handler) {
       const key = `${type}/${namespace === 'http://jabber.org/protocol/ibb' ? 'ibb' : namespace}|${name}`;
@@ -139,6 +146,10 @@ export function wrapClient(client: Client): XmppConnection {
     onPresence(listener) {
       presenceListeners.add(listener);
       return () => presenceListeners.delete(listener);
+    },
+    addPresenceFilter(filter) {
+      presenceFilters.add(filter);
+      return () => presenceFilters.delete(filter);
     },
     async stop() {
       // Let what is in flight (an IBB <close/> after a cancel) reach the peer first.

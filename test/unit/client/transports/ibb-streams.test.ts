@@ -40,6 +40,7 @@ function fakeConnection(jid = 'alice@localhost/sender') {
     onIq: () => () => {},
     onMessage: () => () => {},
     onPresence: () => () => {},
+    addPresenceFilter: () => () => {},
     stop: async () => {},
   };
   return { connection, requests, sent };
