@@ -10,6 +10,8 @@ import type { BytestreamTransport } from './transports/bytestream.js';
 import { OutgoingTransfer, type SendOptions } from './outgoing-transfer.js';
 import { IncomingOffer, type AcceptOptions, type StreamAttempt } from './incoming-offer.js';
 import { TransferError } from './transfer-error.js';
+import { ClientEntity, type EntityOptions } from './entity.js';
+import { PeerDirectory } from './peer-directory.js';
 
 export interface FileTransferOptions {
   /** In order of preference; SOCKS5 before IBB (XEP-0096 §3.1). */
@@ -24,6 +26,15 @@ export interface FileTransferOptions {
   streamTimeoutMs?: number;
   /** How long a receiver waits for an IBB re-offer after SOCKS5 failed (default 30 s). */
   fallbackWaitMs?: number;
+  /** How long send() waits for the peer's disco#info before offering anyway (default 10 s). */
+  discoTimeoutMs?: number;
+  /**
+   * Who answers disco#info, ping and version on this connection; the manager adds SI and its
+   * transports' features to it. Default: its own, closed with it. Share one between managers.
+   */
+  entity?: ClientEntity;
+  /** The identity of the entity the manager makes (ignored with `entity`): default type 'pc', name 'Ferry'. */
+  identity?: EntityOptions['identity'];
 }
 
 interface ManagerEvents {
@@ -45,7 +56,11 @@ interface AcceptedFile {
 
 export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #connection: XmppConnection;
-  readonly #options: Required<FileTransferOptions>;
+  readonly #options: Required<Omit<FileTransferOptions, 'entity' | 'identity'>>;
+  readonly #entity: ClientEntity;
+  readonly #ownsEntity: boolean;
+  readonly #withdrawFeatures: () => void;
+  readonly #peers: PeerDirectory;
   readonly #accepted = new Map<string, AcceptedFile>();
   readonly #undecided = new Set<() => void>();
   readonly #unregister: () => void;
@@ -53,14 +68,25 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   constructor(connection: XmppConnection, options: FileTransferOptions) {
     super();
     this.#connection = connection;
+    const { entity, identity, ...rest } = options;
     this.#options = {
       fallbackToIbb: true,
       acceptTimeoutMs: 120_000,
       decisionTimeoutMs: 110_000,
       streamTimeoutMs: 30_000,
       fallbackWaitMs: 30_000,
-      ...options,
+      discoTimeoutMs: 10_000,
+      ...rest,
     };
+    this.#entity = entity ?? new ClientEntity(connection, identity ? { identity } : {});
+    this.#ownsEntity = entity === undefined;
+    // What this manager really runs: SI file transfer over the transports it was given.
+    this.#withdrawFeatures = this.#entity.addFeatures(
+      NS.SI,
+      NS.SI_FILE,
+      ...this.#options.transports.map((transport) => transport.namespace),
+    );
+    this.#peers = new PeerDirectory(connection, this.#options.discoTimeoutMs);
     this.#unregister = connection.onIq('set', NS.SI, 'si', (stanza, payload) =>
       this.#onOffer(stanza.attrs.from as string, payload),
     );
@@ -73,11 +99,20 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       fallbackToIbb: this.#options.fallbackToIbb,
       acceptTimeoutMs: this.#options.acceptTimeoutMs,
       streamTimeoutMs: this.#options.streamTimeoutMs,
+      peerSupport: (peer, signal) => this.#peers.support(peer, signal),
     });
+  }
+
+  /** What this client tells peers it is and supports (disco#info, caps). */
+  get entity(): ClientEntity {
+    return this.#entity;
   }
 
   close(): void {
     this.#unregister();
+    this.#peers.close();
+    this.#withdrawFeatures();
+    if (this.#ownsEntity) this.#entity.close();
     for (const abandon of [...this.#undecided]) abandon();
     for (const accepted of this.#accepted.values()) accepted.waiter?.(undefined);
     this.#accepted.clear();

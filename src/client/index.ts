@@ -9,6 +9,8 @@ export { FileTransferManager, type FileTransferOptions } from './file-transfer.j
 export { OutgoingTransfer, type SendOptions, type TransferResult, type FileMetadata } from './outgoing-transfer.js';
 export { IncomingOffer, type AcceptOptions } from './incoming-offer.js';
 export { TransferError, type TransferErrorCode } from './transfer-error.js';
+export { ClientEntity, FERRY_CAPS_NODE, type EntityOptions } from './entity.js';
+export { selectOfferTransports, type PeerSupport } from './peer-support.js';
 export { sanitizeFileName } from './file-name.js';
 export type { Progress } from './progress.js';
 export type { BytestreamTransport, BytestreamMethod } from './transports/bytestream.js';

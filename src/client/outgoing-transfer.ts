@@ -17,6 +17,7 @@ import { classifySiError, decodeSiAccept, encodeSiOffer } from '../protocol/payl
 import type { XmppConnection } from './connection.js';
 import type { BytestreamTransport, OutgoingBytestream } from './transports/bytestream.js';
 import { TransferError } from './transfer-error.js';
+import { selectOfferTransports, type PeerSupport } from './peer-support.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
 
 export interface FileMetadata {
@@ -48,6 +49,8 @@ export interface SendSettings {
   fallbackToIbb: boolean;
   acceptTimeoutMs: number;
   streamTimeoutMs: number;
+  /** What the peer supports (disco#info before the offer); throws FERRY_ERR_PEER_OFFLINE. */
+  peerSupport(peer: Jid, signal: AbortSignal): Promise<PeerSupport>;
 }
 
 interface OutgoingEvents {
@@ -62,6 +65,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
   readonly peer: Jid;
   readonly done: Promise<TransferResult>;
   #sid = '';
+  #isMaybeOffline = false;
 
   constructor(
     connection: XmppConnection,
@@ -89,10 +93,16 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     settings: SendSettings,
   ): Promise<TransferResult> {
     const signal = options.signal ?? new AbortController().signal;
-    const file = await describe(source, options);
     const offline = watchOffline(connection, this.peer);
     try {
-      let transports = [...settings.transports];
+      // Ask before offering (and before hashing the file): an unsupported peer fails at once.
+      const support = await settings.peerSupport(this.peer, anySignal(signal, offline.signal));
+      this.#isMaybeOffline = support.kind === 'unknown' && support.isMaybeOffline;
+      let transports =
+        support.kind === 'known'
+          ? selectOfferTransports(this.peer.toString(), support.info.features, settings.transports)
+          : [...settings.transports];
+      const file = await describe(source, options);
       for (;;) {
         signal.throwIfAborted();
         const sid = randomBytes(12).toString('hex');
@@ -170,6 +180,16 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
             `${this.peer.toString()} supports none of ${transports.map((t) => t.method).join(', ')}`,
             { cause: error },
           );
+        const { condition } = error;
+        if (
+          condition === 'recipient-unavailable' ||
+          condition === 'item-not-found' ||
+          (condition === 'service-unavailable' && this.#isMaybeOffline)
+        ) {
+          throw new TransferError('FERRY_ERR_PEER_OFFLINE', `${this.peer.toString()} is not online (${condition})`, {
+            cause: error,
+          });
+        }
         throw error;
       }
       if ((error as { code?: string }).code === 'FERRY_ERR_TIMEOUT') {

@@ -7,7 +7,10 @@ export type TransferErrorCode =
   | 'FERRY_ERR_ACTIVATION'
   | 'FERRY_ERR_IBB'
   | 'FERRY_ERR_CANCELLED'
+  /** The peer's resource is not online: it sent unavailable presence, or its server answered for it. */
   | 'FERRY_ERR_PEER_OFFLINE'
+  /** The peer's disco#info lists no SI file transfer, or none of the stream methods offered; no offer was sent. */
+  | 'FERRY_ERR_PEER_UNSUPPORTED'
   | 'FERRY_ERR_SIZE_MISMATCH'
   | 'FERRY_ERR_HASH_MISMATCH'
   | 'FERRY_ERR_FILE_EXISTS';
