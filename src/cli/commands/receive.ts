@@ -11,6 +11,7 @@ import { createTransports } from '../../client/index.js';
 import { addLoginOptions, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
 import { CliError, finishWith } from '../cli-error.js';
+import { xml } from '../../protocol/xml/element.js';
 
 interface ReceiveFlags extends LoginFlags {
   dir: string;
@@ -36,7 +37,12 @@ export function registerReceiveCommand(program: Command): void {
       if (flags.from && !allowed) throw new CliError(`--from ${flags.from} is not a JID`);
       await mkdir(flags.dir, { recursive: true });
       const connection = await login(flags, flags.resource);
-      const manager = new FileTransferManager(connection, { transports: createTransports({}) });
+      const manager = new FileTransferManager(connection, {
+        transports: createTransports({}),
+        identity: { type: 'console', name: 'Ferry' },
+      });
+      // Available presence (with XEP-0115 caps): clients such as Pidgin offer files to resources they see.
+      await connection.send(xml('presence'));
       console.log(`receiving as ${connection.jid.toString()}`);
       let finish!: (code: number) => void;
       const finished = new Promise<number>((resolve) => (finish = resolve));

@@ -35,6 +35,7 @@ export function registerSendCommand(program: Command): void {
       const manager = new FileTransferManager(connection, {
         transports: createTransports({ method: flags.method, proxy: flags.proxy, blockSize, direct: flags.direct }),
         acceptTimeoutMs: Number(flags.timeout) * 1000,
+        identity: { type: 'console', name: 'Ferry' },
       });
       const controller = new AbortController();
       const onSigint = () => controller.abort(new CliError('cancelled', 130));
