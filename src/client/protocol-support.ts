@@ -8,7 +8,13 @@ export interface ClientSpec {
 }
 
 export const CLIENT_SPECS: readonly ClientSpec[] = [
-  { xep: 30, title: 'Service Discovery', version: '2.5rc3', status: 'partial', note: 'finding SOCKS5 proxies' },
+  {
+    xep: 30,
+    title: 'Service Discovery',
+    version: '2.5rc3',
+    status: 'partial',
+    note: "disco#info of the client's full JID, features derived from what runs; the peer's disco#info before an offer; finding SOCKS5 proxies (no disco#items)",
+  },
   {
     xep: 47,
     title: 'In-Band Bytestreams',
@@ -17,6 +23,13 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     note: 'iq and message mode; window; seq wrap; resource-constraint retry',
   },
   { xep: 65, title: 'SOCKS5 Bytestreams', version: '1.8.2', status: 'complete', note: 'direct and mediated, TCP mode' },
+  {
+    xep: 92,
+    title: 'Software Version',
+    version: '1.1',
+    status: 'complete',
+    note: 'name and version, no OS',
+  },
   {
     xep: 95,
     title: 'Stream Initiation',
@@ -31,6 +44,14 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     status: 'complete',
     note: 'range (resume), MD5 hash, IBB fallback re-offer',
   },
+  {
+    xep: 115,
+    title: 'Entity Capabilities',
+    version: '1.6.0',
+    status: 'complete',
+    note: "sha-1 caps in every available presence; peers' disco#info cached by verified ver",
+  },
+  { xep: 199, title: 'XMPP Ping', version: '2.0.1', status: 'complete', note: 'answers pings to the full JID' },
 ];
 
 export function renderClientSupport(specs: readonly ClientSpec[] = CLIENT_SPECS): string {
