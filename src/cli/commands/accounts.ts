@@ -48,7 +48,7 @@ function usernameOf(address: string, config: Config): string {
 }
 
 async function passwordFrom(flags: PasswordFlags): Promise<string> {
-  const password = flags.password ?? process.env.FERRY_PASSWORD ?? (await readNewPassword('Password: '));
+  const password = flags.password ?? (process.env.FERRY_PASSWORD || undefined) ?? (await readNewPassword('Password: '));
   if (password.length === 0) throw usageError('the password is empty');
   return password;
 }
