@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../server/core/config.js';
+import { usageError } from './cli-error.js';
 
 export interface ConfigFlags {
   config?: string;
@@ -23,7 +24,7 @@ export function configFromFlags(flags: ConfigFlags, env: NodeJS.ProcessEnv = pro
   const overrides: Record<string, string> = {};
   for (const pair of flags.set ?? []) {
     const index = pair.indexOf('=');
-    if (index <= 0) throw new Error(`--set expects key=value, got "${pair}"`);
+    if (index <= 0) throw usageError(`--set expects key=value, e.g. --set c2s.port=5333; got "${pair}"`);
     overrides[pair.slice(0, index)] = pair.slice(index + 1);
   }
   if (flags.dataDir) overrides.data_dir = flags.dataDir;

@@ -1,7 +1,10 @@
-// The login options `ferry send` and `ferry receive` share.
+// The login options `ferry send` and `ferry receive` share, and the one place a failed login
+// becomes a line naming the server, the account or the certificate (error-lines.ts).
 import type { Command } from 'commander';
 import { connect, type XmppConnection } from '../client/connection.js';
-import { CliError } from './cli-error.js';
+import { Jid } from '../protocol/jid.js';
+import { usageError } from './cli-error.js';
+import { connectError, type ConnectContext } from './error-lines.js';
 import { readPassword } from './password-prompt.js';
 
 export interface LoginFlags {
@@ -23,32 +26,46 @@ export function addLoginOptions(command: Command): Command {
     .option('--ca-file <file>', 'trust this CA certificate (PEM) for the server');
 }
 
-export async function login(flags: LoginFlags, resource?: string): Promise<XmppConnection> {
-  const jid = flags.jid ?? process.env.FERRY_JID;
-  if (!jid) throw new CliError('who are you? pass --jid or set FERRY_JID');
-  const password = flags.password ?? process.env.FERRY_PASSWORD ?? (await readPassword(`Password for ${jid}: `));
+/** The checks that need no network: run them before any prompt or connection. */
+export function checkLoginFlags(flags: LoginFlags): { jid: Jid; port: number | undefined } {
+  const address = flags.jid ?? process.env.FERRY_JID;
+  if (!address) throw usageError('who are you? pass --jid or set FERRY_JID');
+  const jid = Jid.tryParse(address);
+  if (!jid || jid.local === '') throw usageError(`--jid ${address} is not an account address like alice@example.com`);
   const port = flags.port === undefined ? undefined : Number(flags.port);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
-    throw new CliError(`--port ${flags.port} is not a port`);
-  const address = resource && !jid.includes('/') ? `${jid}/${resource}` : jid;
+    throw usageError(`--port ${flags.port} is not a port (1..65535)`);
+  return { jid, port };
+}
+
+export async function login(flags: LoginFlags, resource?: string): Promise<XmppConnection> {
+  const { jid, port } = checkLoginFlags(flags);
+  const fromEnv = process.env.FERRY_PASSWORD || undefined; // set but empty: as if unset
+  const passwordFrom = flags.password !== undefined ? '--password' : fromEnv !== undefined ? '$FERRY_PASSWORD' : undefined;
+  const password = flags.password ?? fromEnv ?? (await readPassword(`Password for ${jid.toString()}: `));
+  const context: ConnectContext = {
+    jid: jid.bare().toString(),
+    host: flags.host ?? jid.domain,
+    port: port ?? 5222,
+    passwordFrom: passwordFrom ?? (process.stdin.isTTY ? 'the prompt' : 'standard input'),
+  };
+  const address = resource && jid.resource === '' ? `${jid.toString()}/${resource}` : jid.toString();
+  // COMPAT: xmpp.js 0.14 emits 'error' with no listener while connecting (ECONNREFUSED,
+  // ENOTFOUND) and leaves a rejection unhandled (SASLError), which Node raises as uncaught; take the first as the
+  // reason the login failed.
+  let onUncaught!: (error: Error) => void;
+  const raised = new Promise<never>((_, reject) => (onUncaught = reject));
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
   try {
-    return await connect({
-      jid: address,
-      password,
-      host: flags.host,
-      port,
-      insecure: flags.insecure,
-      caFile: flags.caFile,
-    });
+    return await Promise.race([
+      connect({ jid: address, password, host: flags.host, port, insecure: flags.insecure, caFile: flags.caFile }),
+      raised,
+    ]);
   } catch (error) {
-    const condition = (error as { condition?: string }).condition;
-    if (condition === 'not-authorized') throw new CliError(`${jid}: wrong password or no such account`);
-    const message = (error as Error).message;
-    if (/self[- ]signed|unable to verify|certificate/i.test(message)) {
-      throw new CliError(
-        `the server's certificate is not trusted (${message}); pass --ca-file FILE, or --insecure for a test server`,
-      );
-    }
-    throw new CliError(`cannot log in as ${jid}: ${message}`);
+    throw connectError(error, context);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUncaught);
   }
 }

@@ -1,18 +1,43 @@
 // Reads a password without echoing it on a terminal; from piped stdin, reads the first line.
+// A new password (adduser, passwd) is asked twice at a terminal so a typo cannot lock you out.
 import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { CliError, EXIT, usageError } from './cli-error.js';
 
-export async function readPassword(prompt: string): Promise<string> {
-  const input = process.stdin;
-  if (!input.isTTY) {
-    const lines = createInterface({ input });
-    for await (const line of lines) {
-      lines.close();
-      return line;
-    }
-    throw new Error('no password on standard input');
+/** The terminal, or a stand-in for tests. */
+export interface PromptIo {
+  input: Readable & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
+  output: Writable;
+}
+
+const processIo = (): PromptIo => ({ input: process.stdin, output: process.stderr });
+
+export async function readPassword(prompt: string, io: PromptIo = processIo()): Promise<string> {
+  if (!io.input.isTTY) return readLine(io.input);
+  return readHidden(prompt, io);
+}
+
+/** A new password: at a terminal, typed twice and refused when the two differ. */
+export async function readNewPassword(prompt: string, io: PromptIo = processIo()): Promise<string> {
+  if (!io.input.isTTY) return readLine(io.input);
+  const first = await readHidden(prompt, io);
+  const second = await readHidden('Again, to confirm: ', io);
+  if (first !== second) throw new CliError('the two passwords differ; nothing was changed, run the command again');
+  return first;
+}
+
+async function readLine(input: Readable): Promise<string> {
+  const lines = createInterface({ input });
+  for await (const line of lines) {
+    lines.close();
+    return line;
   }
-  process.stderr.write(prompt);
-  input.setRawMode(true);
+  throw usageError('no password: pass it on standard input, in $FERRY_PASSWORD, or run at a terminal');
+}
+
+function readHidden(prompt: string, { input, output }: PromptIo): Promise<string> {
+  output.write(prompt);
+  input.setRawMode?.(true);
   input.resume();
   input.setEncoding('utf8');
   return new Promise((resolve, reject) => {
@@ -24,9 +49,10 @@ export async function readPassword(prompt: string): Promise<string> {
           resolve(password);
           return;
         }
-        if (char === '\u0003') {
+        // Raw mode turns Ctrl-C into a character instead of SIGINT; Ctrl-D is end of input.
+        if (char === '\u0003' || char === '\u0004') {
           finish();
-          reject(new Error('cancelled'));
+          reject(new CliError('cancelled', EXIT.interrupted));
           return;
         }
         if (char === '\u007f' || char === '\b') password = password.slice(0, -1);
@@ -35,9 +61,9 @@ export async function readPassword(prompt: string): Promise<string> {
     };
     const finish = () => {
       input.off('data', onData);
-      input.setRawMode(false);
+      input.setRawMode?.(false);
       input.pause();
-      process.stderr.write('\n');
+      output.write('\n');
     };
     input.on('data', onData);
   });

@@ -8,7 +8,7 @@ export class TransferProgressBar {
 
   constructor(label: string) {
     this.#bar = new SingleBar({
-      format: `${label} [{bar}] {percentage}% | {done}/{size} | {speed} | ETA {eta_formatted} | {method}`,
+      format: `${label} [{bar}] {percentage}% | {done}/{size} | {speed} | ETA {eta} | {method}`,
       barCompleteChar: '#',
       barIncompleteChar: '-',
       hideCursor: true,
@@ -22,7 +22,8 @@ export class TransferProgressBar {
     const payload = {
       done: formatBytes(progress.bytes),
       size: formatBytes(progress.total ?? 0),
-      speed: `${formatBytes(progress.rate)}/s`,
+      speed: `${formatBytes(Number.isFinite(progress.rate) ? progress.rate : 0)}/s`,
+      eta: formatEta(progress),
       method: progress.method,
     };
     if (!this.#isStarted) {
@@ -45,9 +46,24 @@ export class TransferProgressBar {
   }
 }
 
+/**
+ * Our own ETA: cli-progress's is derived from its update timing and shows NaN/"INF" (or a
+ * mangled template) when a small file arrives in one update. Unknown → "--", done → "0s".
+ */
+export function formatEta({ bytes, total, rate }: Progress): string {
+  if (total === undefined) return '--';
+  const left = Math.max(total - bytes, 0);
+  if (left === 0) return '0s';
+  if (!Number.isFinite(rate) || rate <= 0) return '--';
+  const seconds = Math.ceil(left / rate);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
+  let value = Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;

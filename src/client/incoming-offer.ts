@@ -3,8 +3,9 @@
 // only once complete: the byte count equals the offered size and, when the sender gave one, the
 // MD5 matches. A short or corrupt transfer is an error, never a success.
 import { EventEmitter } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Jid } from '../protocol/jid.js';
@@ -24,7 +25,11 @@ export interface AcceptOptions {
    * holds the start. The MD5 then cannot be checked here (it covers the whole file); size still is.
    */
   offset?: number;
-  /** Replace an existing file at `to`; otherwise FERRY_ERR_FILE_EXISTS. */
+  /**
+   * Replace an existing file at `to`; otherwise FERRY_ERR_FILE_EXISTS. Like a folder that cannot
+   * be written (FERRY_ERR_TARGET_NOT_WRITABLE), it is found before the answer: the sender is
+   * declined with the reason, and accept() rejects.
+   */
   overwrite?: boolean;
   signal?: AbortSignal;
 }
@@ -89,8 +94,31 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
   accept(options: AcceptOptions): Promise<TransferResult> {
     if (this.#isDecided) throw new Error('this offer was already answered');
     this.#isDecided = true;
-    this.#decide(this.#prepare(options).then((offset) => ({ options, offset })));
+    const prepared = this.#prepare(options);
+    this.#decide(
+      prepared.then(
+        (offset) => ({ options, offset }),
+        (error: unknown) => {
+          throw this.#declineFor(error);
+        },
+      ),
+    );
+    // After the decline is on its way (the reply is built and written in this turn's promise
+    // jobs): a caller that logs out as soon as accept() rejects must not swallow it.
+    prepared.catch((error: unknown) => setImmediate(() => this.#settle.reject(error as Error)));
     return this.done;
+  }
+
+  /** What the sender is told when the target is refused here: why, without our paths. */
+  #declineFor(error: unknown): TransferError {
+    const code = (error as { code?: string }).code;
+    const reason =
+      code === 'FERRY_ERR_FILE_EXISTS'
+        ? `the receiver already has ${this.name}`
+        : code === 'FERRY_ERR_TARGET_NOT_WRITABLE'
+          ? `the receiver cannot save ${this.name} (its folder is not writable)`
+          : `the receiver could not accept ${this.name}`;
+    return new TransferError('FERRY_ERR_DECLINED', reason, { cause: error });
   }
 
   decline(reason?: string): void {
@@ -151,6 +179,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
       }
       return options.offset;
     }
+    await checkWritable(options.to);
     if (!options.overwrite && (await exists(options.to))) {
       throw new TransferError('FERRY_ERR_FILE_EXISTS', `${options.to} exists (pass overwrite to replace it)`);
     }
@@ -205,6 +234,20 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
     if (part) await rename(part, options.to as string);
     return { sid, method, bytes: meter.bytes - offset, offset, hash: digest };
   }
+}
+
+/** The file can be created (as PATH.part, then renamed): its folder exists and is writable. */
+async function checkWritable(path: string): Promise<void> {
+  const folder = dirname(path);
+  const fail = (why: string) => new TransferError('FERRY_ERR_TARGET_NOT_WRITABLE', why);
+  const target = await stat(path).catch(() => undefined);
+  if (target?.isDirectory()) throw fail(`${path} is a folder`);
+  const stats = await stat(folder).catch(() => undefined);
+  if (!stats) throw fail(`the folder ${folder} does not exist`);
+  if (!stats.isDirectory()) throw fail(`${folder} is not a folder`);
+  await access(folder, constants.W_OK).catch(() => {
+    throw fail(`the folder ${folder} is not writable`);
+  });
 }
 
 async function exists(path: string): Promise<boolean> {

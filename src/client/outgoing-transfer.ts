@@ -42,6 +42,8 @@ export interface TransferResult {
   bytes: number;
   offset: number;
   hash?: string | undefined;
+  /** SOCKS5 only: the JID of the streamhost used — the sender's own full JID when direct, else the proxy. */
+  streamhost?: string;
 }
 
 export interface SendSettings {
@@ -239,7 +241,8 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
         `the source gave ${meter.bytes} bytes, the offer said ${file.size}`,
       );
     }
-    return { sid, method, bytes: sent, offset, hash: file.hash };
+    const streamhost = stream.streamhost?.jid;
+    return { sid, method, bytes: sent, offset, hash: file.hash, ...(streamhost ? { streamhost } : {}) };
   }
 }
 

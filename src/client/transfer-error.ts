@@ -13,7 +13,10 @@ export type TransferErrorCode =
   | 'FERRY_ERR_PEER_UNSUPPORTED'
   | 'FERRY_ERR_SIZE_MISMATCH'
   | 'FERRY_ERR_HASH_MISMATCH'
-  | 'FERRY_ERR_FILE_EXISTS';
+  | 'FERRY_ERR_FILE_EXISTS'
+  // The receiver's target, checked before the offer is answered (the sender is declined with why):
+  /** The folder to save into is missing, not a folder, or not writable; or the target is a folder. */
+  | 'FERRY_ERR_TARGET_NOT_WRITABLE';
 
 export class TransferError extends Error {
   readonly code: TransferErrorCode;

@@ -5,8 +5,8 @@ import { Jid } from '../../protocol/jid.js';
 import { openStorage, type Storage } from '../../server/storage/index.js';
 import type { Config } from '../../server/core/config.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
-import { readPassword } from '../password-prompt.js';
-import { CliError } from '../cli-error.js';
+import { readNewPassword } from '../password-prompt.js';
+import { CliError, usageError } from '../cli-error.js';
 
 interface PasswordFlags extends ConfigFlags {
   password?: string;
@@ -17,7 +17,7 @@ function accountConfig(flags: ConfigFlags): Config {
   const config = configFromFlags(flags);
   // An account written to this process's memory would vanish as the command exits.
   if (config.storage.backend === 'memory') {
-    throw new CliError('storage.backend is "memory": there are no stored accounts to manage');
+    throw usageError('storage.backend is "memory": there are no stored accounts to manage');
   }
   return config;
 }
@@ -39,19 +39,17 @@ async function withStorage<T>(config: Config, run: (storage: Storage) => Promise
 function usernameOf(address: string, config: Config): string {
   const jid = Jid.tryParse(address.includes('@') ? address : `${address}@${config.domain}`);
   if (!jid || jid.local === '' || jid.resource !== '') {
-    throw new CliError(`"${address}" is not an account address like alice@${config.domain}`);
+    throw usageError(`"${address}" is not an account address like alice@${config.domain}`);
   }
   if (jid.domain !== config.domain) {
-    throw new CliError(
-      `${jid.toString()} is not on this server's domain (${config.domain}); pass --domain or --config`,
-    );
+    throw usageError(`${jid.toString()} is not on this server's domain (${config.domain}); pass --domain or --config`);
   }
   return jid.local;
 }
 
 async function passwordFrom(flags: PasswordFlags): Promise<string> {
-  const password = flags.password ?? process.env.FERRY_PASSWORD ?? (await readPassword('Password: '));
-  if (password.length === 0) throw new CliError('the password is empty');
+  const password = flags.password ?? (process.env.FERRY_PASSWORD || undefined) ?? (await readNewPassword('Password: '));
+  if (password.length === 0) throw usageError('the password is empty');
   return password;
 }
 

@@ -1,6 +1,8 @@
-// `ferry receive`: wait for file offers, accept those allowed, write verified files.
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+// `ferry receive`: wait for file offers, accept those allowed, write verified files. It exits 1
+// when the server goes away, or with --reconnect logs in again by itself.
+import { join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { Jid } from '../../protocol/jid.js';
@@ -8,9 +10,12 @@ import { FileTransferManager } from '../../client/file-transfer.js';
 import type { IncomingOffer } from '../../client/incoming-offer.js';
 import { sanitizeFileName } from '../../client/file-name.js';
 import { createTransports } from '../../client/index.js';
-import { addLoginOptions, login, type LoginFlags } from '../login-options.js';
+import type { XmppConnection } from '../../client/connection.js';
+import { addLoginOptions, checkLoginFlags, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
-import { CliError, finishWith } from '../cli-error.js';
+import { EXIT, finishWith, usageError } from '../cli-error.js';
+import { explain } from '../error-lines.js';
+import { watchServer } from '../server-watch.js';
 import { xml } from '../../protocol/xml/element.js';
 
 interface ReceiveFlags extends LoginFlags {
@@ -21,56 +26,130 @@ interface ReceiveFlags extends LoginFlags {
   once?: boolean;
   resource: string;
   overwrite?: boolean;
+  reconnect?: boolean;
+  keepalive: string;
 }
+
+/** --reconnect waits 1, 2, 4… seconds between attempts, never more than this. */
+const MAX_BACKOFF_MS = 30_000;
 
 export function registerReceiveCommand(program: Command): void {
   addLoginOptions(program.command('receive').description('wait for file offers and save them'))
-    .option('--dir <dir>', 'where to save files', '.')
+    .option('--dir <dir>', 'where to save files (created if missing)', '.')
     .option('--accept-all', 'accept every offer without asking')
     .option('--from <jid>', 'accept offers from this JID (bare or full) only')
     .option('--resume', 'continue a partial NAME.part file when the sender supports it')
     .option('--overwrite', 'replace existing files')
     .option('--once', 'exit after one transfer; the exit code is its outcome')
     .option('--resource <name>', 'the resource to bind (your full JID is printed)', 'ferry-receive')
+    .option('--reconnect', 'when the server goes away, log in again (backoff up to 30 s) instead of exiting')
+    .option('--keepalive <seconds>', 'how often to check that the server is still there', '10')
     .action(async (flags: ReceiveFlags) => {
       const allowed = flags.from ? Jid.tryParse(flags.from) : undefined;
-      if (flags.from && !allowed) throw new CliError(`--from ${flags.from} is not a JID`);
-      await mkdir(flags.dir, { recursive: true });
-      const connection = await login(flags, flags.resource);
-      const manager = new FileTransferManager(connection, {
-        transports: createTransports({}),
-        identity: { type: 'console', name: 'Ferry' },
-      });
-      // Available presence (with XEP-0115 caps): clients such as Pidgin offer files to resources they see.
-      await connection.send(xml('presence'));
-      console.log(`receiving as ${connection.jid.toString()}`);
+      if (flags.from && !allowed) throw usageError(`--from ${flags.from} is not a JID`);
+      const keepaliveMs = Number(flags.keepalive) * 1000;
+      if (!Number.isFinite(keepaliveMs) || keepaliveMs < 100)
+        throw usageError(`--keepalive must be a number of seconds (at least 0.1), not ${flags.keepalive}`);
+      checkLoginFlags(flags);
+      await prepareDir(flags.dir);
+
       let finish!: (code: number) => void;
       const finished = new Promise<number>((resolve) => (finish = resolve));
-      const stop = () => finish(130);
+      const stop = () => finish(EXIT.interrupted);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      let isBusy = false;
-      manager.on('offer', (offer) => {
-        if (flags.once && isBusy) return offer.decline('busy');
-        void decide(offer, flags, allowed).then(async (isAccepted) => {
-          if (!isAccepted) {
-            offer.decline();
-            console.log(`declined ${offer.name} from ${offer.from.toString()}`);
+      let session: Session | undefined;
+      let isDone = false;
+      void finished.then(() => (isDone = true));
+      // The server went away: exit 1, or log in again with a growing pause.
+      const onLost = async (error: Error): Promise<void> => {
+        await session?.close();
+        session = undefined;
+        if (!flags.reconnect) {
+          console.error(`ferry: ${explain(error).line}`);
+          finish(EXIT.failure);
+          return;
+        }
+        for (let attempt = 1; !isDone; attempt++) {
+          const delay = Math.min(1000 * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+          console.error(`ferry: the server closed the connection; reconnecting in ${delay / 1000} s (attempt ${attempt})`);
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+          if (isDone) return;
+          try {
+            session = await start();
             return;
+          } catch (failure) {
+            console.error(`ferry: ${explain(failure).line}`);
           }
-          isBusy = true;
-          const code = await receiveOne(offer, flags);
-          if (flags.once) finish(code);
-          isBusy = false;
+        }
+      };
+      const start = async () =>
+        startSession(await login(flags, flags.resource), flags, allowed, finish, {
+          keepaliveMs,
+          onLost: (error) => void onLost(error),
         });
-      });
+      session = await start();
       const code = await finished;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      manager.close();
-      await connection.stop();
+      await session?.close();
       finishWith(code);
     });
+}
+
+interface Session {
+  close(): Promise<void>;
+}
+
+async function startSession(
+  connection: XmppConnection,
+  flags: ReceiveFlags,
+  allowed: Jid | undefined,
+  finish: (code: number) => void,
+  watch: { keepaliveMs: number; onLost(error: Error): void },
+): Promise<Session> {
+  const manager = new FileTransferManager(connection, {
+    transports: createTransports({}),
+    identity: { type: 'console', name: 'Ferry' },
+  });
+  // Available presence (with XEP-0115 caps): clients such as Pidgin offer files to resources they see.
+  await connection.send(xml('presence'));
+  console.log(`receiving as ${connection.jid.toString()}`);
+  let isBusy = false;
+  manager.on('offer', (offer) => {
+    if (flags.once && isBusy) return offer.decline('busy');
+    void decide(offer, flags, allowed).then(async (isAccepted) => {
+      if (!isAccepted) {
+        offer.decline();
+        console.log(`declined ${offer.name} from ${offer.from.toString()}`);
+        return;
+      }
+      isBusy = true;
+      const code = await receiveOne(offer, flags);
+      if (flags.once) finish(code);
+      isBusy = false;
+    });
+  });
+  const unwatch = watchServer(connection, watch.keepaliveMs, watch.onLost);
+  return {
+    async close() {
+      unwatch();
+      manager.close();
+      await connection.stop();
+    },
+  };
+}
+
+/** --dir exists (created if missing) and can be written, before anything logs in. */
+async function prepareDir(dir: string): Promise<void> {
+  const where = resolve(dir);
+  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw usageError(`--dir ${where}: cannot create it (${error.code ?? error.message}); pick another folder`);
+  });
+  if (!(await stat(dir)).isDirectory()) throw usageError(`--dir ${where} is not a folder`);
+  await access(dir, constants.W_OK).catch(() => {
+    throw usageError(`--dir ${where} is not writable; pick another folder`);
+  });
 }
 
 async function decide(offer: IncomingOffer, flags: ReceiveFlags, allowed: Jid | undefined): Promise<boolean> {
@@ -97,10 +176,19 @@ async function receiveOne(offer: IncomingOffer, flags: ReceiveFlags): Promise<nu
     console.log(
       `received ${path} (${formatBytes(offer.size)}) over ${result.method}${result.hash ? `, md5 ${result.hash} verified` : ''}`,
     );
-    return 0;
+    return EXIT.ok;
   } catch (error) {
     bar.stop();
-    console.error(`ferry: ${offer.name} from ${offer.from.toString()}: ${(error as Error).message}`);
-    return 1;
+    console.error(`ferry: ${offer.name} from ${offer.from.toString()}: ${receiveFailure(error, path)}`);
+    return EXIT.failure;
   }
+}
+
+function receiveFailure(error: unknown, path: string): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'FERRY_ERR_FILE_EXISTS') {
+    return `${path} already exists; pass --overwrite to replace it (or --resume to continue ${path}.part); the sender was told`;
+  }
+  if (code === 'FERRY_ERR_TARGET_NOT_WRITABLE') return `${(error as Error).message}; pick another --dir; the sender was told`;
+  return explain(error).line;
 }

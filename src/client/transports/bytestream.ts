@@ -23,6 +23,8 @@ export interface BytestreamContext {
  */
 export interface OutgoingBytestream {
   readonly method: BytestreamMethod;
+  /** SOCKS5: the streamhost the target used (the initiator's own JID when direct, else a proxy). */
+  readonly streamhost?: { readonly jid: string };
   readonly writable: Writable;
   /** Tears the stream down at once, telling the peer where the protocol allows. */
   abort(reason: Error): void;

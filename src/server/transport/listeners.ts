@@ -139,7 +139,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
 function listen<S extends NetServer>(server: S, port: number, host: string): Promise<S> {
   return new Promise((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => {
-      reject(new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`));
+      reject(new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, { cause: error }));
     };
     server.once('error', fail);
     server.listen(port, host, () => {

@@ -1,0 +1,33 @@
+// XEP-0199 §4.2 (client-to-server ping): how `ferry receive` notices, while idle, that the server
+// went away. TODO: listen for the connection's own "lost" event (FERRY_ERR_DISCONNECTED) once
+// client/connection.ts reports one, and keep the ping only for half-open TCP connections.
+import { NS } from '../protocol/namespaces.js';
+import { StanzaError } from '../protocol/errors/stanza-error.js';
+import { xml } from '../protocol/xml/element.js';
+import type { XmppConnection } from '../client/connection.js';
+import { CliError, EXIT } from './cli-error.js';
+
+/** Pings the server every `intervalMs`; calls `onLost` once when a ping gets no answer at all. */
+export function watchServer(connection: XmppConnection, intervalMs: number, onLost: (error: Error) => void): () => void {
+  let isStopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    const ping = xml('iq', { type: 'get', to: connection.jid.domain }, xml('ping', { xmlns: NS.PING }));
+    try {
+      await connection.request(ping, Math.min(intervalMs, 10_000));
+    } catch (error) {
+      // An error answer still means the server is there.
+      if (!(error instanceof StanzaError) && !isStopped) {
+        isStopped = true;
+        onLost(new CliError('the server closed the connection (stopped or restarted?)', EXIT.failure, { cause: error }));
+        return;
+      }
+    }
+    if (!isStopped) timer = setTimeout(() => void tick(), intervalMs);
+  };
+  timer = setTimeout(() => void tick(), intervalMs);
+  return () => {
+    isStopped = true;
+    clearTimeout(timer);
+  };
+}
