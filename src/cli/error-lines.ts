@@ -39,7 +39,8 @@ const noAnswer: Row = (_, c) =>
   `no answer from ${c.host}:${c.port} in time: check --host and --port (XMPP is usually 5222)`;
 const untrusted: Row = (error) =>
   `the server's certificate is not trusted (${error.message}); pass --ca-file FILE, or --insecure for a test server`;
-const wrongPassword: Row = (_, c) => `${c.jid}: wrong password or no such account (the password came from ${c.passwordFrom})`;
+const wrongPassword: Row = (_, c) =>
+  `${c.jid}: wrong password or no such account (the password came from ${c.passwordFrom})`;
 const notXmpp: Row = (_, c) => `${c.host}:${c.port} does not speak XMPP: check --port (XMPP is usually 5222)`;
 const serverClosed: Row = () => serverClosedLine();
 
@@ -132,5 +133,9 @@ export function explain(error: unknown): ErrorLine {
     return { line: 'cancelled', exitCode: EXIT.interrupted, isKnown: true };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { line: `${message || 'unexpected error'} (run with --debug for details)`, exitCode: EXIT.failure, isKnown: false };
+  return {
+    line: `${message || 'unexpected error'} (run with --debug for details)`,
+    exitCode: EXIT.failure,
+    isKnown: false,
+  };
 }

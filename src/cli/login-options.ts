@@ -41,7 +41,8 @@ export function checkLoginFlags(flags: LoginFlags): { jid: Jid; port: number | u
 export async function login(flags: LoginFlags, resource?: string): Promise<XmppConnection> {
   const { jid, port } = checkLoginFlags(flags);
   const fromEnv = process.env.FERRY_PASSWORD || undefined; // set but empty: as if unset
-  const passwordFrom = flags.password !== undefined ? '--password' : fromEnv !== undefined ? '$FERRY_PASSWORD' : undefined;
+  const passwordFrom =
+    flags.password !== undefined ? '--password' : fromEnv !== undefined ? '$FERRY_PASSWORD' : undefined;
   const password = flags.password ?? fromEnv ?? (await readPassword(`Password for ${jid.toString()}: `));
   const context: ConnectContext = {
     jid: jid.bare().toString(),

@@ -8,7 +8,11 @@ import type { XmppConnection } from '../client/connection.js';
 import { CliError, EXIT } from './cli-error.js';
 
 /** Pings the server every `intervalMs`; calls `onLost` once when a ping gets no answer at all. */
-export function watchServer(connection: XmppConnection, intervalMs: number, onLost: (error: Error) => void): () => void {
+export function watchServer(
+  connection: XmppConnection,
+  intervalMs: number,
+  onLost: (error: Error) => void,
+): () => void {
   let isStopped = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = async () => {
@@ -19,7 +23,9 @@ export function watchServer(connection: XmppConnection, intervalMs: number, onLo
       // An error answer still means the server is there.
       if (!(error instanceof StanzaError) && !isStopped) {
         isStopped = true;
-        onLost(new CliError('the server closed the connection (stopped or restarted?)', EXIT.failure, { cause: error }));
+        onLost(
+          new CliError('the server closed the connection (stopped or restarted?)', EXIT.failure, { cause: error }),
+        );
         return;
       }
     }

@@ -261,9 +261,15 @@ describe('ferry mistakes: one line, the documented exit code, no stack trace', (
     const sent = await ferry(['send', 'alice@localhost/inbox', file, ...login(), '--timeout', '20']);
     const received = await receiver;
     assert.equal(received.code, 1, received.stderr);
-    assert.match(received.stderr, /^ferry: photo\.jpg from alice@localhost\/.*inbox\/photo\.jpg already exists; pass --overwrite/m);
+    assert.match(
+      received.stderr,
+      /^ferry: photo\.jpg from alice@localhost\/.*inbox\/photo\.jpg already exists; pass --overwrite/m,
+    );
     assert.equal(sent.code, 1, sent.stderr);
-    assert.match(sent.stderr, /^ferry: alice@localhost\/inbox declined photo\.jpg: the receiver already has photo\.jpg$/m);
+    assert.match(
+      sent.stderr,
+      /^ferry: alice@localhost\/inbox declined photo\.jpg: the receiver already has photo\.jpg$/m,
+    );
     assert.doesNotMatch(received.stderr + sent.stderr, /\n\s+at /);
   });
 

@@ -72,7 +72,9 @@ export function registerReceiveCommand(program: Command): void {
         }
         for (let attempt = 1; !isDone; attempt++) {
           const delay = Math.min(1000 * 2 ** (attempt - 1), MAX_BACKOFF_MS);
-          console.error(`ferry: the server closed the connection; reconnecting in ${delay / 1000} s (attempt ${attempt})`);
+          console.error(
+            `ferry: the server closed the connection; reconnecting in ${delay / 1000} s (attempt ${attempt})`,
+          );
           await new Promise((resolve) => setTimeout(resolve, delay).unref());
           if (isDone) return;
           try {
@@ -189,6 +191,7 @@ function receiveFailure(error: unknown, path: string): string {
   if (code === 'FERRY_ERR_FILE_EXISTS') {
     return `${path} already exists; pass --overwrite to replace it (or --resume to continue ${path}.part); the sender was told`;
   }
-  if (code === 'FERRY_ERR_TARGET_NOT_WRITABLE') return `${(error as Error).message}; pick another --dir; the sender was told`;
+  if (code === 'FERRY_ERR_TARGET_NOT_WRITABLE')
+    return `${(error as Error).message}; pick another --dir; the sender was told`;
   return explain(error).line;
 }

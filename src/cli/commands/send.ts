@@ -96,7 +96,8 @@ async function checkFile(file: string): Promise<void> {
     if (error.code === 'ENOENT') throw usageError(`${file}: no such file`);
     throw error;
   });
-  if (stats.isDirectory()) throw usageError(`${file} is a directory: ferry send takes one file (zip or tar a folder first)`);
+  if (stats.isDirectory())
+    throw usageError(`${file} is a directory: ferry send takes one file (zip or tar a folder first)`);
   if (!stats.isFile()) throw usageError(`${file} is not a regular file`);
 }
 

@@ -53,7 +53,8 @@ function startError(error: unknown, config: Config): unknown {
       ['tls.cert_file', config.tls.cert_file],
       ['tls.key_file', config.tls.key_file],
     ] as const) {
-      if (file === path) return new CliError(`${key}: cannot read ${path} (${errno.code}); fix the path in the config`, EXIT.usage);
+      if (file === path)
+        return new CliError(`${key}: cannot read ${path} (${errno.code}); fix the path in the config`, EXIT.usage);
     }
     if (path === config.data_dir || path.startsWith(`${config.data_dir}/`)) {
       return new CliError(
