@@ -10,7 +10,18 @@ export type TransferErrorCode =
   | 'FERRY_ERR_PEER_OFFLINE'
   | 'FERRY_ERR_SIZE_MISMATCH'
   | 'FERRY_ERR_HASH_MISMATCH'
-  | 'FERRY_ERR_FILE_EXISTS';
+  | 'FERRY_ERR_FILE_EXISTS'
+  // The connection to the server (connect() and afterwards).
+  | 'FERRY_ERR_CONNECTION_REFUSED'
+  | 'FERRY_ERR_DNS'
+  | 'FERRY_ERR_CONNECT_TIMEOUT'
+  | 'FERRY_ERR_TLS_UNTRUSTED'
+  | 'FERRY_ERR_TLS_REQUIRED'
+  | 'FERRY_ERR_AUTH'
+  | 'FERRY_ERR_NOT_XMPP'
+  | 'FERRY_ERR_STREAM'
+  | 'FERRY_ERR_DISCONNECTED'
+  | 'FERRY_ERR_CANCELLED_BY_PEER';
 
 export class TransferError extends Error {
   readonly code: TransferErrorCode;
