@@ -55,7 +55,10 @@ export interface ConnectOptions {
    * or `ws://`/`wss://…/xmpp-websocket` (RFC 7395). Takes precedence over host/port.
    */
   service?: string;
-  /** STARTTLS on this host (port default 5222). Without host or service: DNS SRV, then the domain on 5222. */
+  /**
+   * STARTTLS on this host and port (defaults: the JID's domain, 5222). With neither, nor a
+   * service: DNS SRV records, then the domain on 5222.
+   */
   host?: string;
   port?: number;
   /** Accept a self-signed or otherwise unverifiable server certificate, on this connection only. */
@@ -91,8 +94,8 @@ export async function connect(options: ConnectOptions): Promise<XmppConnection> 
     if (options.signal?.aborted) throw options.signal.reason;
     const endpoints = options.service
       ? [endpointOfService(options.service)]
-      : options.host
-        ? [{ kind: 'starttls' as const, host: options.host, port: options.port ?? 5222 }]
+      : options.host !== undefined || options.port !== undefined
+        ? [{ kind: 'starttls' as const, host: options.host ?? address.domain, port: options.port ?? 5222 }]
         : await abortable(resolveEndpoints(address.domain, options.resolveSrv ?? systemSrvResolver), attempt.signal);
     const failures: TransferError[] = [];
     for (const endpoint of endpoints) {

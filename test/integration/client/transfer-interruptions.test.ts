@@ -3,7 +3,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
-import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
+import { loginConnection, startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
+import { xml } from '../../../src/protocol/xml/element.js';
 import { FileTransferManager } from '../../../src/client/file-transfer.js';
 import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
 import type { BytestreamTransport } from '../../../src/client/transports/bytestream.js';
@@ -113,4 +114,44 @@ describe('transfers: the receiver cancels mid-transfer', () => {
       }
     });
   }
+});
+
+describe('transfers: the sender goes offline mid-transfer', () => {
+  it('the receiver rejects FERRY_ERR_PEER_OFFLINE at once, not after a timeout', async () => {
+    const pair = await startConnectionPair();
+    try {
+      // bob subscribes to alice's presence, so he hears when her resources leave.
+      const subscribed = new Promise<void>((resolve) =>
+        pair.bob.onPresence((presence) => {
+          if (presence.attrs.type === 'subscribed') resolve();
+        }),
+      );
+      const requested = new Promise<void>((resolve) =>
+        pair.alice.onPresence((presence) => {
+          if (presence.attrs.type === 'subscribe') resolve();
+        }),
+      );
+      await pair.bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+      await requested;
+      await pair.alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribed' }));
+      await subscribed;
+
+      const laptop = await loginConnection(pair.ferry.ports.c2s, 'alice', 'laptop');
+      // Direct SOCKS5: the bytes keep flowing after the laptop logs out; only presence tells.
+      const transports = () => [createSocks5Transport({ discoverProxies: false })];
+      const sender = new FileTransferManager(laptop, { transports: transports(), fallbackToIbb: false });
+      const receiver = new FileTransferManager(pair.bob, { transports: transports() });
+      const offered = new Promise<IncomingOffer>((resolve) => receiver.once('offer', resolve));
+      const transfer = sender.send(pair.bob.jid.toString(), slowSource(), { name: 'big.bin', size: SIZE });
+      transfer.done.catch(() => {});
+      const received = (await offered).accept({ to: discard() });
+      await new Promise((resolve) => transfer.once('progress', resolve));
+      await laptop.stop();
+      await rejectsWithin(received, 2_000, 'FERRY_ERR_PEER_OFFLINE', /alice@localhost\/laptop went offline/);
+      sender.close();
+      receiver.close();
+    } finally {
+      await pair.stop();
+    }
+  });
 });
