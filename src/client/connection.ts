@@ -144,7 +144,7 @@ async function logIn(
   // A server that offers nothing to log in with would leave xmpp.js waiting for ever.
   const onElement = (element: Element) => {
     if (element.is('features', NS.STREAM) && element.children.every((child) => typeof child === 'string')) {
-      onError(dialed.kind === 'tls' ? connectErrors.noLogin(where) : connectErrors.tlsRequired(where));
+      onError(dialed.kind === 'websocket' ? connectErrors.tlsRequired(where) : connectErrors.noLogin(where));
     }
   };
   // Before anything can fail: an 'error' event without a listener would crash the host.
@@ -159,8 +159,8 @@ async function logIn(
     online.catch(() => {});
     failed.catch(() => {});
     // Close the socket itself: xmpp.js's stop() waits on the peer with timers of its own.
-    if (dialed.kind === 'tls') dialed.socket.destroy();
-    else dialed.socket.terminate();
+    if (dialed.kind === 'websocket') dialed.socket.terminate();
+    else dialed.socket.destroy();
     throw error instanceof TransferError ? error : loginError(error as Error, address, where);
   }
   failed.catch(() => {});
@@ -189,19 +189,25 @@ function loginError(error: Error & { condition?: string }, address: Jid, where: 
 function adoptSocket(client: Client, dialed: DialedSocket, service: string): void {
   const internals = client as unknown as XmppInternals;
   internals.connect = async () => {
-    const Transport = internals._findTransport(dialed.kind === 'websocket' ? dialed.url : 'xmpps://adopted:1');
+    const probe = { tls: 'xmpps://adopted:1', plain: 'xmpp://adopted:1', websocket: 'ws://adopted/' }[dialed.kind];
+    const Transport = internals._findTransport(probe);
     if (!Transport) throw new Error(`xmpp.js has no transport for ${service}`);
     internals._status('connecting', service);
     internals.Transport = Transport;
     internals.Socket = Transport.prototype.Socket;
     internals.Parser = Transport.prototype.Parser;
-    const wrapper = new Transport.prototype.Socket();
-    wrapper._attachSocket(dialed.socket);
-    if (dialed.kind === 'websocket') {
-      wrapper.url = dialed.url;
-      wrapper.secure = dialed.isSecure;
+    if (dialed.kind === 'plain') {
+      // The TCP transport's Socket is a net.Socket itself: ours takes its place as it is.
+      internals._attachSocket(dialed.socket as unknown as XmppSocket);
+    } else {
+      const wrapper = new Transport.prototype.Socket();
+      wrapper._attachSocket(dialed.socket);
+      if (dialed.kind === 'websocket') {
+        wrapper.url = dialed.url;
+        wrapper.secure = dialed.isSecure;
+      }
+      internals._attachSocket(wrapper);
     }
-    internals._attachSocket(wrapper);
     internals._status('connect');
   };
 }

@@ -19,7 +19,10 @@ export interface TlsTrust {
 }
 
 export type DialedSocket =
-  { kind: 'tls'; socket: tls.TLSSocket } | { kind: 'websocket'; socket: WebSocket; url: string; isSecure: boolean };
+  | { kind: 'tls'; socket: tls.TLSSocket }
+  /** Loopback only, when the server offers no STARTTLS (a local test server such as Prosody's). */
+  | { kind: 'plain'; socket: net.Socket }
+  | { kind: 'websocket'; socket: WebSocket; url: string; isSecure: boolean };
 
 const noop = () => {};
 
@@ -51,11 +54,24 @@ export async function dial(
       return { kind: 'tls', socket: await settle(socket, 'secureConnect', signal) };
     }
     const plain = await settle(net.connect({ host: endpoint.host, port: endpoint.port }), 'connect', signal);
+    let offer: 'proceed' | 'no-starttls';
     try {
-      await negotiateStartTls(plain, domain, where, signal);
+      offer = await negotiateStartTls(plain, domain, where, signal);
     } catch (error) {
       plain.destroy();
       throw error;
+    }
+    if (offer === 'no-starttls') {
+      plain.end(`</stream:stream>`);
+      plain.destroy();
+      if (!isLoopback(endpoint.host))
+        throw new TransferError(
+          'FERRY_ERR_TLS_REQUIRED',
+          `${where} does not offer STARTTLS; Ferry logs in without TLS only on loopback`,
+        );
+      // xmpp.js opens its own stream on a fresh socket; no STARTTLS offered, so none is attempted.
+      const fresh = await settle(net.connect({ host: endpoint.host, port: endpoint.port }), 'connect', signal);
+      return { kind: 'plain', socket: fresh };
     }
     const socket = tls.connect({ socket: plain, ...secure, checkServerIdentity: checkIdentity });
     return { kind: 'tls', socket: await settle(socket, 'secureConnect', signal) };
@@ -94,15 +110,20 @@ function settle<T extends net.Socket>(socket: T, ready: string, signal: AbortSig
 }
 
 /** RFC 6120 §5.4.2: stream header, features with <starttls/>, <proceed/>; then TLS on the same socket. */
-function negotiateStartTls(socket: net.Socket, domain: string, where: string, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+function negotiateStartTls(
+  socket: net.Socket,
+  domain: string,
+  where: string,
+  signal: AbortSignal,
+): Promise<'proceed' | 'no-starttls'> {
+  return new Promise((resolve, reject) => {
     let stage: 'header' | 'features' | 'proceed' = 'header';
-    const finish = (error?: Error) => {
+    const finish = (error?: Error, outcome: 'proceed' | 'no-starttls' = 'proceed') => {
       socket.off('data', onData);
       socket.off('close', onClose);
       signal.removeEventListener('abort', onAbort);
       if (error) reject(error);
-      else resolve();
+      else resolve(outcome);
     };
     const parser = new XmlStreamParser(
       'stream',
@@ -117,13 +138,7 @@ function negotiateStartTls(socket: net.Socket, domain: string, where: string, si
             return finish(connectErrors.stream(where, condition?.name ?? 'undefined-condition'));
           }
           if (stage === 'features' && element.is('features', NS.STREAM)) {
-            if (!element.getChild('starttls', NS.TLS))
-              return finish(
-                new TransferError(
-                  'FERRY_ERR_TLS_REQUIRED',
-                  `${where} does not offer STARTTLS; Ferry does not log in without TLS`,
-                ),
-              );
+            if (!element.getChild('starttls', NS.TLS)) return finish(undefined, 'no-starttls');
             stage = 'proceed';
             socket.write(`<starttls xmlns='${NS.TLS}'/>`);
             return;
@@ -151,6 +166,10 @@ function negotiateStartTls(socket: net.Socket, domain: string, where: string, si
         `xmlns:stream='${NS.STREAM}'>`,
     );
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
 }
 
 /** RFC 7395: a WebSocket with the "xmpp" subprotocol; TLS options go to this socket only. */
