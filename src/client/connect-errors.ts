@@ -37,6 +37,17 @@ export const connectErrors = {
     new TransferError('FERRY_ERR_DISCONNECTED', `${where} closed the connection during login`),
 };
 
+/** Maps an error xmpp.js reports during login (SASL, stream errors) on `where`. */
+export function classifyLoginError(error: Error & { condition?: string }, jid: string, where: string): TransferError {
+  if (error instanceof TransferError) return error;
+  if (error.name === 'SASLError') return connectErrors.auth(jid, error.condition ?? error.message);
+  if (error.name === 'StreamError') {
+    if (error.condition === 'not-authorized') return connectErrors.auth(jid, error.condition);
+    return connectErrors.stream(where, error.condition ?? error.message);
+  }
+  return connectErrors.notXmpp(where, error.message);
+}
+
 /** Maps a socket, DNS or TLS error met while dialing `where` (host:port or URL). */
 export function classifyDialError(error: unknown, where: string): TransferError {
   if (error instanceof TransferError) return error;

@@ -2,14 +2,14 @@
 // timeouts, and IQ handlers that can be added and removed (xmpp.js's cannot be removed, so one
 // xmpp.js handler per payload dispatches to ours). Everything above speaks Ferry's own types.
 import { readFileSync } from 'node:fs';
-import { client as createXmppClient, type Client } from '@xmpp/client';
+import { client as createXmppClient, type Client, type ClientInternals, type TransportSocket } from '@xmpp/client';
 import { Jid } from '../protocol/jid.js';
 import { NS } from '../protocol/namespaces.js';
 import { StanzaError } from '../protocol/errors/stanza-error.js';
 import type { Element } from '../protocol/xml/element.js';
 import { TransferError } from './transfer-error.js';
 import { IqRequests } from './iq-requests.js';
-import { connectErrors, mostTelling } from './connect-errors.js';
+import { classifyLoginError, connectErrors, mostTelling } from './connect-errors.js';
 import { dial, type DialedSocket } from './dial.js';
 import {
   endpointOfService,
@@ -96,7 +96,7 @@ export async function connect(options: ConnectOptions): Promise<XmppConnection> 
       ? [endpointOfService(options.service)]
       : options.host !== undefined || options.port !== undefined
         ? [{ kind: 'starttls' as const, host: options.host ?? address.domain, port: options.port ?? 5222 }]
-        : await abortable(resolveEndpoints(address.domain, options.resolveSrv ?? systemSrvResolver), attempt.signal);
+        : await resolveEndpoints(address.domain, options.resolveSrv ?? systemSrvResolver, attempt.signal);
     const failures: TransferError[] = [];
     for (const endpoint of endpoints) {
       let dialed: DialedSocket;
@@ -137,7 +137,7 @@ async function logIn(
   let onError!: (error: Error) => void;
   let onDisconnect!: () => void;
   const failed = new Promise<never>((_, reject) => {
-    onError = (error) => reject(loginError(error, address, where));
+    onError = (error) => reject(classifyLoginError(error, address.bare().toString(), where));
     onDisconnect = () => reject(connectErrors.closedDuringLogin(where));
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
@@ -161,7 +161,7 @@ async function logIn(
     // Close the socket itself: xmpp.js's stop() waits on the peer with timers of its own.
     if (dialed.kind === 'websocket') dialed.socket.terminate();
     else dialed.socket.destroy();
-    throw error instanceof TransferError ? error : loginError(error as Error, address, where);
+    throw error instanceof TransferError ? error : classifyLoginError(error as Error, address.bare().toString(), where);
   }
   failed.catch(() => {});
   const connection = wrapClient(client); // adds its own 'error' listener first
@@ -171,23 +171,12 @@ async function logIn(
   return connection;
 }
 
-function loginError(error: Error & { condition?: string }, address: Jid, where: string): TransferError {
-  if (error instanceof TransferError) return error;
-  if (error.name === 'SASLError')
-    return connectErrors.auth(address.bare().toString(), error.condition ?? error.message);
-  if (error.name === 'StreamError') {
-    if (error.condition === 'not-authorized') return connectErrors.auth(address.bare().toString(), error.condition);
-    return connectErrors.stream(where, error.condition ?? error.message);
-  }
-  return connectErrors.notXmpp(where, error.message);
-}
-
 /**
  * Hands xmpp.js our secured socket in place of the one it would open: its Client picks the
  * transport class for the service and wraps our socket in that transport's Socket, per instance.
  */
 function adoptSocket(client: Client, dialed: DialedSocket, service: string): void {
-  const internals = client as unknown as XmppInternals;
+  const internals = client as unknown as ClientInternals;
   internals.connect = async () => {
     const probe = { tls: 'xmpps://adopted:1', plain: 'xmpp://adopted:1', websocket: 'ws://adopted/' }[dialed.kind];
     const Transport = internals._findTransport(probe);
@@ -198,7 +187,7 @@ function adoptSocket(client: Client, dialed: DialedSocket, service: string): voi
     internals.Parser = Transport.prototype.Parser;
     if (dialed.kind === 'plain') {
       // The TCP transport's Socket is a net.Socket itself: ours takes its place as it is.
-      internals._attachSocket(dialed.socket as unknown as XmppSocket);
+      internals._attachSocket(dialed.socket as unknown as TransportSocket);
     } else {
       const wrapper = new Transport.prototype.Socket();
       wrapper._attachSocket(dialed.socket);
@@ -210,34 +199,6 @@ function adoptSocket(client: Client, dialed: DialedSocket, service: string): voi
     }
     internals._status('connect');
   };
-}
-
-/** The parts of xmpp.js 0.14's Connection/Client that adoptSocket drives (not in its typings). */
-interface XmppInternals {
-  connect(service: string): Promise<void>;
-  _findTransport(service: string): XmppTransport | undefined;
-  _status(status: string, ...args: unknown[]): void;
-  _attachSocket(socket: XmppSocket): void;
-  Transport: XmppTransport;
-  Socket: new () => XmppSocket;
-  Parser: unknown;
-}
-interface XmppSocket {
-  _attachSocket(socket: unknown): void;
-  url?: string | null;
-  secure: boolean;
-}
-interface XmppTransport {
-  prototype: { Socket: new () => XmppSocket; Parser: unknown };
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Adopts an xmpp.js client that is already online (tests, embedding applications). */

@@ -47,9 +47,14 @@ export function serviceOfEndpoint(endpoint: Endpoint): string {
 export async function resolveEndpoints(
   domain: string,
   resolver: SrvResolver,
+  signal?: AbortSignal,
   random: () => number = Math.random,
 ): Promise<Endpoint[]> {
-  const lookup = (name: string) => resolver(name).catch(() => [] as SrvRecord[]);
+  const lookup = (name: string) =>
+    abortable(resolver(name), signal).catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      return [] as SrvRecord[];
+    });
   const [direct, starttls] = await Promise.all([
     lookup(`_xmpps-client._tcp.${domain}`),
     lookup(`_xmpp-client._tcp.${domain}`),
@@ -74,4 +79,15 @@ export async function resolveEndpoints(
     }
   }
   return ordered;
+}
+
+/** A DNS lookup cannot be cancelled; stop waiting for it instead. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -57,7 +57,9 @@ describe('connect endpoints', () => {
       ],
     });
     const hosts = async (random: number) =>
-      (await resolveEndpoints('example.org', records, () => random)).map((e) => (e.kind === 'websocket' ? '' : e.host));
+      (await resolveEndpoints('example.org', records, undefined, () => random)).map((e) =>
+        e.kind === 'websocket' ? '' : e.host,
+      );
     assert.deepEqual(await hosts(0.05), ['light.example.org', 'heavy.example.org']);
     assert.deepEqual(await hosts(0.5), ['heavy.example.org', 'light.example.org']);
   });
