@@ -51,6 +51,28 @@ declare module '@xmpp/client' {
     once(event: string, listener: (...args: never[]) => void): this;
   }
 
+  /**
+   * xmpp.js 0.14 internals that Ferry's connect() drives to hand over a socket it opened itself
+   * (src/client/connection.ts adoptSocket); not part of xmpp.js's documented API.
+   */
+  export interface ClientInternals {
+    connect(service: string): Promise<void>;
+    _findTransport(service: string): TransportClass | undefined;
+    _status(status: string, ...args: unknown[]): void;
+    _attachSocket(socket: TransportSocket): void;
+    Transport: TransportClass;
+    Socket: new () => TransportSocket;
+    Parser: unknown;
+  }
+  export interface TransportSocket {
+    _attachSocket(socket: unknown): void;
+    url?: string | null;
+    secure: boolean;
+  }
+  export interface TransportClass {
+    prototype: { Socket: new () => TransportSocket; Parser: unknown };
+  }
+
   export function client(options?: ClientOptions): Client;
   export function xml(name: string, attrs?: Record<string, unknown> | null, ...children: unknown[]): Element;
   export function jid(address: string): JID;

@@ -52,6 +52,8 @@ interface AcceptedFile {
   supersede(): void;
   queued: StreamAttempt | undefined;
   waiter: ((attempt: StreamAttempt | undefined) => void) | undefined;
+  /** Ends every bytestream of this file: the connection was lost or the sender went offline. */
+  stop: AbortController;
 }
 
 export class FileTransferManager extends EventEmitter<ManagerEvents> {
@@ -62,8 +64,11 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #withdrawFeatures: () => void;
   readonly #peers: PeerDirectory;
   readonly #accepted = new Map<string, AcceptedFile>();
-  readonly #undecided = new Set<() => void>();
+  readonly #undecided = new Set<(error: Error) => void>();
+  /** The stop controllers of accepted files still in progress. */
+  readonly #receiving = new Set<AbortController>();
   readonly #unregister: () => void;
+  readonly #unwatchConnection: () => void;
 
   constructor(connection: XmppConnection, options: FileTransferOptions) {
     super();
@@ -90,6 +95,11 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     this.#unregister = connection.onIq('set', NS.SI, 'si', (stanza, payload) =>
       this.#onOffer(stanza.attrs.from as string, payload),
     );
+    // A lost connection ends every offer and transfer at once (senders watch it themselves).
+    this.#unwatchConnection = connection.onDisconnect((error) => {
+      for (const abandon of [...this.#undecided]) abandon(error);
+      for (const stop of [...this.#receiving]) stop.abort(error);
+    });
   }
 
   /** Offers a file (path or stream) to a full JID; the transfer runs until `done` settles. */
@@ -110,10 +120,12 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
 
   close(): void {
     this.#unregister();
+    this.#unwatchConnection();
     this.#peers.close();
     this.#withdrawFeatures();
     if (this.#ownsEntity) this.#entity.close();
-    for (const abandon of [...this.#undecided]) abandon();
+    const closed = new TransferError('FERRY_ERR_CANCELLED', 'the file transfer manager was closed');
+    for (const abandon of [...this.#undecided]) abandon(closed);
     for (const accepted of this.#accepted.values()) accepted.waiter?.(undefined);
     this.#accepted.clear();
   }
@@ -137,15 +149,16 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       abandon = reject;
     });
     const incoming = new IncomingOffer(from, offer, decide);
-    // close() ends waits nobody will answer any more, with their timers.
-    const onClose = () => abandon(new TransferError('FERRY_ERR_CANCELLED', 'the file transfer manager was closed'));
+    // close() and a lost connection end waits nobody will answer any more, with their timers.
+    const onClose = (error: Error) => abandon(error);
     this.#undecided.add(onClose);
     this.emit('offer', incoming);
     let decision: { options: AcceptOptions; offset: number };
     try {
       decision = await withTimeout(decided, this.#options.decisionTimeoutMs);
     } catch (error) {
-      if ((error as { code?: string }).code === 'FERRY_ERR_CANCELLED') incoming.fail(error as Error);
+      const code = (error as { code?: string }).code;
+      if (code === 'FERRY_ERR_CANCELLED' || code === 'FERRY_ERR_DISCONNECTED') incoming.fail(error as Error);
       if ((error as { code?: string }).code === 'FERRY_ERR_TIMEOUT') {
         incoming.fail(
           new TransferError(
@@ -165,10 +178,17 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       supersede: () => {},
       queued: undefined,
       waiter: undefined,
+      stop: new AbortController(),
     };
     this.#accepted.set(key, entry);
-    void incoming.done.catch(() => {}).finally(() => this.#accepted.delete(key));
-    const attempt = this.#track(entry, this.#expect(from, offer.id, method, decision.offset));
+    const unwatch = this.#watchSender(from, entry.stop);
+    void incoming.done
+      .catch(() => {})
+      .finally(() => {
+        this.#accepted.delete(key);
+        unwatch();
+      });
+    const attempt = this.#track(entry, this.#expect(from, offer.id, method, decision.offset, entry.stop.signal));
     void incoming.receive(attempt, decision.options, () => this.#nextAttempt(entry));
     return encodeSiAccept({ method, range: decision.offset > 0 ? { offset: decision.offset } : undefined });
   }
@@ -176,7 +196,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   async #acceptFallback(entry: AcceptedFile, from: Jid, offer: SiOffer, method: string) {
     const offset = await entry.offer.offsetFor({ ...entry.options, overwrite: true });
     const supersedePrevious = entry.supersede;
-    const attempt = this.#track(entry, this.#expect(from, offer.id, method, offset));
+    const attempt = this.#track(entry, this.#expect(from, offer.id, method, offset, entry.stop.signal));
     supersedePrevious();
     if (entry.waiter) entry.waiter(attempt);
     else entry.queued = attempt;
@@ -221,7 +241,26 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     });
   }
 
-  #expect(from: Jid, sid: string, method: string, offset: number): StreamAttempt & { cancel(): void } {
+  /** The sender's resource going unavailable ends its transfer at once, not after a timeout. */
+  #watchSender(from: Jid, stop: AbortController): () => void {
+    this.#receiving.add(stop);
+    const unsubscribe = this.#connection.onPresence((presence) => {
+      if (presence.attrs.type !== 'unavailable' || presence.attrs.from !== from.toString()) return;
+      stop.abort(new TransferError('FERRY_ERR_PEER_OFFLINE', `${from.toString()} went offline`));
+    });
+    return () => {
+      this.#receiving.delete(stop);
+      unsubscribe();
+    };
+  }
+
+  #expect(
+    from: Jid,
+    sid: string,
+    method: string,
+    offset: number,
+    signal: AbortSignal,
+  ): StreamAttempt & { cancel(): void } {
     const transport = this.#options.transports.find((candidate) => candidate.namespace === method)!;
     const { established, cancel } = transport.expect(
       {
@@ -229,7 +268,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
         sid,
         initiator: from,
         target: this.#connection.jid,
-        signal: new AbortController().signal,
+        signal,
       },
       this.#options.streamTimeoutMs,
     );

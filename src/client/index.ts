@@ -5,6 +5,7 @@ import { createSocks5Transport } from './transports/socks5/index.js';
 import type { BytestreamTransport } from './transports/bytestream.js';
 
 export { connect, wrapClient, type XmppConnection, type ConnectOptions } from './connection.js';
+export type { SrvRecord, SrvResolver } from './endpoints.js';
 export { FileTransferManager, type FileTransferOptions } from './file-transfer.js';
 export { OutgoingTransfer, type SendOptions, type TransferResult, type FileMetadata } from './outgoing-transfer.js';
 export { IncomingOffer, type AcceptOptions } from './incoming-offer.js';

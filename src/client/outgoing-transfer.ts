@@ -230,7 +230,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     try {
       await pipeline(input, meter, stream.writable, { signal: anySignal(signal, offline) });
     } catch (error) {
-      const reason = offline.aborted ? (offline.reason as Error) : (error as Error);
+      const reason = offline.aborted ? (offline.reason as Error) : byReceiver(error as Error, signal);
       stream.abort(reason);
       throw reason;
     }
@@ -289,14 +289,39 @@ async function describe(source: string | Readable, options: SendOptions): Promis
   };
 }
 
-/** Aborts when the peer's resource goes unavailable: waiting on it any longer is pointless. */
+/**
+ * Aborts when the peer's resource goes unavailable or our connection is lost: waiting on it any
+ * longer is pointless.
+ */
 function watchOffline(connection: XmppConnection, peer: Jid): { signal: AbortSignal; stop(): void } {
   const controller = new AbortController();
-  const stop = connection.onPresence((presence) => {
+  const stopPresence = connection.onPresence((presence) => {
     if (presence.attrs.type !== 'unavailable' || presence.attrs.from !== peer.toString()) return;
     controller.abort(new TransferError('FERRY_ERR_PEER_OFFLINE', `${peer.toString()} went offline`));
   });
-  return { signal: controller.signal, stop };
+  const stopDisconnect = connection.onDisconnect((error) => controller.abort(error));
+  return {
+    signal: controller.signal,
+    stop() {
+      stopPresence();
+      stopDisconnect();
+    },
+  };
+}
+
+/**
+ * The bytestream broke while we were not aborting: the receiver cancelled (IBB <close/>, SOCKS5
+ * close or reset), which the transports report as FERRY_ERR_CANCELLED.
+ */
+function byReceiver(error: Error, signal: AbortSignal): Error {
+  if (signal.aborted || (error as { code?: string }).code !== 'FERRY_ERR_CANCELLED') return error;
+  return new TransferError(
+    'FERRY_ERR_CANCELLED_BY_PEER',
+    `the transfer was cancelled by the receiver (${error.message})`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function anySignal(...signals: AbortSignal[]): AbortSignal {

@@ -16,7 +16,18 @@ export type TransferErrorCode =
   | 'FERRY_ERR_FILE_EXISTS'
   // The receiver's target, checked before the offer is answered (the sender is declined with why):
   /** The folder to save into is missing, not a folder, or not writable; or the target is a folder. */
-  | 'FERRY_ERR_TARGET_NOT_WRITABLE';
+  | 'FERRY_ERR_TARGET_NOT_WRITABLE'
+  // The connection to the server (connect() and afterwards).
+  | 'FERRY_ERR_CONNECTION_REFUSED'
+  | 'FERRY_ERR_DNS'
+  | 'FERRY_ERR_CONNECT_TIMEOUT'
+  | 'FERRY_ERR_TLS_UNTRUSTED'
+  | 'FERRY_ERR_TLS_REQUIRED'
+  | 'FERRY_ERR_AUTH'
+  | 'FERRY_ERR_NOT_XMPP'
+  | 'FERRY_ERR_STREAM'
+  | 'FERRY_ERR_DISCONNECTED'
+  | 'FERRY_ERR_CANCELLED_BY_PEER';
 
 export class TransferError extends Error {
   readonly code: TransferErrorCode;

@@ -33,9 +33,12 @@ export class Socks5Error extends Error {
 
 /**
  * The rejection for a fired AbortSignal: `name === 'AbortError'` like Node's own APIs (there is no
- * public AbortError constructor in Node 20), with the signal's reason as `cause`.
+ * public AbortError constructor in Node 20), with the signal's reason as `cause`. A reason that is
+ * already a coded operational error (FERRY_ERR_…, e.g. the connection was lost) is the error itself.
  */
 export function abortError(message: string, signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && String((reason as { code?: unknown }).code).startsWith('FERRY_ERR_')) return reason;
   const error = new Error(message, { cause: signal.reason });
   error.name = 'AbortError';
   return Object.assign(error, { code: 'ABORT_ERR' });

@@ -38,6 +38,7 @@ function fakeConnection(jid = 'alice@localhost/sender') {
         requests.push({ iq, payload, resolve: () => resolve(iq), reject });
       }),
     onIq: () => () => {},
+    onDisconnect: () => () => {},
     onMessage: () => () => {},
     onPresence: () => () => {},
     addPresenceFilter: () => () => {},
