@@ -51,22 +51,16 @@ export async function login(flags: LoginFlags, resource?: string): Promise<XmppC
     passwordFrom: passwordFrom ?? (process.stdin.isTTY ? 'the prompt' : 'standard input'),
   };
   const address = resource && jid.resource === '' ? `${jid.toString()}/${resource}` : jid.toString();
-  // COMPAT: xmpp.js 0.14 emits 'error' with no listener while connecting (ECONNREFUSED,
-  // ENOTFOUND) and leaves a rejection unhandled (SASLError), which Node raises as uncaught; take the first as the
-  // reason the login failed.
-  let onUncaught!: (error: Error) => void;
-  const raised = new Promise<never>((_, reject) => (onUncaught = reject));
-  process.on('uncaughtException', onUncaught);
-  process.on('unhandledRejection', onUncaught);
   try {
-    return await Promise.race([
-      connect({ jid: address, password, host: flags.host, port, insecure: flags.insecure, caFile: flags.caFile }),
-      raised,
-    ]);
+    return await connect({
+      jid: address,
+      password,
+      host: flags.host,
+      port,
+      insecure: flags.insecure,
+      caFile: flags.caFile,
+    });
   } catch (error) {
     throw connectError(error, context);
-  } finally {
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
   }
 }
