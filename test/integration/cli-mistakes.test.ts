@@ -1,57 +1,15 @@
 // Every mistake a person makes with `ferry` gets one line on stderr saying what happened and what
 // to do, the documented exit code (0 ok, 1 failure, 2 usage/config, 130 Ctrl-C), and no stack
-// trace. One row per mistake; one server for the rows that need one.
+// trace. These rows reach a server (or fail to); cli-usage-mistakes.test.ts has the ones caught
+// before any connection. One server for the rows that need one.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/files.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with a deadline; stdin is `input` (piped, so never a terminal). */
-function ferry(args: string[], env: Record<string, string> = {}, input = ''): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...withoutTlsOverride(process.env), FERRY_CONFIG: '', FERRY_JID: '', FERRY_PASSWORD: PASSWORD, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(input);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) =>
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
-
-function withoutTlsOverride(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env };
-  delete copy.NODE_TLS_REJECT_UNAUTHORIZED;
-  delete copy.FERRY_PASSWORD;
-  return copy;
-}
-
-interface Row {
-  mistake: string;
-  args: () => string[];
-  env?: Record<string, string>;
-  stdin?: string;
-  line: RegExp;
-  code: number;
-  skip?: boolean;
-}
+import { ferry, itRows, startFerry, type Row } from '../helpers/cli.js';
 
 describe('ferry mistakes: one line, the documented exit code, no stack trace', () => {
   let server: TestServer;
@@ -90,9 +48,6 @@ describe('ferry mistakes: one line, the documented exit code, no stack trace', (
     String(port()),
     '--insecure',
   ];
-  const data = () => ['--data-dir', join(files.path, 'data'), '--set', 'c2s.port=0', '--set', 'modules.proxy65.port=0'];
-  const serverPorts = () => ['--set', 'c2s_direct_tls.port=0', '--set', 'http.port=0', '--set', 'http.https_port=0'];
-  const isRoot = process.getuid?.() === 0;
 
   const rows: Row[] = [
     {
@@ -140,126 +95,18 @@ describe('ferry mistakes: one line, the documented exit code, no stack trace', (
       line: /^ferry: the server's certificate is not trusted .*--ca-file FILE, or --insecure/,
       code: 1,
     },
-    {
-      mistake: 'file not found',
-      args: () => ['send', 'bob@localhost/ferry-receive', join(files.path, 'nope.jpg'), ...login()],
-      line: /^ferry: .*nope\.jpg: no such file$/,
-      code: 2,
-    },
-    {
-      mistake: 'a directory instead of a file',
-      args: () => ['send', 'bob@localhost/ferry-receive', join(files.path, 'folder'), ...login()],
-      line: /^ferry: .*folder is a directory: ferry send takes one file/,
-      code: 2,
-    },
-    {
-      mistake: 'a bare JID for send',
-      args: () => ['send', 'bob@localhost', file, ...login()],
-      line: /^ferry: bob@localhost has no resource: .*bob@localhost\/ferry-receive.*--resource/,
-      code: 2,
-    },
-    {
-      mistake: 'an invalid --timeout',
-      args: () => ['send', 'bob@localhost/x', file, ...login(), '--timeout', 'soon'],
-      line: /^ferry: --timeout must be a number of seconds/,
-      code: 2,
-    },
-    {
-      mistake: 'receive --dir under a file (cannot be created)',
-      args: () => ['receive', ...login(), '--dir', join(aFile, 'sub')],
-      line: /^ferry: --dir .*not-a-dir\/sub: cannot create it \(ENOTDIR\); pick another folder$/,
-      code: 2,
-    },
-    {
-      mistake: 'receive --dir is a file',
-      args: () => ['receive', ...login(), '--dir', aFile],
-      line: /^ferry: --dir .*not-a-dir(: cannot create it \(EEXIST\)| is not a folder)/,
-      code: 2,
-    },
-    {
-      mistake: 'receive --dir read-only (skipped as root: root writes anywhere)',
-      args: () => ['receive', ...login(), '--dir', '/proc'],
-      line: /^ferry: --dir \/proc is not writable/,
-      code: 2,
-      skip: isRoot,
-    },
-    {
-      mistake: 'no --jid',
-      args: () => ['receive', '--dir', files.path],
-      line: /^ferry: who are you\? pass --jid or set FERRY_JID$/,
-      code: 2,
-    },
-    {
-      mistake: 'an unknown option',
-      args: () => ['send', '--bogus'],
-      line: /^ferry: unknown option '--bogus'$/,
-      code: 2,
-    },
-    {
-      mistake: 'a malformed --set',
-      args: () => ['server', ...data(), '--set', 'c2s.port'],
-      line: /^ferry: --set expects key=value, e\.g\. --set c2s\.port=5333; got "c2s\.port"$/,
-      code: 2,
-    },
-    {
-      mistake: 'a port in use for ferry server',
-      args: () => [
-        'server',
-        ...data(),
-        ...serverPorts(),
-        '--set',
-        `c2s.port=${(squatter.address() as { port: number }).port}`,
-      ],
-      line: /^ferry: port \d+ is already in use: stop what uses it, or set c2s\.port to another port$/,
-      code: 1,
-    },
-    {
-      mistake: 'a missing certificate file',
-      args: () => [
-        'server',
-        ...data(),
-        ...serverPorts(),
-        '--set',
-        `tls.cert_file=${join(files.path, 'cert.pem')}`,
-        '--set',
-        `tls.key_file=${join(files.path, 'key.pem')}`,
-      ],
-      line: /^ferry: tls\.cert_file: cannot read .*cert\.pem \(ENOENT\); fix the path in the config$/,
-      code: 2,
-    },
-    {
-      mistake: 'an unusable data dir',
-      args: () => ['server', '--data-dir', join(aFile, 'data'), ...serverPorts(), '--set', 'c2s.port=0'],
-      line: /^ferry: data_dir .*not-a-dir\/data is not usable \(ENOTDIR/,
-      code: 2,
-    },
-    {
-      mistake: 'adduser with an address on another domain',
-      args: () => ['adduser', 'bob@elsewhere.example', ...data()],
-      line: /^ferry: bob@elsewhere\.example is not on this server's domain \(localhost\); pass --domain or --config$/,
-      code: 2,
-    },
   ];
 
-  for (const row of rows) {
-    it(row.mistake, { skip: row.skip }, async () => {
-      const run = await ferry(row.args(), row.env, row.stdin);
-      const stderrLines = run.stderr.split('\n').filter((line) => line.startsWith('ferry:'));
-      assert.match(stderrLines[0] ?? '', row.line, run.stderr);
-      assert.equal(run.code, row.code, run.stderr);
-      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
-    });
-  }
+  itRows(rows);
 
   it('receive --once into an existing file exits 1 naming it and --overwrite; the sender exits 1 with why', async () => {
     const dir = join(files.path, 'inbox');
     mkdirSync(dir);
     writeFileSync(join(dir, 'photo.jpg'), 'already here');
-    const receiver = ferry(['receive', ...login(), '--dir', dir, '--accept-all', '--once', '--resource', 'inbox']);
-    // The receiver logs in within a second or two; the sender retries nothing, so give it time.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const receiver = startFerry(['receive', ...login(), '--dir', dir, '--accept-all', '--once', '--resource', 'inbox']);
+    await receiver.printed(/receiving as alice@localhost\/inbox/);
     const sent = await ferry(['send', 'alice@localhost/inbox', file, ...login(), '--timeout', '20']);
-    const received = await receiver;
+    const received = await receiver.done;
     assert.equal(received.code, 1, received.stderr);
     assert.match(
       received.stderr,

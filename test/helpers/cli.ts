@@ -1,0 +1,85 @@
+// Runs the `ferry` CLI from source as a person would, and checks the mistakes table: one line on
+// stderr, the documented exit code, no stack trace.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { PASSWORD } from './server.js';
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with a deadline; stdin is `input` (piped, so never a terminal). */
+export function ferry(args: string[], env: Record<string, string> = {}, input = ''): Promise<Run> {
+  return startFerry(args, env, input).done;
+}
+
+/** Starts the CLI; `printed(re)` settles once stdout matches (or rejects when the process ends first). */
+export function startFerry(
+  args: string[],
+  env: Record<string, string> = {},
+  input = '',
+): { done: Promise<Run>; printed(pattern: RegExp): Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...withoutTlsOverride(process.env), FERRY_CONFIG: '', FERRY_JID: '', FERRY_PASSWORD: PASSWORD, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const done = new Promise<Run>((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  const printed = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(stdout)) return;
+        child.stdout.off('data', check);
+        resolve();
+      };
+      child.stdout.on('data', check);
+      check();
+      void done.then((run) =>
+        reject(new Error(`ferry exited (${run.code}) before printing ${pattern}: ${run.stderr}`)),
+      );
+    });
+  return { done, printed };
+}
+
+function withoutTlsOverride(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_TLS_REJECT_UNAUTHORIZED;
+  delete copy.FERRY_PASSWORD;
+  return copy;
+}
+
+export interface Row {
+  mistake: string;
+  args: () => string[];
+  env?: Record<string, string>;
+  stdin?: string;
+  line: RegExp;
+  code: number;
+  skip?: boolean;
+}
+
+/** One test per row: the first `ferry:` line on stderr, the exit code, and no stack trace. */
+export function itRows(rows: readonly Row[]): void {
+  for (const row of rows) {
+    it(row.mistake, { skip: row.skip }, async () => {
+      const run = await ferry(row.args(), row.env, row.stdin);
+      const stderrLines = run.stderr.split('\n').filter((line) => line.startsWith('ferry:'));
+      assert.match(stderrLines[0] ?? '', row.line, run.stderr);
+      assert.equal(run.code, row.code, run.stderr);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    });
+  }
+}
