@@ -45,6 +45,9 @@ export async function connectClient(options: ConnectOptions): Promise<TestClient
     resource: options.resource,
   });
   xmpp.reconnect.stop();
+  // xmpp.js waits 2 s for each stream header and answer; on a loaded 2-core CI machine, with the
+  // server in this very process, that is too little for what is a slow answer, not a missing one.
+  (xmpp as unknown as { timeout: number }).timeout = 10_000;
   xmpp.on('error', () => {
     // surfaced through start()/waitFor; an unhandled 'error' event would crash the test runner
   });
