@@ -133,6 +133,9 @@ async function logIn(
     username: address.local,
     password,
     resource: address.resource || undefined,
+    // xmpp.js gives each stream answer 2 s by default, which a busy server can miss; the whole
+    // login is bounded by connect()'s own timeoutMs anyway.
+    timeout: 10_000,
   });
   client.reconnect.stop();
   const where = service;
