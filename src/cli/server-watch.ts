@@ -1,13 +1,13 @@
-// XEP-0199 §4.2 (client-to-server ping): how `ferry receive` notices, while idle, that the server
-// went away. TODO: listen for the connection's own "lost" event (FERRY_ERR_DISCONNECTED) once
-// client/connection.ts reports one, and keep the ping only for half-open TCP connections.
+// How `ferry receive` notices, while idle, that the server went away: the connection's own "lost"
+// event at once when the socket closes, and a XEP-0199 §4.2 client-to-server ping every interval
+// for what no socket event reports (a half-open TCP connection: the server's machine vanished).
 import { NS } from '../protocol/namespaces.js';
 import { StanzaError } from '../protocol/errors/stanza-error.js';
 import { xml } from '../protocol/xml/element.js';
 import type { XmppConnection } from '../client/connection.js';
 import { CliError, EXIT } from './cli-error.js';
 
-/** Pings the server every `intervalMs`; calls `onLost` once when a ping gets no answer at all. */
+/** Calls `onLost` once: when the connection is lost, or a ping gets no answer at all. */
 export function watchServer(
   connection: XmppConnection,
   intervalMs: number,
@@ -15,6 +15,12 @@ export function watchServer(
 ): () => void {
   let isStopped = false;
   let timer: NodeJS.Timeout | undefined;
+  const unwatch = connection.onDisconnect((error) => {
+    if (isStopped) return;
+    isStopped = true;
+    clearTimeout(timer);
+    onLost(new CliError('the server closed the connection (stopped or restarted?)', EXIT.failure, { cause: error }));
+  });
   const tick = async () => {
     const ping = xml('iq', { type: 'get', to: connection.jid.domain }, xml('ping', { xmlns: NS.PING }));
     try {
@@ -35,5 +41,6 @@ export function watchServer(
   return () => {
     isStopped = true;
     clearTimeout(timer);
+    unwatch();
   };
 }

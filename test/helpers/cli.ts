@@ -21,7 +21,7 @@ export function startFerry(
   args: string[],
   env: Record<string, string> = {},
   input = '',
-): { done: Promise<Run>; printed(pattern: RegExp): Promise<void> } {
+): { done: Promise<Run>; printed(pattern: RegExp): Promise<void>; kill(signal: NodeJS.Signals): void } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...withoutTlsOverride(process.env), FERRY_CONFIG: '', FERRY_JID: '', FERRY_PASSWORD: PASSWORD, ...env },
@@ -51,7 +51,7 @@ export function startFerry(
         reject(new Error(`ferry exited (${run.code}) before printing ${pattern}: ${run.stderr}`)),
       );
     });
-  return { done, printed };
+  return { done, printed, kill: (signal) => void child.kill(signal) };
 }
 
 function withoutTlsOverride(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

@@ -75,7 +75,14 @@ export function registerReceiveCommand(program: Command): void {
           console.error(
             `ferry: the server closed the connection; reconnecting in ${delay / 1000} s (attempt ${attempt})`,
           );
-          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+          // A referenced timer: while waiting to reconnect it is all that keeps the process alive.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delay);
+            void finished.then(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
           if (isDone) return;
           try {
             session = await start();
