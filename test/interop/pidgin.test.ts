@@ -133,10 +133,11 @@ describe('Pidgin 2.14 (libpurple) ⇄ the ferry CLI over a Ferry server', { skip
         const relaysBefore = relayed.size;
         const run = started(['send', ...login('tx@localhost'), ...flags, '--timeout', '30', PIDGIN_JID, source]);
         const code = await exitWithin(run, CASE_MS - 10_000, 'ferry send');
-        assert.equal(code, 0, `ferry send exit code${evidence(run)}`);
+        const target = join(pidgin.receiveDir, fileName);
+        const saved = () => (existsSync(target) ? statSync(target).size : 'no file');
+        assert.equal(code, 0, `ferry send exit code (Pidgin saved ${saved()} of ${size} bytes)${evidence(run)}`);
         assert.match(run.stdout(), new RegExp(`over ${tag === 'ibb' ? 'ibb' : 'socks5'}`));
         // Pidgin writes the last bytes and closes the file once its side saw the end.
-        const target = join(pidgin.receiveDir, fileName);
         await until(
           () => (existsSync(target) && statSync(target).size === size ? true : undefined),
           10_000,
