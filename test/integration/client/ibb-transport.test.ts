@@ -593,6 +593,60 @@ describe('IBB transport (XEP-0047) between two clients', () => {
       }
     });
 
+    it('succeeds when every block was acked but the <close/> is never answered (libpurple)', async () => {
+      // A scripted receiver as Pidgin behaves: it acks each <data/> and ignores the <close/>.
+      const sid = newSid();
+      const received: Buffer[] = [];
+      let closes = 0;
+      const remove = [
+        pair.bob.onIq('set', NS.IBB, 'open', (_s, payload) => (payload.attrs.sid === sid ? null : undefined)),
+        pair.bob.onIq('set', NS.IBB, 'data', (_s, payload) => {
+          if (payload.attrs.sid !== sid) return undefined;
+          received.push(Buffer.from(payload.text(), 'base64'));
+          return null;
+        }),
+        pair.bob.onIq('set', NS.IBB, 'close', (_s, payload) => {
+          if (payload.attrs.sid !== sid) return undefined;
+          closes += 1;
+          return new Promise(() => {}); // never answered
+        }),
+      ];
+      try {
+        const bytes = randomBytes(3 * 4096 + 5);
+        const outgoing = await createIbbTransport().open(contexts(sid).initiator);
+        const unanswered = once(outgoing.writable, 'close-unanswered');
+        await pipeline(Readable.from([bytes]), outgoing.writable);
+        const [event] = (await unanswered) as [{ sid: string; target: string }];
+        assert.equal(event.sid, sid);
+        assert.equal(event.target, pair.bob.jid.toString());
+        assert.equal(closes, 1);
+        assert.equal(sha256(Buffer.concat(received)), sha256(bytes));
+      } finally {
+        for (const off of remove) off();
+      }
+    });
+
+    it('still fails when the <close/> is answered with an error', async () => {
+      const sid = newSid();
+      const remove = [
+        pair.bob.onIq('set', NS.IBB, 'open', (_s, payload) => (payload.attrs.sid === sid ? null : undefined)),
+        pair.bob.onIq('set', NS.IBB, 'data', (_s, payload) => (payload.attrs.sid === sid ? null : undefined)),
+        pair.bob.onIq('set', NS.IBB, 'close', (_s, payload) => {
+          if (payload.attrs.sid !== sid) return undefined;
+          throw new StanzaError('item-not-found', { type: 'cancel' });
+        }),
+      ];
+      try {
+        const outgoing = await createIbbTransport().open(contexts(sid).initiator);
+        await assert.rejects(
+          pipeline(Readable.from([randomBytes(5000)]), outgoing.writable),
+          isCode('FERRY_ERR_IBB', /refused the IBB close/),
+        );
+      } finally {
+        for (const off of remove) off();
+      }
+    });
+
     it('errors the receiver with FERRY_ERR_TIMEOUT when the sender goes silent', async () => {
       const sid = newSid();
       const bob = tracked(pair.bob);

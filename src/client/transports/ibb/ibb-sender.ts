@@ -3,7 +3,8 @@
 // in an iq the target acknowledges (by default the next block only after the previous ack), or
 // up to `window` unacknowledged at once. The write callback runs only when the window has room,
 // so a fast file read is paced by the receiver's acks and never buffers the whole file.
-// end() waits for every ack, then sends <close/> and waits for its result.
+// end() waits for every ack, then sends <close/> and waits for its result (in iq mode, only
+// closeTimeoutMs: see the COMPAT note in #finish).
 import { Writable } from 'node:stream';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
 import type { Jid } from '../../../protocol/jid.js';
@@ -26,9 +27,23 @@ export interface IbbSenderOptions {
   stanza: 'iq' | 'message';
   /** Bound on each ack, and on the result of the final <close/>. */
   ackTimeoutMs: number;
+  /**
+   * iq mode: how long the result of the final <close/> is awaited once every block was
+   * acknowledged; no answer by then is success (libpurple never answers). Default 3 000.
+   */
+  closeTimeoutMs?: number;
   /** Removes the handlers the transport registered for this session; called once, at the end. */
   release(): void;
 }
+
+/** Emitted as 'close-unanswered' when the transfer completed without the <close/>'s result. */
+export interface IbbCloseUnanswered {
+  sid: string;
+  target: string;
+  waitedMs: number;
+}
+
+export const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
 
 export class IbbSender extends Writable {
   readonly sid: string;
@@ -37,6 +52,7 @@ export class IbbSender extends Writable {
   #connection: XmppConnection;
   #target: Jid;
   #ackTimeoutMs: number;
+  #closeTimeoutMs: number;
   #chunker: BlockChunker;
   #window: AckWindow;
   #seq = 0;
@@ -56,6 +72,7 @@ export class IbbSender extends Writable {
     this.#connection = options.connection;
     this.#target = options.target;
     this.#ackTimeoutMs = options.ackTimeoutMs;
+    this.#closeTimeoutMs = Math.min(options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, options.ackTimeoutMs);
     this.#chunker = new BlockChunker(options.blockSize);
     this.#window = new AckWindow(options.window);
     this.#release = options.release;
@@ -135,11 +152,28 @@ export class IbbSender extends Writable {
     this.#isClosing = true;
     if (this.#isPeerClosed) return this.#releaseHandlers();
     this.#isCloseSent = true;
+    // Message mode has no acks: there the close's result is the only proof of delivery.
+    const isAcked = this.stanza === 'iq';
+    const closeTimeoutMs = isAcked ? this.#closeTimeoutMs : this.#ackTimeoutMs;
     try {
-      await this.#connection.request(closeIq(this.#target, this.sid), this.#ackTimeoutMs);
+      await this.#connection.request(closeIq(this.#target, this.sid), closeTimeoutMs);
     } catch (error) {
       // Both ends closing at once (XEP-0047 §2.3) is fine: the target has every byte.
-      if (!this.#isPeerClosed) throw this.#describe(error, 'the IBB close');
+      if (this.#isPeerClosed) return;
+      // COMPAT: libpurple (Pidgin) never answers the IBB <close/>. Every <data/> iq was
+      // acknowledged (drained() above) and a target acks a block only once it has taken it,
+      // in order: it holds every byte, so silence here is a complete transfer, not a failure.
+      // A close answered with an error is still a failure (below).
+      if (isAcked && isTimeout(error)) {
+        const unanswered: IbbCloseUnanswered = {
+          sid: this.sid,
+          target: this.#target.toString(),
+          waitedMs: closeTimeoutMs,
+        };
+        this.emit('close-unanswered', unanswered);
+        return;
+      }
+      throw this.#describe(error, 'the IBB close');
     } finally {
       this.#releaseHandlers();
     }
@@ -186,4 +220,8 @@ export class IbbSender extends Writable {
     this.#release = undefined;
     release?.();
   }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof TransferError && error.code === 'FERRY_ERR_TIMEOUT';
 }

@@ -2,6 +2,8 @@
 // wraps the socket so that end() half-closes it after the last byte — COMPAT: Prosody's proxy
 // holds the last 4 KiB of a relay until the sender closes — while the read side keeps draining,
 // so the receiver's close is seen, and an early close or reset becomes an error, never a hang.
+// A receiver that closes cleanly right after our last byte, before our end(), is no error (see
+// the COMPAT note at 'end').
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Streamhost } from '../../../protocol/payloads/bytestreams.js';
@@ -27,17 +29,37 @@ export class OutgoingSocks5Bytestream implements OutgoingBytestream {
     const { signal, lingerMs } = options;
     let isEnding = false;
     let isFlushed = false;
+    /** The receiver closed its half (FIN) before our end(): fine only if nothing more is written. */
+    let isPeerEnded = false;
+    let isWaitingForDrain = false;
+    /** final() when the receiver ended first: completes once the socket closed without error. */
+    let onCleanClose: (() => void) | undefined;
     let linger: NodeJS.Timeout | undefined;
     const where = `SOCKS5 bytestream via ${streamhost.jid} (${streamhost.host}:${streamhost.port})`;
+    const closedEarly = () => new TransferError('FERRY_ERR_CANCELLED', `${where}: the receiver closed the bytestream`);
 
     const writable = new Writable({
       highWaterMark: 64 * 1024,
       write(chunk: Buffer, _encoding, callback) {
-        if (socket.write(chunk)) callback();
-        else socket.once('drain', () => callback());
+        if (isPeerEnded) return callback(closedEarly()); // bytes left, and nobody reads them
+        if (socket.write(chunk)) return callback();
+        isWaitingForDrain = true;
+        socket.once('drain', () => {
+          isWaitingForDrain = false;
+          callback();
+        });
       },
       final(callback) {
         isEnding = true;
+        if (isPeerEnded) {
+          const done = () => {
+            isFlushed = true;
+            callback();
+          };
+          if (socket.closed) done();
+          else onCleanClose = done;
+          return;
+        }
         // net.Socket#end() sends FIN once every queued byte is out: the half-close a proxy needs.
         socket.end(() => {
           isFlushed = true;
@@ -69,7 +91,14 @@ export class OutgoingSocks5Bytestream implements OutgoingBytestream {
     // Nothing is expected from the receiver; read and drop whatever comes so 'end' can arrive.
     socket.on('data', () => {});
     socket.on('end', () => {
-      if (!isEnding) fail(new TransferError('FERRY_ERR_CANCELLED', `${where}: the receiver closed the bytestream`));
+      if (isEnding) return;
+      // COMPAT: libpurple (Pidgin) closes the bytestream as soon as it has read the size it was
+      // offered, which can be before our end() runs (seen with Ferry's direct streamhost). That
+      // FIN is an early close only if we still have bytes to write (write() fails then). When
+      // final() comes next instead, the socket's close decides: a receiver that closed with
+      // our bytes unread, or with bytes still arriving, resets the connection (an error) rather
+      // than closing cleanly.
+      isPeerEnded = true;
     });
     socket.on('error', (error) => {
       if (!isFlushed) {
@@ -80,9 +109,15 @@ export class OutgoingSocks5Bytestream implements OutgoingBytestream {
         );
       }
     });
-    socket.once('close', () => {
+    socket.once('close', (hadError) => {
       clearTimeout(linger);
-      if (!isFlushed) fail(new TransferError('FERRY_ERR_CANCELLED', `${where}: the connection closed`));
+      if (isFlushed) return;
+      if (isPeerEnded && !hadError) {
+        if (onCleanClose) return onCleanClose();
+        if (!isWaitingForDrain) return; // the next write() fails, or final() completes
+        return fail(closedEarly());
+      }
+      fail(new TransferError('FERRY_ERR_CANCELLED', `${where}: the connection closed`));
     });
     socket.setNoDelay(true);
     socket.resume();

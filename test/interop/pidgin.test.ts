@@ -1,0 +1,205 @@
+// Interop: the `ferry` CLI against a real Pidgin 2.14 (libpurple, Debian 12) over a Ferry server.
+// Pidgin runs once for the whole file, on its own Xvfb display and private D-Bus session bus,
+// with a pre-seeded config (test/helpers/pidgin.ts): no dialog is clicked. It is driven through
+// libpurple's D-Bus API (ServSendFile), and accepts offers with its bundled Autoaccept plugin.
+// Every case is bounded; bytes are checked by SHA-256 and `ferry send`'s exit code must be 0.
+import { describe, it, before, after, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js';
+import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
+import { pidginUnavailable, startPidgin, type PidginInstance } from '../helpers/pidgin.js';
+
+const CASE_MS = 60_000;
+const PIDGIN_JID = 'alice@localhost/pidgin';
+const RECEIVE_JID = 'rx@localhost/ferry-receive';
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `ferry <args>` as a process (as a user runs it), its output collected. */
+function ferry(args: string[]): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD };
+  delete env.NODE_TLS_REJECT_UNAUTHORIZED; // --insecure must do it
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function stop(run: Run): Promise<void> {
+  if (run.child.exitCode !== null || run.child.signalCode !== null) return;
+  run.child.kill('SIGTERM');
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 3_000);
+  await run.exited;
+  clearTimeout(timer);
+}
+
+/** Polls `check` every 100 ms until it returns a value, or fails after `ms`. */
+async function until<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Resolves with the exit code, or kills the process and fails after `ms`. */
+async function exitWithin(run: Run, ms: number, what: string): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not exit within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([run.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+    await stop(run);
+  }
+}
+
+describe('Pidgin 2.14 (libpurple) ⇄ the ferry CLI over a Ferry server', { skip: pidginUnavailable() }, () => {
+  let server: TestServer;
+  let pidgin: PidginInstance;
+  const files = tempDir('ferry-pidgin-ft-');
+  const runs: Run[] = [];
+  const relayed = new Set<string>();
+  let stopListening: (() => void) | undefined;
+
+  const login = (jid: string) => [
+    '--jid',
+    jid,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.ports.c2s),
+    '--insecure',
+  ];
+  const started = (args: string[]) => {
+    const run = ferry(args);
+    runs.push(run);
+    return run;
+  };
+  /** Pidgin's and the CLI's view, appended to a failure. */
+  const evidence = (run?: Run) =>
+    `\n--- ferry stdout ---\n${run?.stdout() ?? ''}\n--- ferry stderr ---\n${run?.stderr() ?? ''}` +
+    `\n--- pidgin -d (tail) ---\n${pidgin.logTail(8_000)}`;
+
+  before(async () => {
+    server = await startTestServer();
+    for (const user of ['alice', 'tx', 'rx']) await server.addUser(user);
+    stopListening = server.server.events.on('proxy65-relay', (record) => relayed.add(record.sid));
+    const certificatePem = readFileSync(join(server.dataDir, 'tls', 'localhost.crt'), 'utf8');
+    pidgin = await startPidgin({ jid: PIDGIN_JID, password: PASSWORD, c2sPort: server.ports.c2s, certificatePem });
+  });
+  after(async () => {
+    for (const run of runs) await stop(run);
+    await pidgin?.stop();
+    stopListening?.();
+    await server?.stop();
+    files.remove();
+  });
+
+  describe('ferry send → Pidgin (Autoaccept)', () => {
+    const cases = [
+      { name: 'SOCKS5 direct (Ferry offers its own streamhost)', tag: 'direct', flags: ['--method', 'socks5'] },
+      {
+        name: 'SOCKS5 through proxy.localhost (--no-direct)',
+        tag: 'proxy',
+        flags: ['--method', 'socks5', '--no-direct'],
+      },
+      { name: 'IBB (--method ibb; libpurple never answers the <close/>)', tag: 'ibb', flags: ['--method', 'ibb'] },
+    ];
+    for (const { name, tag, flags } of cases) {
+      it(`${name}: bytes intact, exit code 0`, { timeout: CASE_MS }, async () => {
+        const size = tag === 'ibb' ? 300 * 1024 + 7 : 2 * 1024 * 1024 + 7;
+        const fileName = `to-pidgin-${tag}.bin`;
+        const source = join(files.path, fileName);
+        const hash = writeRandomFile(source, size);
+        const relaysBefore = relayed.size;
+        const run = started(['send', ...login('tx@localhost'), ...flags, '--timeout', '30', PIDGIN_JID, source]);
+        const code = await exitWithin(run, CASE_MS - 10_000, 'ferry send');
+        const target = join(pidgin.receiveDir, fileName);
+        const saved = () => (existsSync(target) ? statSync(target).size : 'no file');
+        assert.equal(code, 0, `ferry send exit code (Pidgin saved ${saved()} of ${size} bytes)${evidence(run)}`);
+        assert.match(run.stdout(), new RegExp(`over ${tag === 'ibb' ? 'ibb' : 'socks5'}`));
+        // Pidgin writes the last bytes and closes the file once its side saw the end.
+        await until(
+          () => (existsSync(target) && statSync(target).size === size ? true : undefined),
+          10_000,
+          `${target} (${size} bytes)${evidence(run)}`,
+        );
+        assert.equal(await sha256File(target), hash);
+        if (tag === 'proxy') {
+          await until(() => (relayed.size > relaysBefore ? true : undefined), 5_000, 'a relay by proxy.localhost');
+        }
+        if (tag === 'direct') assert.equal(relayed.size, relaysBefore, 'no relay through proxy.localhost');
+      });
+    }
+  });
+
+  describe('Pidgin → ferry receive', () => {
+    it('SOCKS5 (ServSendFile to the full JID): bytes intact', { timeout: CASE_MS }, async (t: TestContext) => {
+      const size = 1024 * 1024 + 13;
+      const fileName = 'from-pidgin.bin';
+      const source = join(files.path, fileName);
+      const hash = writeRandomFile(source, size);
+      const outDir = join(files.path, 'rx');
+      const run = started([
+        'receive',
+        ...login('rx@localhost'),
+        ...['--dir', outDir, '--accept-all', '--once', '--resource', 'ferry-receive'],
+      ]);
+      await until(
+        () => (/receiving as /.test(run.stdout()) ? true : undefined),
+        20_000,
+        `ferry receive to log in${evidence(run)}`,
+      );
+      const logBefore = pidgin.logLength();
+      const sentAt = Date.now();
+      await pidgin.sendFile(RECEIVE_JID, source);
+      // Pidgin asks the target's disco#info first (quirk 1 in desktop-clients.md) and sends only
+      // to a JID whose answer lists the SI file-transfer profile.
+      const pidginLog = () => pidgin.logSince(logBefore);
+      const outcome = await until(
+        () => {
+          if (/^received /m.test(run.stdout())) return 'received';
+          const log = pidginLog();
+          if (/user does not support file transfers/.test(log)) return 'refused';
+          const asked = log.includes(`to='${RECEIVE_JID}'><query xmlns='http://jabber.org/protocol/disco#info'/>`);
+          const offered = log.includes(`to='${RECEIVE_JID}'><si xmlns='http://jabber.org/protocol/si'`);
+          if (asked && !offered && Date.now() - sentAt > 10_000) return 'disco unanswered';
+          return undefined;
+        },
+        CASE_MS - 25_000,
+        `ferry receive to save the file${evidence(run)}`,
+      );
+      if (outcome !== 'received') {
+        // The client answers no disco#info yet (another engineer adds it). Reported as TODO, not
+        // as a failure, and the case turns green by itself once Pidgin gets a usable answer.
+        t.todo('needs the client disco#info (issue 9)');
+        const why =
+          outcome === 'refused'
+            ? 'Pidgin refused: "user does not support file transfers"'
+            : `Pidgin's disco#info query to ${RECEIVE_JID} got no answer within 10 s, so it never offered`;
+        assert.fail(`${why}${evidence(run)}`);
+      }
+      assert.equal(await exitWithin(run, 10_000, 'ferry receive --once'), 0, `ferry receive exit code${evidence(run)}`);
+      assert.equal(await sha256File(join(outDir, fileName)), hash);
+    });
+  });
+});
