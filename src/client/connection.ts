@@ -231,7 +231,8 @@ export function wrapClient(client: Client): XmppConnection {
   const jid = Jid.parse(client.jid!.toString());
   const send = (stanza: Element) => {
     if (lost) return Promise.reject(lost);
-    if (stanza.name === 'presence' && stanza.attrs.type === undefined) for (const filter of presenceFilters) filter(stanza);
+    if (stanza.name === 'presence' && stanza.attrs.type === undefined)
+      for (const filter of presenceFilters) filter(stanza);
     return client.send(stanza);
   };
   const requests = new IqRequests(send, () => jid);

@@ -45,7 +45,7 @@ describe('account commands', () => {
 
   it('refuses an address on another domain', () => {
     const result = ferry(['adduser', 'eve@example.org', '--password', 'x', '--data-dir', server.dataDir]);
-    assert.equal(result.code, 2, "a usage error");
+    assert.equal(result.code, 2, 'a usage error');
     assert.match(result.stderr, /not on this server's domain/);
   });
 
@@ -69,7 +69,7 @@ describe('account commands', () => {
       '--set',
       'storage.backend=memory',
     ]);
-    assert.equal(result.code, 2, "a configuration error");
+    assert.equal(result.code, 2, 'a configuration error');
     assert.equal(result.stderr, 'ferry: storage.backend is "memory": there are no stored accounts to manage\n');
   });
 

@@ -207,7 +207,7 @@ describe('ferry send / ferry receive', () => {
   it('refuses a bare JID as the destination', async () => {
     const sender = ferry(['send', 'bob@localhost', join(files.path, 'unwanted.bin'), ...login('alice@localhost')]);
     const sent = await withTimeout(sender.output, 30_000, 'ferry send');
-    assert.equal(sent.code, 2, "a usage error");
+    assert.equal(sent.code, 2, 'a usage error');
     assert.match(sent.stderr, /bob@localhost has no resource: send to the full JID `ferry receive` prints/);
   });
 });

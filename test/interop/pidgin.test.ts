@@ -3,7 +3,7 @@
 // with a pre-seeded config (test/helpers/pidgin.ts): no dialog is clicked. It is driven through
 // libpurple's D-Bus API (ServSendFile), and accepts offers with its bundled Autoaccept plugin.
 // Every case is bounded; bytes are checked by SHA-256 and `ferry send`'s exit code must be 0.
-import { describe, it, before, after, type TestContext } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -153,7 +153,7 @@ describe('Pidgin 2.14 (libpurple) ⇄ the ferry CLI over a Ferry server', { skip
   });
 
   describe('Pidgin → ferry receive', () => {
-    it('SOCKS5 (ServSendFile to the full JID): bytes intact', { timeout: CASE_MS }, async (t: TestContext) => {
+    it('SOCKS5 (ServSendFile to the full JID): bytes intact', { timeout: CASE_MS }, async () => {
       const size = 1024 * 1024 + 13;
       const fileName = 'from-pidgin.bin';
       const source = join(files.path, fileName);
@@ -189,12 +189,9 @@ describe('Pidgin 2.14 (libpurple) ⇄ the ferry CLI over a Ferry server', { skip
         `ferry receive to save the file${evidence(run)}`,
       );
       if (outcome !== 'received') {
-        // The client answers no disco#info yet (another engineer adds it). Reported as TODO, not
-        // as a failure, and the case turns green by itself once Pidgin gets a usable answer.
-        t.todo('needs the client disco#info (issue 9)');
         const why =
           outcome === 'refused'
-            ? 'Pidgin refused: "user does not support file transfers"'
+            ? 'Pidgin refused: "user does not support file transfers" (it found no SI in our disco#info)'
             : `Pidgin's disco#info query to ${RECEIVE_JID} got no answer within 10 s, so it never offered`;
         assert.fail(`${why}${evidence(run)}`);
       }

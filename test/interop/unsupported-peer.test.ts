@@ -39,45 +39,28 @@ describe(
       files.remove();
     });
 
-    it(
-      'fails within seconds with FERRY_ERR_PEER_UNSUPPORTED',
-      // Remove once the client checks the peer's disco#info before offering (another engineer).
-      { todo: 'FERRY_ERR_PEER_UNSUPPORTED is not in this tree yet (added with the client disco#info)' },
-      async () => {
-        const source = join(files.path, 'unwanted.bin');
-        writeRandomFile(source, 10_000);
-        const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD };
-        delete env.NODE_TLS_REJECT_UNAUTHORIZED;
-        const login = [
-          '--jid',
-          'tx@localhost',
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(server.ports.c2s),
-          '--insecure',
-        ];
-        const started = Date.now();
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', 'src/cli/main.ts', 'send', ...login, slyJid, source],
-          {
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env,
-          },
-        );
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-        const killer = setTimeout(() => child.kill('SIGKILL'), FAST_MS);
-        const code = await exited;
-        clearTimeout(killer);
-        const elapsed = Date.now() - started;
-        assert.ok(elapsed < FAST_MS, `ferry send gave up within ${FAST_MS} ms (took ${elapsed} ms): ${output}`);
-        assert.notEqual(code, 0, output);
-        assert.match(output, /FERRY_ERR_PEER_UNSUPPORTED/);
-      },
-    );
+    it('fails within seconds saying the peer does not support file transfer (FERRY_ERR_PEER_UNSUPPORTED)', async () => {
+      const source = join(files.path, 'unwanted.bin');
+      writeRandomFile(source, 10_000);
+      const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD };
+      delete env.NODE_TLS_REJECT_UNAUTHORIZED;
+      const login = ['--jid', 'tx@localhost', '--host', '127.0.0.1', '--port', String(server.ports.c2s), '--insecure'];
+      const started = Date.now();
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'send', ...login, slyJid, source], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const killer = setTimeout(() => child.kill('SIGKILL'), FAST_MS);
+      const code = await exited;
+      clearTimeout(killer);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < FAST_MS, `ferry send gave up within ${FAST_MS} ms (took ${elapsed} ms): ${output}`);
+      assert.notEqual(code, 0, output);
+      assert.match(output, /^ferry: sly@localhost\/slix does not support SI file transfer \(XEP-0096\)/m);
+    });
   },
 );
