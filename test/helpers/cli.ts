@@ -3,6 +3,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { PASSWORD } from './server.js';
 
 export interface Run {
@@ -82,4 +83,18 @@ export function itRows(rows: readonly Row[]): void {
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     });
   }
+}
+
+/** A loopback port that was free a moment ago: nothing listens there. */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** The login flags for alice@localhost against a server on loopback (self-signed: --insecure). */
+export function loginArgs(port: number): string[] {
+  return ['--jid', 'alice@localhost', '--host', '127.0.0.1', '--port', String(port), '--insecure'];
 }

@@ -4,55 +4,34 @@
 // before any connection. One server for the rows that need one.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/files.js';
-import { ferry, itRows, startFerry, type Row } from '../helpers/cli.js';
+import { closedPort, ferry, itRows, loginArgs, startFerry, type Row } from '../helpers/cli.js';
 
 describe('ferry mistakes: one line, the documented exit code, no stack trace', () => {
   let server: TestServer;
-  let closedPort: number;
-  let squatter: Server;
+  let freePort: number;
   const files = tempDir();
   const file = join(files.path, 'photo.jpg');
-  const aFile = join(files.path, 'not-a-dir');
   before(async () => {
     server = await startTestServer();
     await server.addUser('alice');
     writeFileSync(file, 'jpeg');
-    writeFileSync(aFile, 'x');
-    mkdirSync(join(files.path, 'folder'));
-    // A port that was free a moment ago: nothing listens there.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    closedPort = (probe.address() as { port: number }).port;
-    await new Promise((resolve) => probe.close(resolve));
-    // A port something else holds, for `ferry server`.
-    squatter = createServer();
-    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    freePort = await closedPort();
   });
   after(async () => {
-    squatter.close();
     await server.stop();
     files.remove();
   });
 
-  const login = (port = () => server.ports.c2s) => [
-    '--jid',
-    'alice@localhost',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port()),
-    '--insecure',
-  ];
+  const login = (port = () => server.ports.c2s) => loginArgs(port());
 
   const rows: Row[] = [
     {
       mistake: 'server down (connection refused)',
-      args: () => ['receive', ...login(() => closedPort), '--dir', files.path],
+      args: () => ['receive', ...login(() => freePort), '--dir', files.path],
       line: /^ferry: nothing is listening on 127\.0\.0\.1:\d+: is the server running\? Check --host and --port$/,
       code: 1,
     },
@@ -121,7 +100,7 @@ describe('ferry mistakes: one line, the documented exit code, no stack trace', (
   });
 
   it('--debug adds the stack trace', async () => {
-    const run = await ferry(['receive', ...login(() => closedPort), '--dir', files.path, '--debug']);
+    const run = await ferry(['receive', ...login(() => freePort), '--dir', files.path, '--debug']);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^ferry: nothing is listening/);
     assert.match(run.stderr, /\n\s+at /);

@@ -6,10 +6,10 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../helpers/files.js';
-import { itRows, type Row } from '../helpers/cli.js';
+import { closedPort, itRows, loginArgs, type Row } from '../helpers/cli.js';
 
 describe('ferry mistakes caught before connecting: one line, the documented exit code, no stack trace', () => {
-  let closedPort: number;
+  let freePort: number;
   let squatter: Server;
   const files = tempDir();
   const file = join(files.path, 'photo.jpg');
@@ -18,11 +18,7 @@ describe('ferry mistakes caught before connecting: one line, the documented exit
     writeFileSync(file, 'jpeg');
     writeFileSync(aFile, 'x');
     mkdirSync(join(files.path, 'folder'));
-    // A port that was free a moment ago: nothing listens there.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    closedPort = (probe.address() as { port: number }).port;
-    await new Promise((resolve) => probe.close(resolve));
+    freePort = await closedPort();
     // A port something else holds, for `ferry server`.
     squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
@@ -33,15 +29,7 @@ describe('ferry mistakes caught before connecting: one line, the documented exit
   });
 
   // Nothing listens on the port: every row is refused before a connection is tried.
-  const login = (port = () => closedPort) => [
-    '--jid',
-    'alice@localhost',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port()),
-    '--insecure',
-  ];
+  const login = () => loginArgs(freePort);
   const data = () => ['--data-dir', join(files.path, 'data'), '--set', 'c2s.port=0', '--set', 'modules.proxy65.port=0'];
   const serverPorts = () => ['--set', 'c2s_direct_tls.port=0', '--set', 'http.port=0', '--set', 'http.https_port=0'];
   const isRoot = process.getuid?.() === 0;
