@@ -114,17 +114,24 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
     const raw = this.#socket;
     this.#detach(raw);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
-    await new Promise<void>((resolve, reject) => {
-      const fail = (error: Error) => {
-        secure.destroy();
-        reject(error);
-      };
-      secure.once('secure', () => {
-        secure.off('error', fail);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const fail = (error: Error) => {
+          secure.destroy();
+          reject(error);
+        };
+        secure.once('secure', () => {
+          secure.off('error', fail);
+          resolve();
+        });
+        secure.once('error', fail);
       });
-      secure.once('error', fail);
-    });
+    } catch (error) {
+      // Neither socket has our 'close' listener now: end the stream here, or it (and its
+      // pre-authentication timer) would outlive the connection.
+      this.ended();
+      throw error;
+    }
     this.#socket = secure;
     this.#isSecure = true;
     this.#parser.reset();

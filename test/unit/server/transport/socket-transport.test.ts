@@ -115,3 +115,34 @@ describe('SocketTransport output', () => {
     assert.deepEqual(socket.writes, []);
   });
 });
+
+describe('SocketTransport STARTTLS', () => {
+  it('ends the stream (onEnd) when the TLS handshake fails, so nothing outlives the connection', async () => {
+    const { createServer, connect } = await import('node:net');
+    const { createSecureContext } = await import('node:tls');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    const transport = new SocketTransport(await accepted, {
+      kind: 'tcp',
+      maxStanzaBytes: 65_536,
+      receiveRateBytesPerSecond: 0,
+      receiveBurstBytes: 0,
+    });
+    let ends = 0;
+    transport.setHandlers({
+      onOpen: () => {},
+      onStanza: () => {},
+      onClose: () => {},
+      onError: () => {},
+      onEnd: () => void (ends += 1),
+    });
+    const upgrading = transport.startTls(createSecureContext({}));
+    client.write('this is not a TLS ClientHello\r\n\r\n');
+    await assert.rejects(upgrading);
+    assert.equal(ends, 1);
+    client.destroy();
+    server.close();
+  });
+});
