@@ -33,6 +33,8 @@ export const connectErrors = {
     new TransferError('FERRY_ERR_AUTH', `authentication failed for ${jid} (${condition}): check the password`),
   noService: (domain: string) =>
     new TransferError('FERRY_ERR_DNS', `${domain} publishes no XMPP service (its SRV targets are ".")`),
+  caFile: (path: string, reason: string) =>
+    new TransferError('FERRY_ERR_CA_FILE', `cannot read the CA file ${path} (${reason})`),
   closedDuringLogin: (where: string) =>
     new TransferError('FERRY_ERR_DISCONNECTED', `${where} closed the connection during login`),
 };

@@ -1,7 +1,7 @@
 // The client library's only door to xmpp.js (@xmpp/client): logging in, sending, IQ requests with
 // timeouts, and IQ handlers that can be added and removed (xmpp.js's cannot be removed, so one
 // xmpp.js handler per payload dispatches to ours). Everything above speaks Ferry's own types.
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { client as createXmppClient, type Client, type ClientInternals, type TransportSocket } from '@xmpp/client';
 import { Jid } from '../protocol/jid.js';
 import { NS } from '../protocol/namespaces.js';
@@ -85,7 +85,7 @@ export async function connect(options: ConnectOptions): Promise<XmppConnection> 
   const timeoutMs = options.timeoutMs ?? 15_000;
   const trust = {
     insecure: options.insecure === true,
-    ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined,
+    ca: options.caFile === undefined ? undefined : await readCaFile(options.caFile),
   };
   const attempt = new AbortController();
   const target = options.service ?? options.host ?? address.domain;
@@ -327,4 +327,12 @@ function localAddressOf(client: Client): string | undefined {
   const address = wrapper?.socket?.localAddress ?? wrapper?.localAddress;
   // An IPv4-mapped IPv6 address is advertised in its IPv4 form.
   return address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw connectErrors.caFile(path, (error as NodeJS.ErrnoException).code ?? String(error));
+  }
 }

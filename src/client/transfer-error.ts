@@ -22,6 +22,8 @@ export type TransferErrorCode =
   | 'FERRY_ERR_DNS'
   | 'FERRY_ERR_CONNECT_TIMEOUT'
   | 'FERRY_ERR_TLS_UNTRUSTED'
+  /** connect(): `caFile` cannot be read. */
+  | 'FERRY_ERR_CA_FILE'
   | 'FERRY_ERR_TLS_REQUIRED'
   | 'FERRY_ERR_AUTH'
   | 'FERRY_ERR_NOT_XMPP'

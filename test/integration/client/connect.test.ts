@@ -79,6 +79,14 @@ describe('connect()', () => {
     );
   });
 
+  it('rejects FERRY_ERR_CA_FILE naming a caFile it cannot read, before connecting', async () => {
+    await rejectsCleanly(
+      { ...base(), host: '127.0.0.1', port: await closedPort(), caFile: '/nonexistent/ca.pem' },
+      'FERRY_ERR_CA_FILE',
+      /cannot read the CA file \/nonexistent\/ca\.pem \(ENOENT\)/,
+    );
+  });
+
   it('rejects FERRY_ERR_CONNECT_TIMEOUT after timeoutMs when the server never answers', async () => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => {
