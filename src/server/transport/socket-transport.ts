@@ -120,11 +120,15 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
           secure.destroy();
           reject(error);
         };
+        const closed = () => fail(new Error('the connection closed during the TLS handshake'));
         secure.once('secure', () => {
           secure.off('error', fail);
+          secure.off('close', closed);
           resolve();
         });
         secure.once('error', fail);
+        // A client that stalls its handshake is closed by the pre-auth timeout: that must end it too.
+        secure.once('close', closed);
       });
     } catch (error) {
       // Neither socket has our 'close' listener now: end the stream here, or it (and its

@@ -145,4 +145,34 @@ describe('SocketTransport STARTTLS', () => {
     client.destroy();
     server.close();
   });
+
+  it('ends the stream when it is closed while the client stalls its handshake', async () => {
+    const { createServer, connect } = await import('node:net');
+    const { createSecureContext } = await import('node:tls');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    const transport = new SocketTransport(await accepted, {
+      kind: 'tcp',
+      maxStanzaBytes: 65_536,
+      receiveRateBytesPerSecond: 0,
+      receiveBurstBytes: 0,
+    });
+    let ends = 0;
+    transport.setHandlers({
+      onOpen: () => {},
+      onStanza: () => {},
+      onClose: () => {},
+      onError: () => {},
+      onEnd: () => void (ends += 1),
+    });
+    const upgrading = transport.startTls(createSecureContext({}));
+    // The client sends nothing; the pre-auth timeout closes the stream (here: at once).
+    transport.destroy();
+    await assert.rejects(upgrading, /closed during the TLS handshake|ECONNRESET|socket/);
+    assert.equal(ends, 1);
+    client.destroy();
+    server.close();
+  });
 });
