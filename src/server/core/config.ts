@@ -60,6 +60,8 @@ export const configSchema = z.strictObject({
       /** Large enough for an IBB block of 65535 bytes (87,380 base64 characters) plus envelope. */
       max_stanza_bytes: z.number().int().min(10_000).default(262_144),
       auth_timeout_seconds: z.number().positive().default(30),
+      /** A TLS handshake (direct TLS, STARTTLS, HTTPS/WSS) not done by then is dropped. */
+      tls_handshake_timeout_seconds: z.number().positive().max(600).default(10),
       /** Failed logins per connection before the stream is closed. */
       max_auth_failures: z.number().int().min(1).default(3),
       /** Delay before answering a failed login, doubled per failure from the same address. */

@@ -28,7 +28,6 @@ export interface ListenerSet {
   close(): Promise<void>;
 }
 
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export async function startListeners(options: ListenerOptions): Promise<ListenerSet> {
   const { config, logger } = options;
@@ -39,6 +38,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
     receiveRateBytesPerSecond: limits.receive_rate_bytes_per_second,
     receiveBurstBytes: limits.receive_burst_bytes,
     busyPoll,
+    tlsHandshakeTimeoutMs: limits.tls_handshake_timeout_seconds * 1000,
   };
   const socketOptions = (kind: 'tcp' | 'direct-tls') => ({ kind, ...receiveOptions });
   const servers: { name: 'c2s' | 'directTls' | 'http' | 'https'; server: NetServer }[] = [];
@@ -62,13 +62,18 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   if (config.c2s_direct_tls.enabled) {
     const server = createTlsServer(
       // tls.createServer ignores a ready-made secureContext option; it needs the PEMs.
-      { cert: options.certificate.cert, key: options.certificate.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+      { cert: options.certificate.cert, key: options.certificate.key, handshakeTimeout: receiveOptions.tlsHandshakeTimeoutMs },
       (socket: TLSSocket) => {
         track(socket);
         options.onStream(new SocketTransport(socket, socketOptions('direct-tls')), config.c2s_direct_tls.require_tls);
       },
     );
-    server.on('tlsClientError', (error) => logger.debug({ err: error }, 'direct TLS handshake failed'));
+    // With a listener here Node no longer destroys the socket itself, a timed-out handshake
+    // included: without destroy() a half ClientHello would hold its connection for ever.
+    server.on('tlsClientError', (error, socket) => {
+      logger.debug({ err: error }, 'direct TLS handshake failed');
+      socket.destroy();
+    });
     servers.push({
       name: 'directTls',
       server: await listen(server, config.c2s_direct_tls.port, config.c2s_direct_tls.host),
@@ -106,7 +111,11 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   };
   if (config.http.enabled) await serveHttp('http', createHttpServer(), config.http.port, false);
   if (config.http.enabled && config.http.https_enabled) {
-    const https = createHttpsServer({ cert: options.certificate.cert, key: options.certificate.key });
+    const https = createHttpsServer({
+      cert: options.certificate.cert,
+      key: options.certificate.key,
+      handshakeTimeout: receiveOptions.tlsHandshakeTimeoutMs,
+    });
     await serveHttp('https', https, config.http.https_port, true);
   }
   for (const { name, server } of servers) {

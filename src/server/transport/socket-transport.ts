@@ -35,6 +35,7 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
   readonly #parser: XmlStreamParser;
   readonly #limiter: ReceiveRateLimiter | undefined; // none when unlimited
   readonly #busyPoll: BusyPoll | undefined;
+  readonly #tlsHandshakeTimeoutMs: number;
   #isSecure: boolean;
   #isClosing = false;
   #isEnded = false;
@@ -53,6 +54,7 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
       this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
     }
     this.#busyPoll = options.busyPoll;
+    this.#tlsHandshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 10_000;
     this.#parser = new XmlStreamParser('stream', { maxStanzaBytes: options.maxStanzaBytes }, this);
     socket.setNoDelay(true);
     this.#attach(socket);
@@ -121,7 +123,13 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
           reject(error);
         };
         const closed = () => fail(new Error('the connection closed during the TLS handshake'));
+        const timer = setTimeout(
+          () => fail(new Error('the TLS handshake took too long')),
+          this.#tlsHandshakeTimeoutMs,
+        );
+        secure.once('close', () => clearTimeout(timer));
         secure.once('secure', () => {
+          clearTimeout(timer);
           secure.off('error', fail);
           secure.off('close', closed);
           resolve();

@@ -11,6 +11,8 @@ export interface StreamReceiveOptions {
   receiveRateBytesPerSecond: number;
   receiveBurstBytes: number;
   busyPoll?: BusyPoll | undefined;
+  /** STARTTLS: a handshake not finished by then fails (default 10 s). */
+  tlsHandshakeTimeoutMs?: number;
 }
 
 export interface StreamTransportHandlers {
