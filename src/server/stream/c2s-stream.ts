@@ -216,7 +216,12 @@ export class C2sStream implements StreamTransportHandlers {
     if (!this.#transport.isSecure && this.#options.requireTls) {
       return this.close(new StreamError('policy-violation', 'encryption is required before authentication'));
     }
-    this.#sasl ??= new SaslNegotiation(this.#options.credentials, this.#transport.isSecure, this.#options.nonce);
+    this.#sasl ??= new SaslNegotiation(
+      this.#options.credentials,
+      this.#transport.isSecure,
+      this.#options.nonce,
+      this.#options.domain,
+    );
     this.#isBusy = true;
     const outcome = await this.#sasl.handle(element);
     this.#isBusy = false;

@@ -16,13 +16,18 @@ export class SaslNegotiation {
   readonly #lookup: CredentialLookup;
   readonly #isSecure: boolean;
   readonly #nonce: (() => string) | undefined;
+  readonly #domain: string | undefined;
   #mechanism: SaslServerMechanism | undefined;
 
-  /** `nonce`: the server nonce source (default: the mechanism's own). */
-  constructor(lookup: CredentialLookup, isSecure: boolean, nonce?: () => string) {
+  /**
+   * `nonce`: the server nonce source (default: the mechanism's own). `domain`: the host's, so
+   * that a client may name its own bare JID as authzid (RFC 6120 §6.3.8).
+   */
+  constructor(lookup: CredentialLookup, isSecure: boolean, nonce?: () => string, domain?: string) {
     this.#lookup = lookup;
     this.#isSecure = isSecure;
     this.#nonce = nonce;
+    this.#domain = domain;
   }
 
   static features(isSecure: boolean): Element {
@@ -59,7 +64,11 @@ export class SaslNegotiation {
   async #auth(element: Element): Promise<SaslOutcome> {
     if (this.#mechanism) throw new SaslFailure('malformed-request', 'authentication already in progress');
     const name = element.attrs.mechanism as string | undefined;
-    const options = this.#nonce ? { isSecure: this.#isSecure, nonce: this.#nonce } : { isSecure: this.#isSecure };
+    const options = {
+      isSecure: this.#isSecure,
+      ...(this.#nonce ? { nonce: this.#nonce } : {}),
+      ...(this.#domain !== undefined ? { domain: this.#domain } : {}),
+    };
     const mechanism = name ? createMechanism(name, this.#lookup, options) : undefined;
     if (!mechanism) {
       if (name === 'PLAIN' && !this.#isSecure) throw new SaslFailure('encryption-required');
