@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
 import { FileTransferManager, type RefusedOffer } from '../../../src/client/file-transfer.js';
-import { createSocks5Transport, createIbbTransport, createTransports } from '../../../src/client/index.js';
+import {
+  createSocks5Transport,
+  createIbbTransport,
+  createTransports,
+  type TransferResult,
+} from '../../../src/client/index.js';
 import type { BytestreamTransport } from '../../../src/client/transports/bytestream.js';
 import type { RelayRecord } from '../../../src/server/modules/proxy65/index.js';
 import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
@@ -54,6 +59,13 @@ describe('file transfer: the receiver chooses the stream method', () => {
     return { sender, receiver };
   }
 
+  /** Accepts the next offer into `target`; settles with the receiver's result (after the rename). */
+  function acceptInto(receiver: FileTransferManager, target: string): Promise<TransferResult> {
+    return new Promise((resolve, reject) =>
+      receiver.once('offer', (offer) => void offer.accept({ to: target }).then(resolve, reject)),
+    );
+  }
+
   /** The relay of `sid` by proxy.localhost, accounted once both of its sockets closed. */
   async function relayOf(sid: string): Promise<RelayRecord | undefined> {
     for (let i = 0; i < 100 && !relays.some((record) => record.sid === sid); i++) {
@@ -65,31 +77,20 @@ describe('file transfer: the receiver chooses the stream method', () => {
   it('method ibb: accepts IBB from an offer listing SOCKS5 first', async () => {
     const { sender, receiver } = managers(createTransports({}), createTransports({ method: 'ibb' }));
     const target = join(files.path, 'ibb.jpg');
-    receiver.once('offer', (offer) => void offer.accept({ to: target }).catch(() => {}));
-    const received = new Promise<string>((resolve) =>
-      receiver.once(
-        'offer',
-        (offer) =>
-          void offer.done.then(
-            (result) => resolve(result.method),
-            () => {},
-          ),
-      ),
-    );
+    const received = acceptInto(receiver, target);
     const sent = await sender.send(pair.bob.jid.toString(), source).done;
     assert.equal(sent.method, 'ibb');
-    assert.equal(await received, 'ibb');
+    assert.equal((await received).method, 'ibb');
     assert.equal(await sha256File(target), sourceHash);
   });
 
   it('method socks5: accepts SOCKS5 from the same offer', async () => {
     const { sender, receiver } = managers(createTransports({}), createTransports({ method: 'socks5' }));
     const target = join(files.path, 'socks5.jpg');
-    let result: Promise<{ method: string }> | undefined;
-    receiver.once('offer', (offer) => (result = offer.accept({ to: target })));
+    const received = acceptInto(receiver, target);
     const sent = await sender.send(pair.bob.jid.toString(), source).done;
     assert.equal(sent.method, 'socks5');
-    assert.equal((await result!).method, 'socks5');
+    assert.equal((await received).method, 'socks5');
     assert.equal(await sha256File(target), sourceHash);
   });
 
@@ -131,10 +132,15 @@ describe('file transfer: the receiver chooses the stream method', () => {
   it('direct: false skips the sender’s own streamhost: the proxy relays it although direct was offered first', async () => {
     const { sender, receiver } = managers(createTransports({}), createTransports({ direct: false }));
     const target = join(files.path, 'proxied.jpg');
-    receiver.once('offer', (offer) => void offer.accept({ to: target }).catch(() => {}));
-    const sent = await sender.send(pair.bob.jid.toString(), source).done;
+    const received = acceptInto(receiver, target);
+    const transfer = sender.send(pair.bob.jid.toString(), source);
+    const fallbacks: string[] = [];
+    transfer.on('fallback', ({ reason }) => fallbacks.push(reason.message));
+    const sent = await transfer.done;
+    assert.deepEqual(fallbacks, []);
     assert.equal(sent.method, 'socks5');
     assert.equal(sent.streamhost, 'proxy.localhost');
+    assert.equal((await received).method, 'socks5');
     assert.equal((await relayOf(sent.sid))?.bytesToTarget, 512 * 1024 + 3);
     assert.equal(await sha256File(target), sourceHash);
   });
@@ -145,7 +151,7 @@ describe('file transfer: the receiver chooses the stream method', () => {
       createTransports({ direct: false }),
     );
     const target = join(files.path, 'fallback.jpg');
-    receiver.once('offer', (offer) => void offer.accept({ to: target }).catch(() => {}));
+    const received = acceptInto(receiver, target);
     const transfer = sender.send(pair.bob.jid.toString(), source);
     const fallbacks: string[] = [];
     transfer.on('fallback', ({ from, to, reason }) => fallbacks.push(`${from}→${to}: ${reason.message}`));
@@ -153,6 +159,7 @@ describe('file transfer: the receiver chooses the stream method', () => {
     assert.equal(sent.method, 'ibb');
     assert.equal(fallbacks.length, 1);
     assert.match(fallbacks[0]!, /^socks5→ibb: .*direct connections are off/);
+    assert.equal((await received).method, 'ibb');
     assert.equal(await sha256File(target), sourceHash);
   });
 });
