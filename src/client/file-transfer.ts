@@ -37,8 +37,18 @@ export interface FileTransferOptions {
   identity?: EntityOptions['identity'];
 }
 
+/** An offer refused before the application saw it: none of its stream methods is one of ours. */
+export interface RefusedOffer {
+  from: Jid;
+  sid: string;
+  name: string;
+  /** What the sender was told (the text of its no-valid-streams error). */
+  reason: string;
+}
+
 interface ManagerEvents {
   offer: [IncomingOffer];
+  refused: [RefusedOffer];
 }
 
 /**
@@ -136,10 +146,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     const accepted = this.#accepted.get(fallbackKey(from, offer));
     // Nobody here wants offers: let another handler on this connection answer it.
     if (!accepted && this.listenerCount('offer') === 0) return undefined;
-    const method = selectStreamMethod(
-      offer.methods,
-      this.#options.transports.map((transport) => transport.namespace),
-    );
+    const method = this.#selectMethod(from, offer);
     if (accepted) return this.#acceptFallback(accepted, from, offer, method);
 
     let decide!: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void;
@@ -191,6 +198,27 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     const attempt = this.#track(entry, this.#expect(from, offer.id, method, decision.offset, entry.stop.signal));
     void incoming.receive(attempt, decision.options, () => this.#nextAttempt(entry));
     return encodeSiAccept({ method, range: decision.offset > 0 ? { offset: decision.offset } : undefined });
+  }
+
+  /**
+   * XEP-0095 §4.2: the receiver picks one of the offered stream methods, the first of its own
+   * transports (in their order) that the offer lists; none is no-valid-streams, with the reason.
+   */
+  #selectMethod(from: Jid, offer: SiOffer): string {
+    const ours = this.#options.transports;
+    try {
+      return selectStreamMethod(
+        offer.methods,
+        ours.map((transport) => transport.namespace),
+      );
+    } catch {
+      const offered = offer.methods.map((namespace) => METHOD_NAMES.get(namespace) ?? namespace);
+      const reason =
+        `the receiver accepts only ${ours.map((transport) => transport.method).join(' or ')}; ` +
+        `the offer has ${offered.length > 0 ? offered.join(', ') : 'no stream method'}`;
+      this.emit('refused', { from, sid: offer.id, name: offer.file.name, reason });
+      throw siErrors.noValidStreams(reason);
+    }
   }
 
   async #acceptFallback(entry: AcceptedFile, from: Jid, offer: SiOffer, method: string) {
@@ -275,6 +303,11 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     return { sid, method: transport.method, offset, stream: established, cancel };
   }
 }
+
+const METHOD_NAMES = new Map<string, string>([
+  [NS.BYTESTREAMS, 'socks5'],
+  [NS.IBB, 'ibb'],
+]);
 
 /** A re-offer is the same file from the same resource. */
 function fallbackKey(from: Jid, offer: SiOffer): string {

@@ -6,7 +6,7 @@ import type { BytestreamTransport } from './transports/bytestream.js';
 
 export { connect, wrapClient, type XmppConnection, type ConnectOptions } from './connection.js';
 export type { SrvRecord, SrvResolver } from './endpoints.js';
-export { FileTransferManager, type FileTransferOptions } from './file-transfer.js';
+export { FileTransferManager, type FileTransferOptions, type RefusedOffer } from './file-transfer.js';
 export { OutgoingTransfer, type SendOptions, type TransferResult, type FileMetadata } from './outgoing-transfer.js';
 export { IncomingOffer, type AcceptOptions } from './incoming-offer.js';
 export { TransferError, type TransferErrorCode } from './transfer-error.js';
@@ -19,12 +19,18 @@ export { createIbbTransport, createSocks5Transport };
 
 export type MethodChoice = 'auto' | 'socks5' | 'ibb';
 
-/** The transports for a method choice: SOCKS5 (direct, then proxies) before IBB, as XEP-0096 §3.1 prefers. */
+/**
+ * The transports for a method choice: SOCKS5 (direct, then proxies) before IBB, as XEP-0096 §3.1
+ * prefers. A sender offers these stream methods; a receiver accepts only these (in this order).
+ */
 export function createTransports(options: {
   method?: MethodChoice;
   proxy?: string | undefined;
   blockSize?: number | undefined;
-  /** Offer our own SOCKS5 listener (default true); false forces the proxy. */
+  /**
+   * Direct SOCKS5 connections between the peers (default true); false forces a proxy. Sender: our
+   * own listener is not offered. Receiver: the sender's own streamhosts are skipped.
+   */
   direct?: boolean | undefined;
 }): BytestreamTransport[] {
   const method = options.method ?? 'auto';

@@ -179,7 +179,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
         if (kind === 'no-valid-streams')
           throw new TransferError(
             'FERRY_ERR_NO_COMMON_METHOD',
-            `${this.peer.toString()} supports none of ${transports.map((t) => t.method).join(', ')}`,
+            `${this.peer.toString()} supports none of ${transports.map((t) => t.method).join(', ')}${error.text ? ` (${error.text})` : ''}`,
             { cause: error },
           );
         const { condition } = error;

@@ -12,6 +12,9 @@ import {
   hex,
 } from './codec.js';
 
+/** A DST.ADDR hash: SHA-1 in lower-case hex (XEP-0065 §5.3.2). */
+const SHA1_HEX = /^[0-9a-f]{40}$/i;
+
 export type ClientHandshakeState = 'initial' | 'wait-selection' | 'wait-reply' | 'done' | 'failed';
 
 /**
@@ -97,7 +100,10 @@ export class ClientHandshake {
     if (address.atyp !== ATYP.DOMAINNAME) {
       return [this.#fail('protocol', `reply: BND.ADDR has ATYP ${hex(address.atyp)}, expected 0x03 echoing our hash`)];
     }
-    if (address.host !== this.hash) {
+    // COMPAT: libpurple (Pidgin 2.14) as a direct StreamHost answers with its own IP address as
+    // the domain-name BND.ADDR ("192.0.2.2"), not the hash. Only another hash (40 hex digits)
+    // says the StreamHost means another session; anything else names the host, and is ignored.
+    if (address.host !== this.hash && SHA1_HEX.test(address.host)) {
       return [
         this.#fail('protocol', `reply: BND.ADDR ${JSON.stringify(address.host)} is not our DST.ADDR ${this.hash}`),
       ];

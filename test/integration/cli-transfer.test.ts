@@ -9,6 +9,10 @@ import { existsSync } from 'node:fs';
 import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js';
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
+import { loginConnection } from '../helpers/connection-pair.js';
+import { NS } from '../../src/protocol/namespaces.js';
+import { encodeSiOffer } from '../../src/protocol/payloads/si.js';
+import { xml } from '../../src/protocol/xml/element.js';
 
 function ferry(args: string[]): {
   child: ChildProcess;
@@ -114,6 +118,86 @@ describe('ferry send / ferry receive', () => {
       }
     });
   }
+
+  // The receiver's choice: the sender offers everything (auto, its own streamhost first).
+  const receiverChoices = [
+    { name: 'rx-ibb', flags: ['--method', 'ibb'], expect: /over ibb/, isRelayed: false },
+    { name: 'rx-proxy', flags: ['--no-direct'], expect: /over socks5 via proxy\.localhost/, isRelayed: true },
+  ];
+  for (const { name, flags, expect, isRelayed } of receiverChoices) {
+    it(`ferry receive ${flags.join(' ')}: the receiver's choice carries a verified file`, async () => {
+      const source = join(files.path, `${name}.bin`);
+      const hash = writeRandomFile(source, 300 * 1024);
+      const outDir = join(files.path, `out-${name}`);
+      const receiver = ferry([
+        'receive',
+        ...login('bob@localhost'),
+        ...['--dir', outDir, '--accept-all', '--once', '--resource', name, ...flags],
+      ]);
+      try {
+        await firstLine(receiver.child, /^receiving as /);
+        const relays: number[] = [];
+        const stopListening = server.server.events.on('proxy65-relay', (record) => relays.push(record.bytesToTarget));
+        const sender = ferry(['send', `bob@localhost/${name}`, source, ...login('alice@localhost')]);
+        const sent = await withTimeout(sender.output, 60_000, 'ferry send');
+        assert.equal(sent.code, 0, sent.stderr);
+        assert.match(sent.stdout, expect);
+        const received = await withTimeout(receiver.output, 30_000, 'ferry receive --once');
+        assert.equal(received.code, 0, received.stderr);
+        assert.match(received.stdout, isRelayed ? /over socks5/ : /over ibb/);
+        assert.equal(await sha256File(join(outDir, `${name}.bin`)), hash);
+        for (let i = 0; i < 100 && isRelayed && relays.length === 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        stopListening();
+        assert.deepEqual(relays, isRelayed ? [300 * 1024] : []);
+      } finally {
+        receiver.child.kill('SIGKILL');
+      }
+    });
+  }
+
+  it('ferry receive --method ibb declines a SOCKS5-only offer with the reason, and keeps waiting', async () => {
+    const source = join(files.path, 'socks5-only.bin');
+    writeRandomFile(source, 1024);
+    const receiver = ferry([
+      'receive',
+      ...login('bob@localhost'),
+      ...['--dir', files.path, '--accept-all', '--resource', 'ibb-only', '--method', 'ibb'],
+    ]);
+    try {
+      await firstLine(receiver.child, /^receiving as /);
+      const declined = firstLine(receiver.child, /^declined /);
+      // A raw offer: `ferry send --method socks5` would not offer at all, having read our disco#info.
+      const offer = await loginConnection(server.ports.c2s, 'alice', 'raw');
+      try {
+        const answer = offer.request(
+          xml(
+            'iq',
+            { type: 'set', to: 'bob@localhost/ibb-only' },
+            encodeSiOffer({
+              id: 'raw-s5',
+              profile: NS.SI_FILE,
+              methods: [NS.BYTESTREAMS],
+              file: { name: 'socks5-only.bin', size: 1024 },
+            }),
+          ),
+          10_000,
+        );
+        await assert.rejects(answer, /bad-request: the receiver accepts only ibb; the offer has socks5/);
+      } finally {
+        await offer.stop();
+      }
+      assert.equal(
+        await declined,
+        'declined socks5-only.bin from alice@localhost/raw: the receiver accepts only ibb; the offer has socks5',
+      );
+      assert.equal(receiver.child.exitCode, null, 'still receiving');
+    } finally {
+      receiver.child.kill('SIGTERM');
+      await withTimeout(receiver.output, 10_000, 'receiver exit');
+    }
+  });
 
   it('exits non-zero with a clear message when the receiver declines', async () => {
     const source = join(files.path, 'unwanted.bin');

@@ -60,6 +60,12 @@ describe('ferry mistakes caught before connecting: one line, the documented exit
       code: 2,
     },
     {
+      mistake: 'an unknown receive --method',
+      args: () => ['receive', ...login(), '--method', 'jingle'],
+      line: /^ferry: --method must be auto, socks5 or ibb, not jingle$/,
+      code: 2,
+    },
+    {
       mistake: 'receive --dir under a file (cannot be created)',
       args: () => ['receive', ...login(), '--dir', join(aFile, 'sub')],
       line: /^ferry: --dir .*not-a-dir\/sub: cannot create it \(ENOTDIR\); pick another folder$/,

@@ -9,7 +9,7 @@ import { Jid } from '../../protocol/jid.js';
 import { FileTransferManager } from '../../client/file-transfer.js';
 import type { IncomingOffer } from '../../client/incoming-offer.js';
 import { sanitizeFileName } from '../../client/file-name.js';
-import { createTransports } from '../../client/index.js';
+import { createTransports, type MethodChoice } from '../../client/index.js';
 import type { XmppConnection } from '../../client/connection.js';
 import { addLoginOptions, checkLoginFlags, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
@@ -28,6 +28,8 @@ interface ReceiveFlags extends LoginFlags {
   overwrite?: boolean;
   reconnect?: boolean;
   keepalive: string;
+  method: MethodChoice;
+  direct: boolean;
 }
 
 /** --reconnect waits 1, 2, 4… seconds between attempts, never more than this. */
@@ -44,7 +46,15 @@ export function registerReceiveCommand(program: Command): void {
     .option('--resource <name>', 'the resource to bind (your full JID is printed)', 'ferry-receive')
     .option('--reconnect', 'when the server goes away, log in again (backoff up to 30 s) instead of exiting')
     .option('--keepalive <seconds>', 'how often to check that the server is still there', '10')
+    .option(
+      '--method <method>',
+      'which offered stream method to accept: auto (SOCKS5, then IBB), socks5 or ibb',
+      'auto',
+    )
+    .option('--no-direct', "SOCKS5: skip the sender's own streamhosts and connect through a proxy only")
     .action(async (flags: ReceiveFlags) => {
+      if (!['auto', 'socks5', 'ibb'].includes(flags.method))
+        throw usageError(`--method must be auto, socks5 or ibb, not ${flags.method}`);
       const allowed = flags.from ? Jid.tryParse(flags.from) : undefined;
       if (flags.from && !allowed) throw usageError(`--from ${flags.from} is not a JID`);
       const keepaliveMs = Number(flags.keepalive) * 1000;
@@ -118,13 +128,17 @@ async function startSession(
   watch: { keepaliveMs: number; onLost(error: Error): void },
 ): Promise<Session> {
   const manager = new FileTransferManager(connection, {
-    transports: createTransports({}),
+    // The receiver's choice among the offered stream methods (XEP-0095 §4.2) is these transports.
+    transports: createTransports({ method: flags.method, direct: flags.direct }),
     identity: { type: 'console', name: 'Ferry' },
   });
   // Available presence (with XEP-0115 caps): clients such as Pidgin offer files to resources they see.
   await connection.send(xml('presence'));
   console.log(`receiving as ${connection.jid.toString()}`);
   let isBusy = false;
+  manager.on('refused', (refused) =>
+    console.log(`declined ${refused.name} from ${refused.from.toString()}: ${refused.reason}`),
+  );
   manager.on('offer', (offer) => {
     if (flags.once && isBusy) return offer.decline('busy');
     void decide(offer, flags, allowed).then(async (isAccepted) => {

@@ -161,11 +161,12 @@ export const siErrors = {
   declined(reason = 'Offer Declined'): StanzaError {
     return new StanzaError('forbidden', { type: 'cancel', text: reason, code: '403' });
   },
-  /** None of the offered stream methods is acceptable. */
-  noValidStreams(): StanzaError {
+  /** None of the offered stream methods is acceptable; `reason` says which the receiver takes. */
+  noValidStreams(reason?: string): StanzaError {
     return new StanzaError('bad-request', {
       type: 'cancel',
       code: '400',
+      ...(reason ? { text: reason } : {}),
       application: xml('no-valid-streams', { xmlns: NS.SI }),
     });
   },

@@ -72,6 +72,13 @@ describe('ClientHandshake (Target / Requester side, XEP-0065 §5.3.2, §6.3.4)',
     assert.match(error.reason, new RegExp(`BND.ADDR "${other}" is not our DST.ADDR ${HASH}`));
   });
 
+  it('COMPAT: accepts libpurple’s reply naming its own IP as a domain BND.ADDR (05 00 00 03 09 "192.0.2.2" 00 00)', () => {
+    const data = bytes('de ad');
+    assert.deepEqual(waitingForReply().feed(Buffer.concat([addressed(0x00, '192.0.2.2'), data])), [
+      { kind: 'connected', leftover: data },
+    ]);
+  });
+
   it('refuses a success reply with an IPv4 BND.ADDR instead of the hash', () => {
     const error = errorOf(waitingForReply().feed(bytes('05 00 00 01 7f 00 00 01 00 00')));
     assert.equal(error.failure, 'protocol');

@@ -2,7 +2,11 @@
 // (a bad value is a programmer error and throws there, not in the middle of a transfer).
 
 export interface Socks5TransportOptions {
-  /** Offer our own listener as the first streamhost (XEP-0065 §5 direct connection). Default true. */
+  /**
+   * XEP-0065 §5 direct connections between the two peers. Default true. Initiator: offer our own
+   * listener as the first streamhost. Target: false skips streamhosts that are the initiator itself
+   * (jid = the offer's sender), so only proxies (§6) are tried.
+   */
   direct?: boolean;
   /**
    * The address the direct listener binds to AND advertises. Default: the local address of our

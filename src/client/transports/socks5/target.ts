@@ -1,5 +1,6 @@
 // XEP-0065 §5.3.2 / §6.3.2–§6.3.3, Target side: wait for the Requester's streamhosts for one sid,
-// connect to the first that works in document order, answer streamhost-used (or item-not-found
+// connect to the first that works in document order (only the proxies when direct connections
+// are off), answer streamhost-used (or item-not-found
 // when none does), and hand the connected socket over without reading from it.
 import type { Socket } from 'node:net';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
@@ -86,7 +87,18 @@ export function expectSocks5(
     }
     // §7: behind a MUC room the Requester gives the hash it will use; otherwise compute it.
     const hash = offer.dstaddr ?? dstAddrHash(sid, initiator.toString(), target.toString());
-    const outcome = await firstInOrder<Streamhost, Socket>(offer.streamhosts, {
+    // Direct connections off: a streamhost that is the Requester itself (§5) is skipped, so only
+    // proxies (§6) are tried, still in document order.
+    const streamhosts = settings.direct
+      ? offer.streamhosts
+      : offer.streamhosts.filter((streamhost) => !Jid.tryParse(streamhost.jid)?.equals(initiator));
+    if (streamhosts.length === 0) {
+      const why = `direct connections are off and none of the ${offer.streamhosts.length} streamhosts is a proxy`;
+      settle(new TransferError('FERRY_ERR_NO_STREAMHOST', `${where}: ${why}`));
+      // §5.3.2: item-not-found; the Requester may fall back to another method.
+      throw new StanzaError('item-not-found', { text: why });
+    }
+    const outcome = await firstInOrder<Streamhost, Socket>(streamhosts, {
       attempt: async (streamhost, attemptSignal) => {
         const socket = await connectSocks5({
           host: streamhost.host,
@@ -115,7 +127,7 @@ export function expectSocks5(
       );
       // §5.3.2: "If the Target is unable to connect to any of the StreamHosts … item-not-found".
       throw new StanzaError('item-not-found', {
-        text: `could not connect to any of the ${offer.streamhosts.length} streamhosts`,
+        text: `could not connect to any of the ${streamhosts.length} streamhosts${streamhosts.length < offer.streamhosts.length ? ' tried (direct connections are off)' : ''}`,
       });
     }
     settle(new IncomingSocks5Bytestream(outcome.value, outcome.candidate, signal, settings.idleTimeoutMs));

@@ -267,6 +267,10 @@ describe('SI errors', () => {
       '<error type="cancel" code="400"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
         `<no-valid-streams xmlns="${NS.SI}"/></error>`,
     );
+    // The receiver may say which methods it takes: a <text/> after the conditions.
+    const explained = siErrors.noValidStreams('the receiver accepts only ibb').toElement().toString();
+    assert.match(explained, new RegExp(`<no-valid-streams xmlns="${NS.SI}"/>`));
+    assert.match(explained, /<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">the receiver accepts only ibb<\/text>/);
     assert.equal(
       siErrors.badProfile().toElement().toString(),
       '<error type="modify" code="400"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
