@@ -27,6 +27,16 @@ export const NS = {
   BYTESTREAMS: 'http://jabber.org/protocol/bytestreams',
   IBB: 'http://jabber.org/protocol/ibb',
   HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
+  /** XEP-0066: Out of Band Data (the URL a link message carries). */
+  OOB: 'jabber:x:oob',
+  /** XEP-0447: Stateless File Sharing. */
+  SFS: 'urn:xmpp:sfs:0',
+  /** XEP-0446: File metadata element. */
+  FILE_METADATA: 'urn:xmpp:file:metadata:0',
+  /** XEP-0300: Use of Cryptographic Hash Functions in XMPP. */
+  HASHES: 'urn:xmpp:hashes:2',
+  /** XEP-0103: URL Address Information (a source in XEP-0447). */
+  URL_DATA: 'http://jabber.org/protocol/url-data',
 } as const;
 
 export type Namespace = (typeof NS)[keyof typeof NS];
