@@ -77,6 +77,21 @@ export const configSchema = z.strictObject({
         .int()
         .min(0)
         .default(2 * 1024 * 1024),
+      /**
+       * Output a client has not read yet, per connection: past this many bytes the server stops
+       * reading from it (so it cannot make more replies for itself) until the output drains.
+       */
+      output_pause_bytes: z
+        .number()
+        .int()
+        .min(65_536)
+        .default(1024 * 1024),
+      /** Past this many unread bytes (others keep sending to it) the connection is closed: policy-violation. */
+      output_max_bytes: z
+        .number()
+        .int()
+        .min(65_536)
+        .default(16 * 1024 * 1024),
     })
     .prefault({}),
   storage: z

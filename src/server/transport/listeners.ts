@@ -28,7 +28,6 @@ export interface ListenerSet {
   close(): Promise<void>;
 }
 
-
 export async function startListeners(options: ListenerOptions): Promise<ListenerSet> {
   const { config, logger } = options;
   const limits = config.limits;
@@ -39,6 +38,8 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
     receiveBurstBytes: limits.receive_burst_bytes,
     busyPoll,
     tlsHandshakeTimeoutMs: limits.tls_handshake_timeout_seconds * 1000,
+    outputPauseBytes: limits.output_pause_bytes,
+    outputMaxBytes: limits.output_max_bytes,
   };
   const socketOptions = (kind: 'tcp' | 'direct-tls') => ({ kind, ...receiveOptions });
   const servers: { name: 'c2s' | 'directTls' | 'http' | 'https'; server: NetServer }[] = [];
@@ -62,7 +63,11 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   if (config.c2s_direct_tls.enabled) {
     const server = createTlsServer(
       // tls.createServer ignores a ready-made secureContext option; it needs the PEMs.
-      { cert: options.certificate.cert, key: options.certificate.key, handshakeTimeout: receiveOptions.tlsHandshakeTimeoutMs },
+      {
+        cert: options.certificate.cert,
+        key: options.certificate.key,
+        handshakeTimeout: receiveOptions.tlsHandshakeTimeoutMs,
+      },
       (socket: TLSSocket) => {
         track(socket);
         options.onStream(new SocketTransport(socket, socketOptions('direct-tls')), config.c2s_direct_tls.require_tls);

@@ -2,13 +2,15 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { NS } from '../../protocol/namespaces.js';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
+import { StreamError } from '../../protocol/errors/stream-error.js';
 import { XmlStreamParser, type StreamParserHandlers } from '../../protocol/xml/stream-parser.js';
 import type { Element } from '../../protocol/xml/element.js';
 import { escapeAttribute, toWire } from '../../protocol/xml/serialize.js';
 import type { BusyPoll } from './busy-poll.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
+  DEFAULT_OUTPUT_MAX_BYTES,
+  DEFAULT_OUTPUT_PAUSE_BYTES,
   STREAM_CLOSE_GRACE_MS,
   type StreamHeader,
   type StreamReceiveOptions,
@@ -26,6 +28,10 @@ const OWNER = Symbol('ferry.socket-transport');
 const NON_ASCII = /[^\x00-\x7f]/;
 type OwnedSocket = Socket & { [OWNER]?: SocketTransport };
 
+// Why reading from the client is paused; it resumes when no reason is left.
+const PAUSED_BY_RATE = 1;
+const PAUSED_BY_OUTPUT = 2;
+
 /** The transport is its parser's handler object itself, forwarding to the stream's handlers. */
 export class SocketTransport implements StreamTransport, StreamParserHandlers {
   readonly kind: 'tcp' | 'direct-tls';
@@ -40,6 +46,9 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
   #isClosing = false;
   #isEnded = false;
   #pauseTimer: NodeJS.Timeout | undefined;
+  #pausedBy = 0;
+  readonly #outputPauseBytes: number;
+  readonly #outputMaxBytes: number;
   // Everything sent during one turn of the event loop leaves in one socket write (one syscall)
   // once the turn is over: a read of 100 stanzas for this peer becomes one write, not 100.
   #out = '';
@@ -55,6 +64,8 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
     }
     this.#busyPoll = options.busyPoll;
     this.#tlsHandshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 10_000;
+    this.#outputPauseBytes = options.outputPauseBytes ?? DEFAULT_OUTPUT_PAUSE_BYTES;
+    this.#outputMaxBytes = Math.max(options.outputMaxBytes ?? DEFAULT_OUTPUT_MAX_BYTES, this.#outputPauseBytes);
     this.#parser = new XmlStreamParser('stream', { maxStanzaBytes: options.maxStanzaBytes }, this);
     socket.setNoDelay(true);
     this.#attach(socket);
@@ -123,10 +134,7 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
           reject(error);
         };
         const closed = () => fail(new Error('the connection closed during the TLS handshake'));
-        const timer = setTimeout(
-          () => fail(new Error('the TLS handshake took too long')),
-          this.#tlsHandshakeTimeoutMs,
-        );
+        const timer = setTimeout(() => fail(new Error('the TLS handshake took too long')), this.#tlsHandshakeTimeoutMs);
         secure.once('close', () => clearTimeout(timer));
         secure.once('secure', () => {
           clearTimeout(timer);
@@ -173,6 +181,16 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
 
   #write(data: string, isAscii: boolean): void {
     if (!this.#socket.writable) return;
+    // A client that does not read while others keep sending to it: its output is bounded.
+    // (String length undercounts non-ASCII bytes by at most 3×; the bound stays a bound.)
+    if (this.#socket.writableLength + this.#out.length + data.length > this.#outputMaxBytes && !this.#isClosing) {
+      this.#out = '';
+      this.close(new StreamError('policy-violation', 'too much unread output: the client is not reading'));
+      // It will not read the error either: end the session now, so that what others send to it
+      // goes to offline storage or back to them instead of into a socket nobody reads.
+      this.destroy();
+      return;
+    }
     this.#out += data;
     if (!isAscii) this.#isOutAscii = false;
     if (this.#isFlushQueued) return;
@@ -193,7 +211,29 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
     // latin1 writes ASCII byte for byte, much faster than UTF-8 encoding; a big IBB block is ASCII.
     const encoding = this.#isOutAscii ? 'latin1' : 'utf8';
     this.#isOutAscii = true;
-    if (this.#socket.writable) this.#socket.write(out, encoding);
+    if (!this.#socket.writable) return;
+    this.#socket.write(out, encoding);
+    if (this.#socket.writableLength > this.#outputPauseBytes && (this.#pausedBy & PAUSED_BY_OUTPUT) === 0) {
+      // Stop reading its requests until it reads our answers: it cannot queue more for itself.
+      this.#pause(PAUSED_BY_OUTPUT);
+      this.#socket.once('drain', onSocketDrain);
+    }
+  }
+
+  /** @internal The client read its output: its requests are read again. */
+  drained(): void {
+    this.#unpause(PAUSED_BY_OUTPUT);
+  }
+
+  #pause(reason: number): void {
+    if (this.#pausedBy === 0) this.#socket.pause();
+    this.#pausedBy |= reason;
+  }
+
+  #unpause(reason: number): void {
+    if ((this.#pausedBy & reason) === 0) return;
+    this.#pausedBy &= ~reason;
+    if (this.#pausedBy === 0 && !this.#isEnded) this.#socket.resume();
   }
 
   /** @internal */
@@ -202,10 +242,15 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
     this.#busyPoll?.touch();
     this.#parser.write(chunk);
     if (pauseMs > 0 && !this.#isEnded) {
-      this.#socket.pause();
+      this.#pause(PAUSED_BY_RATE);
       clearTimeout(this.#pauseTimer);
-      this.#pauseTimer = setTimeout(resumeSocket, pauseMs, this.#socket);
+      this.#pauseTimer = setTimeout(resumeAfterRate, pauseMs, this);
     }
+  }
+
+  /** @internal The receive-rate pause is over. */
+  rateResumed(): void {
+    this.#unpause(PAUSED_BY_RATE);
   }
 
   /** @internal */
@@ -228,6 +273,8 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
     socket.off('data', onSocketData);
     socket.off('error', onSocketError);
     socket.off('close', onSocketClose);
+    socket.off('drain', onSocketDrain);
+    this.#pausedBy &= ~PAUSED_BY_OUTPUT; // the new socket starts with nothing unread
   }
 }
 
@@ -235,8 +282,12 @@ function flushSoon(transport: SocketTransport): void {
   transport.flushQueued();
 }
 
-function resumeSocket(socket: Socket): void {
-  socket.resume();
+function resumeAfterRate(transport: SocketTransport): void {
+  transport.rateResumed();
+}
+
+function onSocketDrain(this: OwnedSocket): void {
+  this[OWNER]?.drained();
 }
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {

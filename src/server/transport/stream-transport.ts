@@ -13,7 +13,14 @@ export interface StreamReceiveOptions {
   busyPoll?: BusyPoll | undefined;
   /** STARTTLS: a handshake not finished by then fails (default 10 s). */
   tlsHandshakeTimeoutMs?: number;
+  /** Unread output that stops reading from the client until it drains (default 1 MiB). */
+  outputPauseBytes?: number;
+  /** Unread output that closes the connection with policy-violation (default 16 MiB). */
+  outputMaxBytes?: number;
 }
+
+export const DEFAULT_OUTPUT_PAUSE_BYTES = 1024 * 1024;
+export const DEFAULT_OUTPUT_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface StreamTransportHandlers {
   /** The peer opened (or, after a restart, re-opened) the stream. */

@@ -11,6 +11,8 @@ import { escapeAttribute, serialize } from '../../protocol/xml/serialize.js';
 import type { BusyPoll } from './busy-poll.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {
+  DEFAULT_OUTPUT_MAX_BYTES,
+  DEFAULT_OUTPUT_PAUSE_BYTES,
   STREAM_CLOSE_GRACE_MS,
   type StreamHeader,
   type StreamReceiveOptions,
@@ -36,6 +38,10 @@ export class WebSocketTransport implements StreamTransport {
   #isClosing = false;
   #isEnded = false;
   #pauseTimer: NodeJS.Timeout | undefined;
+  #isPausedByRate = false;
+  #isPausedByOutput = false;
+  readonly #outputPauseBytes: number;
+  readonly #outputMaxBytes: number;
 
   constructor(socket: WebSocket, options: WebSocketTransportOptions) {
     this.#socket = socket;
@@ -43,6 +49,8 @@ export class WebSocketTransport implements StreamTransport {
     this.remoteAddress = options.remoteAddress;
     this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
     this.#busyPoll = options.busyPoll;
+    this.#outputPauseBytes = options.outputPauseBytes ?? DEFAULT_OUTPUT_PAUSE_BYTES;
+    this.#outputMaxBytes = Math.max(options.outputMaxBytes ?? DEFAULT_OUTPUT_MAX_BYTES, this.#outputPauseBytes);
     this.#parser = new XmlStreamParser(
       'framed',
       { maxStanzaBytes: options.maxStanzaBytes },
@@ -113,7 +121,31 @@ export class WebSocketTransport implements StreamTransport {
 
   #write(data: string): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return;
+    const unread = this.#socket.bufferedAmount;
+    // A client that does not read while others keep sending to it: its output is bounded.
+    if (unread + data.length > this.#outputMaxBytes && !this.#isClosing) {
+      this.close(new StreamError('policy-violation', 'too much unread output: the client is not reading'));
+      // It will not read the error either: end the session now (see SocketTransport).
+      this.destroy();
+      return;
+    }
     this.#socket.send(data);
+    if (unread + data.length > this.#outputPauseBytes && !this.#isPausedByOutput) {
+      // Stop reading its requests until it has read our answers. ws has no 'drain': a ping's
+      // callback runs once everything queued before it has been written.
+      this.#isPausedByOutput = true;
+      this.#updatePause();
+      this.#socket.ping(undefined, undefined, () => {
+        this.#isPausedByOutput = false;
+        this.#updatePause();
+      });
+    }
+  }
+
+  #updatePause(): void {
+    if (this.#isEnded) return;
+    if (this.#isPausedByRate || this.#isPausedByOutput) this.#socket.pause();
+    else this.#socket.resume();
   }
 
   #receive(data: Buffer, isBinary: boolean): void {
@@ -126,9 +158,13 @@ export class WebSocketTransport implements StreamTransport {
     this.#busyPoll?.touch();
     this.#parser.write(data);
     if (pauseMs > 0 && !this.#isEnded) {
-      this.#socket.pause();
+      this.#isPausedByRate = true;
+      this.#updatePause();
       clearTimeout(this.#pauseTimer);
-      this.#pauseTimer = setTimeout(() => this.#socket.resume(), pauseMs);
+      this.#pauseTimer = setTimeout(() => {
+        this.#isPausedByRate = false;
+        this.#updatePause();
+      }, pauseMs);
     }
   }
 }
