@@ -1,6 +1,7 @@
 // A raw TCP conversation with the server, for hostile-input tests: bytes out, text back.
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { PASSWORD } from './server.js';
 
 export interface RawStream {
   socket: Socket;
@@ -58,4 +59,26 @@ export async function openRawStream(port: number, options: { tls?: boolean } = {
     closed,
     destroy: () => socket.destroy(),
   };
+}
+
+/** A raw stream logged in over direct TLS (PLAIN) with `resource` bound: hostile clients that do log in. */
+export async function openRawSession(
+  port: number,
+  username: string,
+  resource: string,
+  password = PASSWORD,
+): Promise<RawStream> {
+  const raw = await openRawStream(port, { tls: true });
+  raw.write(STREAM_OPEN);
+  await raw.waitForText('</stream:features>');
+  const credentials = Buffer.from(`\u0000${username}\u0000${password}`).toString('base64');
+  raw.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${credentials}</auth>`);
+  await raw.waitForText('<success');
+  raw.write(STREAM_OPEN);
+  await raw.waitForText(/<\/stream:features>[\s\S]*<\/stream:features>/);
+  raw.write(
+    `<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`,
+  );
+  await raw.waitForText(`/${resource}</jid>`);
+  return raw;
 }

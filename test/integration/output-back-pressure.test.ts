@@ -6,29 +6,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js';
-import { openRawStream, STREAM_OPEN, type RawStream } from '../helpers/raw-stream.js';
+import { openRawSession, type RawStream } from '../helpers/raw-stream.js';
 import { connectClient, xml } from '../helpers/xmpp-client.js';
 import type { LocalSession } from '../../src/server/core/session.js';
 import { WebSocket } from 'ws';
 
 const MiB = 1024 * 1024;
-
-/** Logs in over direct TLS with PLAIN and binds `resource`. */
-async function rawLogin(port: number, username: string, resource: string): Promise<RawStream> {
-  const raw = await openRawStream(port, { tls: true });
-  raw.write(STREAM_OPEN);
-  await raw.waitForText('</stream:features>');
-  const credentials = Buffer.from(`\u0000${username}\u0000${PASSWORD}`).toString('base64');
-  raw.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${credentials}</auth>`);
-  await raw.waitForText('<success');
-  raw.write(STREAM_OPEN);
-  await raw.waitForText(/<\/stream:features>[\s\S]*<\/stream:features>/);
-  raw.write(
-    `<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`,
-  );
-  await raw.waitForText(`/${resource}</jid>`);
-  return raw;
-}
 
 /**
  * Writes `stanza(i)` for i < limit, respecting the socket's own back-pressure; stops when a write
@@ -111,7 +94,7 @@ describe('output back-pressure', () => {
   after(() => ferry.stop());
 
   it('stops reading requests from a client that does not read its answers', async (t) => {
-    const raw = await rawLogin(ferry.ports.directTls, 'flooder', 'r');
+    const raw = await openRawSession(ferry.ports.directTls, 'flooder', 'r');
     raw.socket.pause(); // never reads another byte
     const rssBefore = process.memoryUsage().rss;
     const id = 'p'.repeat(100);
@@ -152,7 +135,7 @@ describe('output back-pressure', () => {
   });
 
   it('closes a client that does not read while others keep sending to it, and serves the others', async (t) => {
-    const sleeper = await rawLogin(ferry.ports.directTls, 'sleeper', 'r');
+    const sleeper = await openRawSession(ferry.ports.directTls, 'sleeper', 'r');
     sleeper.socket.pause();
     const closed = new Promise<LocalSession>((resolve) => {
       const off = ferry.server.events.on('session-closed', (session) => {
@@ -161,7 +144,7 @@ describe('output back-pressure', () => {
         resolve(session);
       });
     });
-    const sender = await rawLogin(ferry.ports.directTls, 'sender', 'r');
+    const sender = await openRawSession(ferry.ports.directTls, 'sender', 'r');
     const body = 'x'.repeat(60_000);
     const limit = 4_000; // ~230 MiB
     let isClosed = false;

@@ -48,15 +48,27 @@ export interface RosterStore {
 }
 
 export interface OfflineMessage {
+  /** Opaque, assigned by the store; later pushes for the same account come after it. */
+  id: string;
   stanza: string;
   stamp: Date;
 }
 
+/**
+ * XEP-0160 offline messages: a per-account queue. Reading does not remove: the message module
+ * deletes what a client has acknowledged, so a connection lost during delivery loses nothing.
+ */
 export interface OfflineStore {
   push(username: string, stanza: string, stamp: Date): Promise<void>;
-  /** Oldest first; the queue is empty afterwards. */
-  popAll(username: string): Promise<OfflineMessage[]>;
-  count(username: string): Promise<number>;
+  /** Oldest first (push order), at most `limit` when given. */
+  list(username: string, limit?: number): Promise<OfflineMessage[]>;
+  /**
+   * Deletes the account's messages up to and including `id` (one `list` returned); messages
+   * pushed after it stay. Returns how many were deleted. An id this store could not have issued is a RangeError.
+   */
+  deleteThrough(username: string, id: string): Promise<number>;
+  /** How many messages are queued and their size (UTF-8 bytes of the stanzas). */
+  usage(username: string): Promise<{ count: number; bytes: number }>;
 }
 
 /**

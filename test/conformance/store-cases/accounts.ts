@@ -149,7 +149,7 @@ export const accountCases: StoreCase[] = [
       assert.equal(await storage.accounts.scramCredentials('alice', 'SHA-1'), undefined);
       assert.deepEqual(await storage.roster.items('alice'), []);
       assert.equal(await storage.roster.version('alice'), '0');
-      assert.equal(await storage.offline.count('alice'), 0);
+      assert.deepEqual(await storage.offline.usage('alice'), { count: 0, bytes: 0 });
       assert.deepEqual(await kv.entries('alice'), []);
       assert.equal(await list.count('alice'), 0);
       // Other owners, and the server's own data, stay.

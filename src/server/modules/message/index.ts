@@ -1,13 +1,13 @@
 // RFC 6121 §8.5: message delivery — to a full JID if that resource is online, to a bare JID's
 // highest-priority available resources, and offline storage (XEP-0160) when none is, delivered
-// with a XEP-0203 delay stamp at the next available presence of non-negative priority.
+// with a XEP-0203 delay stamp at the next available presence of non-negative priority, and
+// deleted only once the client has acknowledged them (see offline-delivery.ts).
 import { z } from 'zod';
-import { NS } from '../../../protocol/namespaces.js';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { xml } from '../../../protocol/xml/element.js';
-import { parseElement } from '../../../protocol/xml/parse-element.js';
 import type { Jid } from '../../../protocol/jid.js';
 import { defineModule } from '../../core/module.js';
+import { KeyedQueue } from '../../core/keyed-queue.js';
+import { deliverOffline } from './offline-delivery.js';
 import type { RoutedStanza } from '../../core/routing-types.js';
 import type { SessionInfo } from '../../core/session.js';
 
@@ -23,6 +23,14 @@ export default defineModule({
     offline: z.boolean().default(true),
     /** Offline messages kept per account; further ones are bounced with service-unavailable. */
     max_offline_per_user: z.number().int().min(0).default(1000),
+    /** The same cap in bytes (what the stored stanzas weigh), so big messages cannot fill the disk. */
+    max_offline_bytes_per_user: z
+      .number()
+      .int()
+      .min(0)
+      .default(10 * 1024 * 1024),
+    /** How long a client has to acknowledge a batch of offline messages before they are kept for next time. */
+    delivery_ack_timeout_seconds: z.number().positive().max(3_600).default(30),
   }),
   setup(ctx, options) {
     const { sessions, storage } = ctx;
@@ -61,10 +69,16 @@ export default defineModule({
       if (type !== 'normal' && type !== 'chat') return true; // headline and error: dropped (§8.5.2.2.1)
       // Nothing to store: a chat-state notification or receipt with no body.
       if (!stanza.getChild('body') && !stanza.getChild('subject')) return true;
-      if (!options.offline || (await storage.offline.count(to.local)) >= options.max_offline_per_user) {
+      if (!options.offline) throw new StanzaError('service-unavailable', { text: 'recipient offline' });
+      const serialised = stanza.toString();
+      const { count, bytes } = await storage.offline.usage(to.local);
+      if (
+        count >= options.max_offline_per_user ||
+        bytes + Buffer.byteLength(serialised) > options.max_offline_bytes_per_user
+      ) {
         throw new StanzaError('service-unavailable', { text: 'recipient offline and its message store is full' });
       }
-      await storage.offline.push(to.local, stanza.toString(), new Date());
+      await storage.offline.push(to.local, serialised, new Date());
       return true;
     };
 
@@ -81,16 +95,15 @@ export default defineModule({
       return toBare(event);
     });
 
-    ctx.events.on('session-available', async (session, isInitial) => {
+    const deliveries = new KeyedQueue();
+    ctx.onTeardown(() => deliveries.idle());
+    ctx.events.on('session-available', (session, isInitial) => {
       if (!isInitial || session.priority < 0 || !options.offline) return;
-      for (const { stanza, stamp } of await storage.offline.popAll(session.jid.local)) {
-        const message = parseElement(stanza);
-        if (!message) continue;
-        message.cnode(
-          xml('delay', { xmlns: NS.DELAY, from: ctx.domain, stamp: stamp.toISOString() }, 'Offline storage'),
-        );
-        ctx.send(session, message);
-      }
+      // One delivery per account at a time: a second resource logging in meanwhile gets only
+      // what the first did not acknowledge, not the same batch again.
+      return deliveries.run(session.jid.local, () =>
+        deliverOffline(ctx, session, { ackTimeoutMs: options.delivery_ack_timeout_seconds * 1000 }),
+      );
     });
     ctx.require('disco').addFeature('msgoffline');
   },

@@ -15,17 +15,34 @@ export class MemoryOfflineStore implements OfflineStore {
     const name = prepareUsername(username);
     let queue = this.#tables.offline.get(name);
     if (queue === undefined) this.#tables.offline.set(name, (queue = []));
-    queue.push({ stanza, stampMs: stampMs(stamp) });
+    // Ids only grow, across accounts, like the SQLite store's AUTOINCREMENT.
+    const id = ++this.#tables.offlineIds;
+    queue.push({ id, stanza, stampMs: stampMs(stamp), bytes: Buffer.byteLength(stanza) });
   }
 
-  async popAll(username: string): Promise<OfflineMessage[]> {
+  async list(username: string, limit?: number): Promise<OfflineMessage[]> {
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) throw new RangeError(`bad limit ${limit}`);
+    const queue = this.#tables.offline.get(prepareUsername(username)) ?? [];
+    return queue.slice(0, limit).map((message) => ({
+      id: String(message.id),
+      stanza: message.stanza,
+      stamp: new Date(message.stampMs),
+    }));
+  }
+
+  async deleteThrough(username: string, id: string): Promise<number> {
+    const last = Number(id);
+    if (!/^\d+$/.test(id) || !Number.isSafeInteger(last)) throw new RangeError(`not an offline message id: ${id}`);
     const name = prepareUsername(username);
     const queue = this.#tables.offline.get(name) ?? [];
-    this.#tables.offline.delete(name);
-    return queue.map((message) => ({ stanza: message.stanza, stamp: new Date(message.stampMs) }));
+    const kept = queue.filter((message) => message.id > last);
+    if (kept.length === 0) this.#tables.offline.delete(name);
+    else this.#tables.offline.set(name, kept);
+    return queue.length - kept.length;
   }
 
-  async count(username: string): Promise<number> {
-    return this.#tables.offline.get(prepareUsername(username))?.length ?? 0;
+  async usage(username: string): Promise<{ count: number; bytes: number }> {
+    const queue = this.#tables.offline.get(prepareUsername(username)) ?? [];
+    return { count: queue.length, bytes: queue.reduce((sum, message) => sum + message.bytes, 0) };
   }
 }

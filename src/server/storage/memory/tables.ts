@@ -17,7 +17,9 @@ export class MemoryTables {
   readonly credentials = new Map<string, Map<ScramHash, ScramCredentials>>();
   readonly rosterItems = new Map<string, Map<string, RosterItem>>();
   readonly rosterVersions = new Map<string, number>();
-  readonly offline = new Map<string, { stanza: string; stampMs: number }[]>();
+  readonly offline = new Map<string, { id: number; stanza: string; stampMs: number; bytes: number }[]>();
+  /** The last offline message id issued (ids only grow, as with SQL's AUTOINCREMENT). */
+  offlineIds = 0;
   readonly keyValues: ByStore<Map<string, string>> = new Map();
   readonly lists: ByStore<StoredListEntry[]> = new Map();
   readonly stores = new Map<string, StoreRecord>();

@@ -102,6 +102,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX list_items_by_owner ON list_items (owner);
     `,
   },
+  {
+    version: 3,
+    description: 'offline messages: their size in bytes, for the per-account byte cap',
+    sql: `
+      ALTER TABLE offline_messages ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+      UPDATE offline_messages SET bytes = length(CAST(stanza AS BLOB));
+    `,
+  },
 ];
 
 export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): number {

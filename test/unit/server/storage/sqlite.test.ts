@@ -189,7 +189,10 @@ describe('SQLite storage', () => {
       assert.deepEqual(await second.roster.items('alice'), [
         { jid: 'bob@example.com', subscription: 'both', groups: ['A'] },
       ]);
-      assert.deepEqual(await second.offline.popAll('alice'), [{ stanza: '<message/>', stamp: new Date(0) }]);
+      assert.deepEqual(
+        (await second.offline.list('alice')).map(({ stanza, stamp }) => ({ stanza, stamp })),
+        [{ stanza: '<message/>', stamp: new Date(0) }],
+      );
       assert.deepEqual(await (await second.openKeyValue<{ n: number }>({ name: 'kv' })).get('alice', 'k'), { n: 1 });
       assert.deepEqual(await (await second.openList<string>({ name: 'list' })).find('alice'), [
         { id, stamp: new Date(5), value: 'entry' },
