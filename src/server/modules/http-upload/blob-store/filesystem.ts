@@ -31,18 +31,22 @@ export function createFilesystemBlobStore(root: string): BlobStore {
 
     async put(key: string, body: Readable, size: number, options: BlobPutOptions = {}): Promise<void> {
       const path = pathOf(key);
+      // Until pipeline() takes the body (a few awaits away) an error on it would be uncaught;
+      // pipeline still sees it, since it reads a destroyed stream's stored error.
+      body.on('error', ignore);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       if (await exists(path)) throw new BlobExistsError(key);
       const temp = `${path}.${randomBytes(8).toString('hex')}${TEMP_MARK}`;
       const file = await open(temp, 'wx', 0o600);
       try {
         const counter = new SizeCheck(size);
-        await pipeline(body, counter, file.createWriteStream({ autoClose: false }), {
+        // The stream owns (and closes) the handle: with autoClose off, pipeline would wait for a
+        // 'close' that never comes.
+        await pipeline(body, counter, file.createWriteStream(), {
           ...(options.signal ? { signal: options.signal } : {}),
         });
         if (counter.received !== size) throw new BlobSizeError(size, counter.received);
-        await file.sync();
-        await file.close();
+        await syncFile(temp);
         try {
           await link(temp, path);
         } catch (error) {
@@ -95,6 +99,18 @@ export function createFilesystemBlobStore(root: string): BlobStore {
 
     async close(): Promise<void> {},
   };
+}
+
+function ignore(): void {}
+
+/** On disk before it gets its name: a crash must not leave a named, empty file. */
+async function syncFile(path: string): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
