@@ -12,6 +12,18 @@ const mimePattern = z
   .string()
   .regex(/^[A-Za-z0-9!#$&^_.+-]+\/(\*|[A-Za-z0-9!#$&^_.+-]+)$/, 'must be type/subtype or type/*');
 
+/** A list, also as one comma-separated string, so env variables and --set can give one. */
+const mimeList = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '')
+      : value,
+  z.array(mimePattern),
+);
+
 const s3Options = z.strictObject({
   endpoint: z.url().optional(),
   region: z.string().min(1).default('us-east-1'),
@@ -54,9 +66,9 @@ export const httpUploadOptions = z
     /** Bytes stored for everyone together; 0 = no limit (watch the disk yourself). */
     global_quota_bytes: bytes.default(0),
     /** Only these MIME types (or `type/*` families) may be uploaded; empty = any. */
-    allowed_types: z.array(mimePattern).default([]),
+    allowed_types: mimeList.default([]),
     /** These MIME types (or families) are refused, even when allowed_types lists them. */
-    forbidden_types: z.array(mimePattern).default([]),
+    forbidden_types: mimeList.default([]),
     /**
      * Files are deleted this many days after upload (fractions allowed); 0 = kept until deleted.
      * Purpose 'message' (the default) follows it; 'ephemeral' gets the earlier of this and its
