@@ -27,6 +27,8 @@ export const NS = {
   BYTESTREAMS: 'http://jabber.org/protocol/bytestreams',
   IBB: 'http://jabber.org/protocol/ibb',
   HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
+  /** XEP-0363 1.2 §5: upload purposes (message, profile, ephemeral, permanent); features are `#purpose`. */
+  HTTP_UPLOAD_PURPOSE: 'urn:xmpp:http:upload:purpose:0',
   /** XEP-0066: Out of Band Data (the URL a link message carries). */
   OOB: 'jabber:x:oob',
   /** XEP-0447: Stateless File Sharing. */

@@ -8,6 +8,7 @@ import type { ServerEvents } from './core/server-events.js';
 import type { ModuleDefinition } from './core/module.js';
 import { builtinModules } from './modules/index.js';
 import type { AccountStore } from './storage/types.js';
+import { accountName } from './storage/shared/account-name.js';
 
 export { loadConfig, ConfigError, type Config, type ConfigInput, type LoadConfigOptions } from './core/config.js';
 export type { ListeningAddresses } from './core/server.js';
@@ -101,7 +102,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     accounts: {
       create: (username, password) => storage.accounts.create(username, password),
       setPassword: (username, password) => storage.accounts.setPassword(username, password),
-      delete: (username) => storage.accounts.delete(username),
+      delete: async (username) => {
+        const isDeleted = await storage.accounts.delete(username);
+        // Modules keeping data outside the database (HTTP upload's blobs) clean up on this.
+        if (isDeleted) server.events.emit('account-deleted', accountName(username));
+        return isDeleted;
+      },
       exists: (username) => storage.accounts.exists(username),
       list: () => storage.accounts.list(),
     },

@@ -1,5 +1,6 @@
-// XEP-0363: HTTP File Upload, v1.0 (urn:xmpp:http:upload:0) — the slot request, the slot, the
-// file-too-large error and the max-file-size disco extension. The HTTP side is not here.
+// XEP-0363: HTTP File Upload, v1.2 (urn:xmpp:http:upload:0) — the slot request with its optional
+// purpose (1.2), the slot, the file-too-large and retry errors and the max-file-size disco
+// extension. The HTTP side is not here.
 import { StanzaError } from '../errors/stanza-error.js';
 import { NS } from '../namespaces.js';
 import { namespaceOf, xml, type Element } from '../xml/element.js';
@@ -26,6 +27,30 @@ export interface UploadRequest {
   /** In bytes; the HTTP PUT's Content-Length must match it (XEP-0363 §6). */
   size: number;
   contentType?: string;
+  /** XEP-0363 1.2 "Upload purpose": absent means 'message', the default the service MUST assume. */
+  purpose?: UploadPurpose;
+}
+
+export const UPLOAD_PURPOSES = ['message', 'profile', 'ephemeral', 'permanent'] as const;
+export type UploadPurposeName = (typeof UPLOAD_PURPOSES)[number];
+
+/**
+ * XEP-0363 1.2: what the file is for, so the service can keep it the right time. 'ephemeral'
+ * carries the time after which the service MUST NOT serve the file any more.
+ */
+export type UploadPurpose = { name: 'message' | 'profile' | 'permanent' } | { name: 'ephemeral'; expireBefore: Date };
+
+/** The disco feature announcing support for one purpose: `urn:xmpp:http:upload:purpose:0#profile`. */
+export function purposeFeature(name: UploadPurposeName): string {
+  return `${NS.HTTP_UPLOAD_PURPOSE}#${name}`;
+}
+
+// XEP-0082 §3.2 DateTime (seconds required here: expire-before is a deadline, not a day).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** XEP-0082 DateTime in UTC with whole seconds, as XEP-0363 §5 wants for <retry stamp/>. */
+export function formatDateTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** XEP-0363 §4: "Only the following header names are allowed". */
@@ -45,11 +70,22 @@ export interface UploadSlot {
 }
 
 export function encodeUploadRequest(request: UploadRequest): Element {
-  return xml('request', {
-    xmlns: NS.HTTP_UPLOAD,
-    filename: request.filename,
-    size: request.size,
-    'content-type': request.contentType,
+  return xml(
+    'request',
+    {
+      xmlns: NS.HTTP_UPLOAD,
+      filename: request.filename,
+      size: request.size,
+      'content-type': request.contentType,
+    },
+    request.purpose && encodePurpose(request.purpose),
+  );
+}
+
+function encodePurpose(purpose: UploadPurpose): Element {
+  return xml(purpose.name, {
+    xmlns: NS.HTTP_UPLOAD_PURPOSE,
+    'expire-before': purpose.name === 'ephemeral' ? formatDateTime(purpose.expireBefore) : undefined,
   });
 }
 
@@ -61,7 +97,28 @@ export function decodeUploadRequest(element: Element): UploadRequest {
   };
   const contentType = attr(element, 'content-type');
   if (contentType !== undefined) request.contentType = parseMimeType(contentType, "<request/> 'content-type'");
+  const purpose = decodePurpose(element);
+  if (purpose !== undefined) request.purpose = purpose;
   return request;
+}
+
+function decodePurpose(request: Element): UploadPurpose | undefined {
+  const elements = request.getChildElements().filter((child) => namespaceOf(child) === NS.HTTP_UPLOAD_PURPOSE);
+  if (elements.length === 0) return undefined;
+  if (elements.length > 1) throw malformed('XEP-0363: a <request/> names at most one purpose');
+  const element = elements[0]!;
+  const name = UPLOAD_PURPOSES.find((known) => known === element.getName());
+  // An unknown purpose is a newer spec's: the service cannot honour what it does not know.
+  if (name === undefined) {
+    throw new StanzaError('feature-not-implemented', { text: `unknown upload purpose <${element.getName()}/>` });
+  }
+  if (name !== 'ephemeral') return { name };
+  const raw = requireAttr(element, 'expire-before');
+  const expireBefore = new Date(raw);
+  if (!DATE_TIME.test(raw) || Number.isNaN(expireBefore.getTime())) {
+    throw malformed("<ephemeral/> 'expire-before' is not an XEP-0082 DateTime");
+  }
+  return { name, expireBefore };
 }
 
 export function encodeUploadSlot(slot: UploadSlot): Element {
@@ -137,7 +194,27 @@ export const uploadErrors = {
       application: xml('file-too-large', { xmlns: NS.HTTP_UPLOAD }, xml('max-file-size', null, String(maxFileSize))),
     });
   },
+  /**
+   * §5: a temporary refusal such as a personal quota: resource-constraint (wait), with <retry/>
+   * saying when trying again may succeed, when the service knows.
+   */
+  quotaReached(text: string, retryAt?: Date): StanzaError {
+    return new StanzaError('resource-constraint', {
+      type: 'wait',
+      text,
+      ...(retryAt ? { application: xml('retry', { xmlns: NS.HTTP_UPLOAD, stamp: formatDateTime(retryAt) }) } : {}),
+    });
+  },
 };
+
+/** The time a quota error's <retry stamp/> names, or undefined when it has none (or an unreadable one). */
+export function readRetry(error: StanzaError): Date | undefined {
+  const application = error.application;
+  if (!application || application.getName() !== 'retry' || namespaceOf(application) !== NS.HTTP_UPLOAD)
+    return undefined;
+  const stamp = new Date(application.attrs.stamp as string);
+  return Number.isNaN(stamp.getTime()) ? undefined : stamp;
+}
 
 /**
  * The limit carried by a file-too-large error, if `error` is one. XEP-0363 §5 makes

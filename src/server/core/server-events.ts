@@ -6,5 +6,11 @@ export interface ServerEvents {
   'session-closed': [session: LocalSession];
   /** Initial or updated available presence; `isInitial` when the session was unavailable. */
   'session-available': [session: LocalSession, isInitial: boolean];
+  /**
+   * An account was deleted while the server runs (startServer's accounts.delete, in-band removal),
+   * with its prepared username; its roster and module-store data are already gone. Modules delete
+   * what they keep elsewhere (HTTP upload: the blobs).
+   */
+  'account-deleted': [username: string];
   shutdown: [];
 }

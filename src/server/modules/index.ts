@@ -8,6 +8,7 @@ import presence from './presence/index.js';
 import message from './message/index.js';
 import register from './register/index.js';
 import proxy65 from './proxy65/index.js';
+import httpUpload from './http-upload/index.js';
 
 export const builtinModules: readonly ModuleDefinition[] = [
   disco,
@@ -18,4 +19,5 @@ export const builtinModules: readonly ModuleDefinition[] = [
   message,
   register,
   proxy65,
+  httpUpload,
 ] as ModuleDefinition[];

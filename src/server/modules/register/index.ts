@@ -73,7 +73,7 @@ export default defineModule({
       if (iq.address === 'bare' && !iq.isSelf) throw new StanzaError('forbidden');
       const username = iq.from.local;
       if (iq.payload.getChild('remove')) {
-        await accounts.delete(username);
+        if (await accounts.delete(username)) ctx.events.emit('account-deleted', username);
         ctx.logger.info({ user: username }, 'account removed in-band');
         // XEP-0077 §3.2: the result first, then every session of the account ends.
         setImmediate(() => {

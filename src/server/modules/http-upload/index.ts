@@ -1,0 +1,132 @@
+// XEP-0363 v1.2: HTTP File Upload, as the component upload.<domain>. A client asks the component
+// for a slot (§4) and gets a PUT URL with a signed token and the GET URL to share; it PUTs the file
+// over HTTPS (§6) and anyone with the GET URL can fetch it. Purposes (1.2) pick how long a file is
+// kept; quotas, types and sizes are checked at the slot and again at the PUT.
+//
+//   slot-request.ts  §4 slot → signed token (slot-token.ts), §5 errors (upload-errors.ts, limits.ts)
+//   put-handler.ts   §6 PUT → blob store (blob-stores.ts, blob-store/) + metadata (file-records.ts)
+//   get-handler.ts   GET/HEAD with ranges (byte-range.ts) and safe headers (response-headers.ts)
+//   sweeper.ts       expiry, and blobs whose account was deleted
+//   admin.ts         list/delete for the CLI, without a running server
+import { NS } from '../../../protocol/namespaces.js';
+import { purposeFeature, uploadServiceForm } from '../../../protocol/payloads/http-upload.js';
+import { defineModule } from '../../core/module.js';
+import { accessList } from '../../policy/index.js';
+import { openBlobStore } from './blob-stores.js';
+import { FILES_STORE, FileRecords, type FileRecord } from './file-records.js';
+import { handleGet } from './get-handler.js';
+import { MODULE_NAME, httpUploadOptions } from './options.js';
+import { handlePut } from './put-handler.js';
+import { CORS_HEADERS } from './response-headers.js';
+import type { UploadRuntime } from './runtime.js';
+import { loadSlotKey } from './slot-token.js';
+import { answerSlotRequest, ownerOf } from './slot-request.js';
+import { Sweeper, type SweepReport } from './sweeper.js';
+import { uploadErrors } from './upload-errors.js';
+
+export type { FileRecord } from './file-records.js';
+export type { UploadServedRecord, UploadStoredRecord } from './runtime.js';
+
+export interface HttpUploadService {
+  readonly jid: string;
+  /** Runs the sweeper now (as at `now`, ms, when given) — for the admin console and tests. */
+  sweep(now?: number): Promise<SweepReport>;
+}
+
+declare module '../../core/services.js' {
+  interface Services {
+    http_upload: HttpUploadService;
+  }
+}
+
+export default defineModule({
+  name: MODULE_NAME,
+  spec: {
+    xep: 363,
+    version: '1.2.0',
+    status: 'complete',
+    note: 'component upload.<domain>; purposes message, profile, ephemeral, permanent (configurable)',
+  },
+  depends: ['disco'],
+  options: httpUploadOptions,
+  async setup(ctx, options) {
+    const component = options.jid ?? `upload.${ctx.domain}`;
+    const prefix = options.http_path.replace(/\/+$/, '');
+    const blobs = await openBlobStore(ctx.config, options);
+    ctx.onTeardown(() => blobs.close());
+    const records = new FileRecords(await ctx.openKeyValue<FileRecord>({ name: FILES_STORE }));
+    await records.reload();
+    const runtime: UploadRuntime = {
+      options,
+      slotKey: await loadSlotKey(ctx.config.data_dir),
+      records,
+      blobs,
+      logger: ctx.logger,
+      events: ctx.events,
+      inFlight: new Set(),
+      now: () => Date.now(),
+      // Called per request: the HTTPS port is known only once the listeners run.
+      fileUrl: (id, name) => ctx.http.publicUrl(`${prefix}/${id}/${encodeURIComponent(name)}`),
+    };
+
+    const sweeper = new Sweeper(runtime);
+    sweeper.start(options.sweep_interval_seconds * 1000);
+    ctx.onTeardown(() => sweeper.stop());
+
+    // §3: the component in the server's disco#items, with max-file-size in an XEP-0128 form.
+    ctx.onTeardown(ctx.router.addHost(component));
+    const isPermanentOffered = options.permanent || options.expire_after_days === 0;
+    ctx.require('disco').addComponent(component, {
+      name: options.name,
+      identities: [{ category: 'store', type: 'file', name: options.name }],
+      features: [
+        NS.HTTP_UPLOAD,
+        purposeFeature('message'),
+        purposeFeature('profile'),
+        purposeFeature('ephemeral'),
+        ...(isPermanentOffered ? [purposeFeature('permanent')] : []),
+      ],
+      forms: [uploadServiceForm(options.max_file_size)],
+    });
+
+    const isAllowed = accessList(options.acl, ctx.domain);
+    const refusal =
+      options.acl === 'local' ? 'Only accounts of this server may upload files' : 'You may not upload files here';
+    ctx.onIq({ type: 'get', to: 'host', host: component, child: [NS.HTTP_UPLOAD, 'request'] }, (iq) => {
+      if (!isAllowed(iq.from)) throw uploadErrors.forbidden(refusal);
+      return answerSlotRequest(runtime, ownerOf(iq.from, ctx.domain), iq.payload);
+    });
+
+    // secureOnly: the PUT's token and the GET URL's secret must never cross the network in clear.
+    ctx.http.route({
+      method: ['PUT', 'GET', 'HEAD', 'OPTIONS'],
+      prefix,
+      maxBodyBytes: options.max_file_size,
+      secureOnly: true,
+      handler: (request, response) => {
+        if (request.method === 'PUT') return handlePut(runtime, request, response);
+        if (request.method === 'OPTIONS') {
+          response.writeHead(204, CORS_HEADERS).end(); // the CORS preflight (XEP-0363 §9)
+          return;
+        }
+        return handleGet(runtime, request, response);
+      },
+    });
+
+    // An account deleted while we run: its records went with it (AccountStore.delete); its bytes go here.
+    ctx.onTeardown(
+      ctx.events.on('account-deleted', async (username) => {
+        const gone = records.forgetOwner(username);
+        for (const record of gone) await blobs.delete(record.id);
+        if (gone.length > 0)
+          ctx.logger.info({ user: username, files: gone.length }, 'HTTP uploads of a deleted account removed');
+      }),
+    );
+
+    ctx.provide('http_upload', { jid: component, sweep: (now) => sweeper.sweep(now) });
+    ctx.logger.info(
+      { jid: component, store: blobs.description, files: [...records.all()].length },
+      'HTTP upload ready',
+    );
+  },
+});
