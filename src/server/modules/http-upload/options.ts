@@ -28,12 +28,16 @@ const s3Options = z.strictObject({
   endpoint: z.url().optional(),
   region: z.string().min(1).default('us-east-1'),
   bucket: z.string().min(1),
-  access_key_id: z.string().min(1),
-  secret_access_key: z.string().min(1),
+  // Environment overrides turn an all-digit value into a number; a key is still a string.
+  access_key_id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().min(1)),
+  secret_access_key: z.union([z.string(), z.number()]).transform(String).pipe(z.string().min(1)),
   /** Most self-hosted S3 servers (MinIO, Garage) want path-style URLs. */
   force_path_style: z.boolean().default(true),
-  /** Prepended to every object key, e.g. 'ferry/'. */
-  prefix: z.string().default(''),
+  /**
+   * Prepended to every object key. Never empty by default: the sweeper deletes objects under it
+   * that have no upload record, so Ferry must not share a key space with anything else.
+   */
+  prefix: z.string().default('ferry-uploads/'),
 });
 
 export const httpUploadOptions = z
