@@ -8,6 +8,7 @@ import { registerServerCommand } from './commands/server.js';
 import { registerAccountCommands } from './commands/accounts.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerReceiveCommand } from './commands/receive.js';
+import { registerUploadCommands } from './commands/uploads.js';
 import { EXIT } from './cli-error.js';
 import { explain } from './error-lines.js';
 
@@ -25,6 +26,7 @@ registerServerCommand(program);
 registerAccountCommands(program);
 registerSendCommand(program);
 registerReceiveCommand(program);
+registerUploadCommands(program);
 
 // Read before parsing finishes, so a failure while parsing is reported the same way.
 const isDebug = process.argv.includes('--debug');

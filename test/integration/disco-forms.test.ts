@@ -14,7 +14,7 @@ const formsModule = defineModule({
   depends: ['disco'],
   setup(ctx) {
     const disco = ctx.require('disco');
-    const component = `upload.${ctx.domain}`;
+    const component = `files.${ctx.domain}`; // not upload.<domain>: the real http_upload module has that
     ctx.onTeardown(ctx.router.addHost(component));
     disco.addComponent(component, {
       name: 'HTTP File Upload',
@@ -52,7 +52,7 @@ describe('disco#info extension forms (XEP-0128)', () => {
   };
 
   it("a component answers disco#info with its form after its features: HTTP upload's max-file-size", async () => {
-    const query = await info('upload.localhost');
+    const query = await info('files.localhost');
     assert.equal(
       query.toString(),
       '<query xmlns="http://jabber.org/protocol/disco#info">' +

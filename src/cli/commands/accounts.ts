@@ -1,50 +1,14 @@
 // `ferry adduser | passwd | deluser | users`: account management on the server's data directory.
 // They open the same SQLite file as a running server (WAL + busy timeout make that safe).
 import type { Command } from 'commander';
-import { Jid } from '../../protocol/jid.js';
-import { openStorage, type Storage } from '../../server/storage/index.js';
-import type { Config } from '../../server/core/config.js';
-import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
+import { addConfigOptions, type ConfigFlags } from '../config-options.js';
+import { accountConfig, usernameOf, withStorage } from '../stored-data.js';
+import { deleteUploadsOf, listUploads } from '../../server/modules/http-upload/admin.js';
 import { readNewPassword } from '../password-prompt.js';
 import { CliError, usageError } from '../cli-error.js';
 
 interface PasswordFlags extends ConfigFlags {
   password?: string;
-}
-
-/** The configuration, refused up front (before any password prompt) when it has nothing to manage. */
-function accountConfig(flags: ConfigFlags): Config {
-  const config = configFromFlags(flags);
-  // An account written to this process's memory would vanish as the command exits.
-  if (config.storage.backend === 'memory') {
-    throw usageError('storage.backend is "memory": there are no stored accounts to manage');
-  }
-  return config;
-}
-
-async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await openStorage({
-    backend: config.storage.backend,
-    dataDir: config.data_dir,
-    scramIterations: config.scram_iterations,
-  });
-  try {
-    return await run(storage);
-  } finally {
-    await storage.close();
-  }
-}
-
-/** alice@localhost → alice, checking the domain is the one this data directory serves. */
-function usernameOf(address: string, config: Config): string {
-  const jid = Jid.tryParse(address.includes('@') ? address : `${address}@${config.domain}`);
-  if (!jid || jid.local === '' || jid.resource !== '') {
-    throw usageError(`"${address}" is not an account address like alice@${config.domain}`);
-  }
-  if (jid.domain !== config.domain) {
-    throw usageError(`${jid.toString()} is not on this server's domain (${config.domain}); pass --domain or --config`);
-  }
-  return jid.local;
 }
 
 async function passwordFrom(flags: PasswordFlags): Promise<string> {
@@ -76,7 +40,14 @@ export function registerAccountCommands(program: Command): void {
     async (address: string, flags: ConfigFlags) => {
       const config = accountConfig(flags);
       const username = usernameOf(address, config);
-      const deleted = await withStorage(config, (storage) => storage.accounts.delete(username));
+      const deleted = await withStorage(config, async (storage) => {
+        // The account's upload records go with it; its files' bytes are deleted here too, rather
+        // than left for the server's orphan sweep.
+        const uploads = await listUploads(storage, config, { owner: username });
+        if (!(await storage.accounts.delete(username))) return false;
+        await deleteUploadsOf(config, uploads);
+        return true;
+      });
       if (!deleted) throw new CliError(`no account ${username}@${config.domain}`);
       console.log(`deleted ${username}@${config.domain}`);
     },

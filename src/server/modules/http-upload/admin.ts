@@ -50,3 +50,14 @@ export async function deleteUpload(storage: Storage, config: Config, id: string)
   }
   return true;
 }
+
+/** Deletes the bytes of these uploads (their records are gone with their account). */
+export async function deleteUploadsOf(config: Config, records: readonly FileRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const blobs = await openBlobStore(config, readUploadOptions(config));
+  try {
+    for (const record of records) await blobs.delete(record.id);
+  } finally {
+    await blobs.close();
+  }
+}
