@@ -26,8 +26,18 @@ export type IqHandler = (
 ) => Element | null | undefined | Promise<Element | null | undefined>;
 export type StanzaListener = (stanza: Element) => void;
 
+/** The TLS trust of a connection: HTTP requests made for it (XEP-0363 upload, links) use the same. */
+export interface TlsTrust {
+  /** Accept a self-signed or otherwise unverifiable certificate. */
+  insecure: boolean;
+  /** Trust this CA (PEM) in addition to the system's. */
+  ca: string | undefined;
+}
+
 export interface XmppConnection {
   readonly jid: Jid;
+  /** How connect() was told to verify certificates; undefined (system defaults) for adopted clients. */
+  readonly tls?: TlsTrust;
   /** The local address of the connection to the server (undefined over WebSocket or when gone). */
   readonly localAddress: string | undefined;
   send(stanza: Element): Promise<void>;
@@ -83,7 +93,7 @@ export interface ConnectOptions {
 export async function connect(options: ConnectOptions): Promise<XmppConnection> {
   const address = Jid.parse(options.jid);
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const trust = {
+  const trust: TlsTrust = {
     insecure: options.insecure === true,
     ca: options.caFile === undefined ? undefined : await readCaFile(options.caFile),
   };
@@ -109,7 +119,7 @@ export async function connect(options: ConnectOptions): Promise<XmppConnection> 
         failures.push(error as TransferError);
         continue;
       }
-      return await logIn(dialed, serviceOfEndpoint(endpoint), address, options.password, attempt.signal);
+      return await logIn(dialed, serviceOfEndpoint(endpoint), address, options.password, attempt.signal, trust);
     }
     if (failures.length === 0) throw connectErrors.noService(address.domain);
     throw mostTelling(failures);
@@ -126,6 +136,7 @@ async function logIn(
   address: Jid,
   password: string,
   signal: AbortSignal,
+  trust: TlsTrust,
 ): Promise<XmppConnection> {
   const client = createXmppClient({
     service,
@@ -169,7 +180,7 @@ async function logIn(
     throw error instanceof TransferError ? error : classifyLoginError(error as Error, address.bare().toString(), where);
   }
   failed.catch(() => {});
-  const connection = wrapClient(client); // adds its own 'error' listener first
+  const connection = wrapClient(client, trust); // adds its own 'error' listener first
   client.off('error', onError);
   client.off('disconnect', onDisconnect);
   client.off('element', onElement);
@@ -207,7 +218,7 @@ function adoptSocket(client: Client, dialed: DialedSocket, service: string): voi
 }
 
 /** Adopts an xmpp.js client that is already online (tests, embedding applications). */
-export function wrapClient(client: Client): XmppConnection {
+export function wrapClient(client: Client, tls?: TlsTrust): XmppConnection {
   client.reconnect.stop();
   const handlers = new Map<string, IqHandler[]>();
   const messageListeners = new Set<StanzaListener>();
@@ -259,6 +270,7 @@ export function wrapClient(client: Client): XmppConnection {
 
   return {
     jid,
+    ...(tls ? { tls } : {}),
     get localAddress() {
       return localAddressOf(client);
     },

@@ -55,7 +55,7 @@ describe('out of band data (XEP-0066 §3)', () => {
       ['a URL with a control character', '<url>https://a.example/&#127;</url>', /not a usable URL/],
     ];
     for (const [what, inner, pattern] of cases) {
-      it(what, () => assertStanzaError(() => decodeOob(parseXml(`<x xmlns="${NS.OOB}">${inner}</x>`)), pattern));
+      it(what, () => void assertStanzaError(() => decodeOob(parseXml(`<x xmlns="${NS.OOB}">${inner}</x>`)), pattern));
     }
   });
 });
@@ -122,12 +122,12 @@ describe('file metadata (XEP-0446 §2) with hashes (XEP-0300 §3)', () => {
       ['a sha-256 of the wrong length', `<hash xmlns="${NS.HASHES}" algo="sha-256">AAAA</hash>`, /not 32 bytes/],
     ];
     for (const [what, inner, pattern] of cases) {
-      it(what, () =>
+      it(what, () => {
         assertStanzaError(
           () => decodeFileMetadata(parseXml(`<file xmlns="${NS.FILE_METADATA}">${inner}</file>`)),
           pattern,
-        ),
-      );
+        );
+      });
     }
   });
 });
@@ -207,12 +207,12 @@ describe('stateless file sharing (XEP-0447 §3.1)', () => {
       ],
     ];
     for (const [what, inner, pattern] of cases) {
-      it(what, () =>
+      it(what, () => {
         assertStanzaError(
           () => decodeFileSharing(parseXml(`<file-sharing xmlns="${NS.SFS}">${inner}</file-sharing>`)),
           pattern,
-        ),
-      );
+        );
+      });
     }
   });
 });
