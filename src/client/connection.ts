@@ -10,7 +10,9 @@ import type { Element } from '../protocol/xml/element.js';
 import { TransferError } from './transfer-error.js';
 import { IqRequests } from './iq-requests.js';
 import { classifyLoginError, connectErrors, mostTelling } from './connect-errors.js';
-import { dial, type DialedSocket } from './dial.js';
+import { dial, type DialedSocket, type TlsTrust } from './dial.js';
+
+export type { TlsTrust };
 import {
   endpointOfService,
   resolveEndpoints,
@@ -26,17 +28,12 @@ export type IqHandler = (
 ) => Element | null | undefined | Promise<Element | null | undefined>;
 export type StanzaListener = (stanza: Element) => void;
 
-/** The TLS trust of a connection: HTTP requests made for it (XEP-0363 upload, links) use the same. */
-export interface TlsTrust {
-  /** Accept a self-signed or otherwise unverifiable certificate. */
-  insecure: boolean;
-  /** Trust this CA (PEM) in addition to the system's. */
-  ca: string | undefined;
-}
-
 export interface XmppConnection {
   readonly jid: Jid;
-  /** How connect() was told to verify certificates; undefined (system defaults) for adopted clients. */
+  /**
+   * How connect() was told to verify certificates; HTTP requests made for this connection (XEP-0363
+   * upload, shared links) use the same. Undefined (system defaults) for adopted clients.
+   */
   readonly tls?: TlsTrust;
   /** The local address of the connection to the server (undefined over WebSocket or when gone). */
   readonly localAddress: string | undefined;

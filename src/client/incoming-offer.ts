@@ -14,6 +14,7 @@ import type { IncomingBytestream } from './transports/bytestream.js';
 import { TransferError } from './transfer-error.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import type { TransferResult } from './outgoing-transfer.js';
+import type { FileOffer } from './file-offer.js';
 
 export interface AcceptOptions {
   /** A file path (written as PATH.part, renamed when verified) or a Writable. */
@@ -48,7 +49,8 @@ export interface StreamAttempt {
 
 const RETRYABLE = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_TIMEOUT']);
 
-export class IncomingOffer extends EventEmitter<IncomingEvents> {
+export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileOffer {
+  readonly method = 'si';
   readonly from: Jid;
   readonly sid: string;
   readonly name: string;
@@ -179,10 +181,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
       }
       return options.offset;
     }
-    await checkWritable(options.to);
-    if (!options.overwrite && (await exists(options.to))) {
-      throw new TransferError('FERRY_ERR_FILE_EXISTS', `${options.to} exists (pass overwrite to replace it)`);
-    }
+    await checkTarget(options.to, options.overwrite === true);
     if (!options.resume || !this.canResume) return 0;
     const partial = await stat(`${options.to}.part`).catch(() => undefined);
     return partial && partial.size < this.size ? partial.size : 0;
@@ -233,6 +232,17 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
     }
     if (part) await rename(part, options.to as string);
     return { sid, method, bytes: meter.bytes - offset, offset, hash: digest };
+  }
+}
+
+/**
+ * A file may be received at `path`: its folder is writable (FERRY_ERR_TARGET_NOT_WRITABLE) and
+ * nothing is there unless `overwrite` (FERRY_ERR_FILE_EXISTS). Shared with link offers.
+ */
+export async function checkTarget(path: string, overwrite: boolean): Promise<void> {
+  await checkWritable(path);
+  if (!overwrite && (await exists(path))) {
+    throw new TransferError('FERRY_ERR_FILE_EXISTS', `${path} exists (pass overwrite to replace it)`);
   }
 }
 
