@@ -2,9 +2,29 @@
 // (IncomingOffer) or a shared link (LinkOffer: XEP-0066 oob, XEP-0447 file-sharing). The CLI's
 // `receive` and applications handle the manager's 'offer' event through this interface only.
 import type { Jid } from '../protocol/jid.js';
-import type { AcceptOptions } from './incoming-offer.js';
+import type { Writable } from 'node:stream';
 import type { TransferResult } from './outgoing-transfer.js';
 import type { Progress } from './progress.js';
+
+/** How an accepted file is written; the same for every kind of offer. */
+export interface AcceptOptions {
+  /** A file path (written as PATH.part, renamed when verified) or a Writable. */
+  to: string | Writable;
+  /** Continue PATH.part from its current size (XEP-0096 §3 <range offset/>). */
+  resume?: boolean;
+  /**
+   * Ask for the file from this byte on (XEP-0096 §3 <range offset/>), for a Writable that already
+   * holds the start. The MD5 then cannot be checked here (it covers the whole file); size still is.
+   */
+  offset?: number;
+  /**
+   * Replace an existing file at `to`; otherwise FERRY_ERR_FILE_EXISTS. Like a folder that cannot
+   * be written (FERRY_ERR_TARGET_NOT_WRITABLE), it is found before the answer: the sender is
+   * declined with the reason, and accept() rejects.
+   */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+}
 
 /**
  * 'si': a SOCKS5/IBB offer the sender waits on. 'upload': a link with XEP-0447 metadata (name,

@@ -14,26 +14,9 @@ import type { IncomingBytestream } from './transports/bytestream.js';
 import { TransferError } from './transfer-error.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import type { TransferResult } from './outgoing-transfer.js';
-import type { FileOffer } from './file-offer.js';
+import type { AcceptOptions, FileOffer } from './file-offer.js';
 
-export interface AcceptOptions {
-  /** A file path (written as PATH.part, renamed when verified) or a Writable. */
-  to: string | Writable;
-  /** Continue PATH.part from its current size (XEP-0096 §3 <range offset/>). */
-  resume?: boolean;
-  /**
-   * Ask for the file from this byte on (XEP-0096 §3 <range offset/>), for a Writable that already
-   * holds the start. The MD5 then cannot be checked here (it covers the whole file); size still is.
-   */
-  offset?: number;
-  /**
-   * Replace an existing file at `to`; otherwise FERRY_ERR_FILE_EXISTS. Like a folder that cannot
-   * be written (FERRY_ERR_TARGET_NOT_WRITABLE), it is found before the answer: the sender is
-   * declined with the reason, and accept() rejects.
-   */
-  overwrite?: boolean;
-  signal?: AbortSignal;
-}
+export type { AcceptOptions };
 
 interface IncomingEvents {
   progress: [Progress];
