@@ -16,6 +16,7 @@ import { createTransports } from '../../src/client/index.js';
 import type { FileOffer } from '../../src/client/file-offer.js';
 import type { SendRoute } from '../../src/client/upload/method-choice.js';
 import { xml } from '../../src/protocol/xml/element.js';
+import { ferry } from '../helpers/cli.js';
 
 const skip = prosodyUnavailable();
 const PASSWORD = 'correct horse battery staple';
@@ -59,7 +60,7 @@ describe('Ferry client on Prosody 0.12: HTTP upload and links', { skip }, () => 
 
   before(async () => {
     prosody = await startProsody({
-      users: { alice: PASSWORD, bob: PASSWORD, carol: PASSWORD },
+      users: { alice: PASSWORD, bob: PASSWORD, carol: PASSWORD, dave: PASSWORD },
       httpFileShare: { sizeLimit: LIMIT },
       offline: true,
     });
@@ -131,6 +132,41 @@ describe('Ferry client on Prosody 0.12: HTTP upload and links', { skip }, () => 
     const received = await bounded(offer.accept({ to: target }), 'the download');
     assert.equal(received.url, sent.url);
     assert.equal(await sha256File(target), hash);
+  });
+
+  it('CLI: ferry send to an offline bare JID prints the link; ferry receive gets it at login', async () => {
+    const cli = (jid: string) => [
+      '--jid',
+      jid,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(prosody.ports.c2s),
+      '--ca-file',
+      prosody.https!.certFile,
+    ];
+    const source = join(files.path, 'report.pdf');
+    const hash = writeRandomFile(source, 54_321);
+    const sent = await ferry(['send', `dave@${prosody.domain}`, source, ...cli(`alice@${prosody.domain}`)], {
+      FERRY_PASSWORD: PASSWORD,
+    });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stderr, /uploading: dave@localhost has no resource online/);
+    assert.match(
+      sent.stdout,
+      /^uploaded 53\.0 KiB \(sha-256 [0-9a-f]{64}\) and sent dave@localhost the link:\nhttps:\/\/127\.0\.0\.1:/m,
+    );
+    const dir = join(files.path, 'dave');
+    const received = await ferry(
+      ['receive', ...cli(`dave@${prosody.domain}`), '--accept-all', '--once', '--dir', dir],
+      { FERRY_PASSWORD: PASSWORD },
+    );
+    assert.equal(received.code, 0, received.stderr);
+    assert.match(
+      received.stdout,
+      /received .*report\.pdf \(53\.0 KiB\) by link \(127\.0\.0\.1:\d+\), sha-256 [0-9a-f]{64} verified/,
+    );
+    assert.equal(await sha256File(join(dir, 'report.pdf')), hash);
   });
 
   it('refuses a file over http_file_share_size_limit with the limit, before asking for a slot', async () => {
