@@ -81,7 +81,11 @@ export async function downloadLink(request: DownloadRequest, http: HttpSettings)
     max: size === undefined ? undefined : size - offset,
     what: `${request.name} from the server`,
   });
-  await pipeline(response, limit, meter, output, request.signal ? { signal: request.signal } : {});
+  try {
+    await pipeline(response, limit, meter, output, request.signal ? { signal: request.signal } : {});
+  } catch (error) {
+    throw broken(error, request, meter.bytes, part);
+  }
   if (size !== undefined && meter.bytes !== size) {
     throw new TransferError(
       'FERRY_ERR_SIZE_MISMATCH',
@@ -99,6 +103,19 @@ export async function downloadLink(request: DownloadRequest, http: HttpSettings)
   }
   if (part) await rename(part, request.to as string);
   return { bytes: meter.bytes - offset, offset, size: meter.bytes, sha256: digest };
+}
+
+/** A connection that broke mid-body (reset, closed early) as a coded error; ours pass through. */
+function broken(error: unknown, request: DownloadRequest, bytes: number, part: string | undefined): unknown {
+  if (error instanceof TransferError || (error as { name?: string }).name === 'AbortError') return error;
+  if (request.signal?.aborted) return request.signal.reason as unknown;
+  const { code, message } = error as { code?: string; message?: string };
+  if (code && !code.startsWith('ERR_STREAM') && code !== 'ECONNRESET' && code !== 'EPIPE') return error; // disk: ENOSPC…
+  return new TransferError(
+    'FERRY_ERR_HTTP',
+    `the download of ${request.name} broke after ${bytes} bytes (${code ?? message ?? 'closed'})${part ? `; kept ${part} to resume` : ''}`,
+    { cause: error },
+  );
 }
 
 /** The current size of PATH.part, 0 when there is none. */

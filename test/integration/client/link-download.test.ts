@@ -41,6 +41,11 @@ describe('link offers: downloading a shared link', () => {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such file');
       return;
     }
+    if (path === '/half' && request.headers.range === undefined) {
+      response.writeHead(200, { 'Content-Length': DATA.length });
+      response.write(DATA.subarray(0, 100_000), () => setTimeout(() => response.socket?.destroy(), 50));
+      return;
+    }
     ranges.push(request.headers.range);
     const match = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
     if (match && path !== '/no-range') {
@@ -119,6 +124,19 @@ describe('link offers: downloading a shared link', () => {
     assert.equal(result.offset, 100_000);
     assert.equal(result.bytes, DATA.length - 100_000);
     assert.equal(result.sha256, SHA256, 'the hash covers the part held before');
+    assert.deepEqual(readFileSync(target), DATA);
+  });
+
+  it('a connection broken mid-body is FERRY_ERR_HTTP; the .part resumes next time', async () => {
+    const target = join(files.path, 'half.bin');
+    await assert.rejects(offer('/half').accept({ to: target, resume: true }), {
+      code: 'FERRY_ERR_HTTP',
+      message: /broke after \d+ bytes .*kept .*half\.bin\.part to resume/,
+    });
+    assert.ok(existsSync(`${target}.part`));
+    const result = await offer('/half').accept({ to: target, resume: true });
+    assert.ok(result.offset > 0, 'resumed');
+    assert.equal(result.sha256, SHA256);
     assert.deepEqual(readFileSync(target), DATA);
   });
 
