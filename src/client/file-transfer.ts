@@ -16,7 +16,6 @@ import type { FileOffer } from './file-offer.js';
 import { HTTP_DEFAULTS, type HttpSettings } from './upload/http-request.js';
 import { HttpUploader, type Upload, type UploadOptions } from './upload/http-uploader.js';
 import { LinkOffers } from './upload/link-offers.js';
-import type { LinkOffer } from './upload/link-offer.js';
 import { sendRouting, type SendRouting } from './upload/send-routing.js';
 import { shareLink, type SharedFile } from './upload/share-link.js';
 
@@ -89,8 +88,6 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #uploader: HttpUploader;
   readonly #routing: SendRouting;
   readonly #links: LinkOffers | undefined;
-  /** Link offers not answered yet: close() ends them. */
-  readonly #undecidedLinks = new Set<LinkOffer>();
   readonly #entity: ClientEntity;
   readonly #ownsEntity: boolean;
   readonly #withdrawFeatures: () => void;
@@ -136,13 +133,9 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     this.#links =
       links === false
         ? undefined
-        : new LinkOffers(connection, http, (offer) => {
-            if (this.listenerCount('offer') === 0) return false;
-            this.#undecidedLinks.add(offer);
-            offer.once('progress', () => this.#undecidedLinks.delete(offer));
-            void offer.done.catch(() => {}).finally(() => this.#undecidedLinks.delete(offer));
-            this.emit('offer', offer);
-            return true;
+        : new LinkOffers(connection, http, {
+            wants: () => this.listenerCount('offer') > 0,
+            emit: (offer) => this.emit('offer', offer),
           });
     this.#unregister = connection.onIq('set', NS.SI, 'si', (stanza, payload) =>
       this.#onOffer(stanza.attrs.from as string, payload),
@@ -188,14 +181,12 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   close(): void {
     this.#unregister();
     this.#unwatchConnection();
-    this.#links?.close();
     this.#peers.close();
     this.#withdrawFeatures();
     if (this.#ownsEntity) this.#entity.close();
     const closed = new TransferError('FERRY_ERR_CANCELLED', 'the file transfer manager was closed');
     for (const abandon of [...this.#undecided]) abandon(closed);
-    for (const offer of this.#undecidedLinks) offer.fail(closed);
-    this.#undecidedLinks.clear();
+    this.#links?.close(closed);
     for (const accepted of this.#accepted.values()) accepted.waiter?.(undefined);
     this.#accepted.clear();
   }

@@ -16,19 +16,33 @@ import { LinkOffer, type Link } from './link-offer.js';
 
 export class LinkOffers {
   readonly #stop: () => void;
+  /** Offers nobody answered yet: close() ends them. */
+  readonly #undecided = new Set<LinkOffer>();
 
-  /** `emit` returns false when nobody listens: the message is then left alone. */
-  constructor(connection: XmppConnection, http: HttpSettings, emit: (offer: LinkOffer) => boolean) {
+  /** `wants()` false: nobody listens for offers, and the message is left alone. */
+  constructor(
+    connection: XmppConnection,
+    http: HttpSettings,
+    handlers: { wants(): boolean; emit(offer: LinkOffer): void },
+  ) {
     this.#stop = connection.onMessage((message) => {
       const from = Jid.tryParse((message.attrs.from as string | undefined) ?? '');
-      if (!from || from.equals(connection.jid)) return;
+      if (!from || from.equals(connection.jid) || !handlers.wants()) return;
       const link = decodeLinkMessage(message);
-      if (link) emit(new LinkOffer(from, link, http));
+      if (!link) return;
+      const offer = new LinkOffer(from, link, http);
+      this.#undecided.add(offer);
+      offer.once('progress', () => this.#undecided.delete(offer));
+      void offer.done.catch(() => {}).finally(() => this.#undecided.delete(offer));
+      handlers.emit(offer);
     });
   }
 
-  close(): void {
+  /** Stops listening; offers still undecided fail with `error`. */
+  close(error: Error): void {
     this.#stop();
+    for (const offer of this.#undecided) offer.fail(error);
+    this.#undecided.clear();
   }
 }
 
