@@ -134,6 +134,30 @@ describe('Ferry client on Prosody 0.12: HTTP upload and links', { skip }, () => 
     assert.equal(await sha256File(target), hash);
   });
 
+  it('a body + oob message alone (as Conversations sends it) is a link offer; its size comes with the download', async () => {
+    const bob = manager(await login('bob'));
+    const source = join(files.path, 'IMG_0001.jpg');
+    const hash = writeRandomFile(source, 12_345);
+    const uploaded = await bounded(manager(alice).upload(source, { mimeType: 'image/jpeg' }).done, 'the upload');
+    const offered = nextOffer(bob);
+    await alice.send(
+      xml(
+        'message',
+        { to: `bob@${prosody.domain}`, type: 'chat', id: 'conversations-1' },
+        xml('body', null, uploaded.url),
+        xml('x', { xmlns: 'jabber:x:oob' }, xml('url', null, uploaded.url)),
+      ),
+    );
+    const offer = await offered;
+    assert.equal(offer.method, 'link');
+    assert.equal(offer.size, undefined);
+    assert.equal(offer.name, 'IMG_0001.jpg');
+    const target = join(files.path, 'bob-link.jpg');
+    await bounded(offer.accept({ to: target }), 'the download');
+    assert.equal(offer.size, 12_345);
+    assert.equal(await sha256File(target), hash);
+  });
+
   it('CLI: ferry send to an offline bare JID prints the link; ferry receive gets it at login', async () => {
     const cli = (jid: string) => [
       '--jid',

@@ -30,7 +30,10 @@ export function sendRouting(deps: {
 }): SendRouting {
   return {
     async route(peer, method, signal) {
-      const online = method === 'upload' || peer.isFull ? [] : deps.peers.onlineResources(peer);
+      // Never ourselves: sending to our own bare JID reaches our other resources only.
+      const online = (method === 'upload' || peer.isFull ? [] : deps.peers.onlineResources(peer)).filter(
+        ({ jid }) => !jid.equals(deps.connection.jid),
+      );
       const resources = await Promise.all(
         online.map(async ({ jid, priority }) => {
           const support = await deps.peers.support(jid, signal).catch(() => undefined);
