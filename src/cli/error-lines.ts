@@ -107,6 +107,17 @@ const ROWS: Readonly<Record<string, (error: CodedError) => string>> = {
   ECONNRESET: serverClosedLine,
   EPIPE: serverClosedLine,
   FERRY_ERR_DISCONNECTED: serverClosedLine,
+  // HTTP upload (XEP-0363) and links: the library's sentence, plus what to do about it here.
+  FERRY_ERR_NO_UPLOAD_SERVICE: (e) =>
+    `${e.message}; send to the full JID \`ferry receive\` prints while the contact is online, or ask the server's admin for HTTP upload`,
+  FERRY_ERR_FILE_TOO_LARGE: (e) =>
+    `${e.message}; send it directly (a full JID, --method auto) while the contact is online, or split it`,
+  FERRY_ERR_UPLOAD_REFUSED: (e) => e.message,
+  FERRY_ERR_HTTP: (e) => e.message,
+  FERRY_ERR_INSECURE_URL: (e) => e.message,
+  // Outside a login this is the HTTP server's certificate (uploads, links): same flags as the server's.
+  FERRY_ERR_TLS_UNTRUSTED: (e) =>
+    `${e.message.replace(/; pass caFile.*$/, '')}; pass --ca-file FILE, or --insecure for a test server`,
 };
 
 function serverClosedLine(): string {

@@ -10,7 +10,9 @@ import type { Element } from '../protocol/xml/element.js';
 import { TransferError } from './transfer-error.js';
 import { IqRequests } from './iq-requests.js';
 import { classifyLoginError, connectErrors, mostTelling } from './connect-errors.js';
-import { dial, type DialedSocket } from './dial.js';
+import { dial, type DialedSocket, type TlsTrust } from './dial.js';
+
+export type { TlsTrust };
 import {
   endpointOfService,
   resolveEndpoints,
@@ -28,6 +30,11 @@ export type StanzaListener = (stanza: Element) => void;
 
 export interface XmppConnection {
   readonly jid: Jid;
+  /**
+   * How connect() was told to verify certificates; HTTP requests made for this connection (XEP-0363
+   * upload, shared links) use the same. Undefined (system defaults) for adopted clients.
+   */
+  readonly tls?: TlsTrust;
   /** The local address of the connection to the server (undefined over WebSocket or when gone). */
   readonly localAddress: string | undefined;
   send(stanza: Element): Promise<void>;
@@ -83,7 +90,7 @@ export interface ConnectOptions {
 export async function connect(options: ConnectOptions): Promise<XmppConnection> {
   const address = Jid.parse(options.jid);
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const trust = {
+  const trust: TlsTrust = {
     insecure: options.insecure === true,
     ca: options.caFile === undefined ? undefined : await readCaFile(options.caFile),
   };
@@ -109,7 +116,7 @@ export async function connect(options: ConnectOptions): Promise<XmppConnection> 
         failures.push(error as TransferError);
         continue;
       }
-      return await logIn(dialed, serviceOfEndpoint(endpoint), address, options.password, attempt.signal);
+      return await logIn(dialed, serviceOfEndpoint(endpoint), address, options.password, attempt.signal, trust);
     }
     if (failures.length === 0) throw connectErrors.noService(address.domain);
     throw mostTelling(failures);
@@ -126,6 +133,7 @@ async function logIn(
   address: Jid,
   password: string,
   signal: AbortSignal,
+  trust: TlsTrust,
 ): Promise<XmppConnection> {
   const client = createXmppClient({
     service,
@@ -169,7 +177,7 @@ async function logIn(
     throw error instanceof TransferError ? error : classifyLoginError(error as Error, address.bare().toString(), where);
   }
   failed.catch(() => {});
-  const connection = wrapClient(client); // adds its own 'error' listener first
+  const connection = wrapClient(client, trust); // adds its own 'error' listener first
   client.off('error', onError);
   client.off('disconnect', onDisconnect);
   client.off('element', onElement);
@@ -207,7 +215,7 @@ function adoptSocket(client: Client, dialed: DialedSocket, service: string): voi
 }
 
 /** Adopts an xmpp.js client that is already online (tests, embedding applications). */
-export function wrapClient(client: Client): XmppConnection {
+export function wrapClient(client: Client, tls?: TlsTrust): XmppConnection {
   client.reconnect.stop();
   const handlers = new Map<string, IqHandler[]>();
   const messageListeners = new Set<StanzaListener>();
@@ -259,6 +267,7 @@ export function wrapClient(client: Client): XmppConnection {
 
   return {
     jid,
+    ...(tls ? { tls } : {}),
     get localAddress() {
       return localAddressOf(client);
     },

@@ -12,6 +12,12 @@ import { IncomingOffer, type AcceptOptions, type StreamAttempt } from './incomin
 import { TransferError } from './transfer-error.js';
 import { ClientEntity, type EntityOptions } from './entity.js';
 import { PeerDirectory } from './peer-directory.js';
+import type { FileOffer } from './file-offer.js';
+import { HTTP_DEFAULTS, type HttpSettings } from './upload/http-request.js';
+import { HttpUploader, type Upload, type UploadOptions } from './upload/http-uploader.js';
+import { LinkOffers } from './upload/link-offers.js';
+import { sendRouting, type SendRouting } from './upload/send-routing.js';
+import { shareLink, type SharedFile } from './upload/share-link.js';
 
 export interface FileTransferOptions {
   /** In order of preference; SOCKS5 before IBB (XEP-0096 §3.1). */
@@ -35,6 +41,15 @@ export interface FileTransferOptions {
   entity?: ClientEntity;
   /** The identity of the entity the manager makes (ignored with `entity`): default type 'pc', name 'Ferry'. */
   identity?: EntityOptions['identity'];
+  /** Turn incoming link messages (XEP-0066 oob, XEP-0447 file-sharing) into offers (default true). */
+  links?: boolean;
+  /**
+   * HTTP for uploads and links; TLS trust is the connection's. `allowHttp` (default false) lets
+   * plain-http URLs through, for local tests; timeouts default to 15 s (connect) and 30 s (stall).
+   */
+  http?: Partial<Omit<HttpSettings, 'tls'>>;
+  /** How long the upload service's disco and slot answers may take (default 30 s). */
+  uploadRequestTimeoutMs?: number;
 }
 
 /** An offer refused before the application saw it: none of its stream methods is one of ours. */
@@ -47,7 +62,8 @@ export interface RefusedOffer {
 }
 
 interface ManagerEvents {
-  offer: [IncomingOffer];
+  /** An SI offer (IncomingOffer, method 'si') or a shared link (LinkOffer, 'upload'/'link'). */
+  offer: [FileOffer];
   refused: [RefusedOffer];
 }
 
@@ -68,7 +84,10 @@ interface AcceptedFile {
 
 export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #connection: XmppConnection;
-  readonly #options: Required<Omit<FileTransferOptions, 'entity' | 'identity'>>;
+  readonly #options: Required<Omit<FileTransferOptions, 'entity' | 'identity' | 'http' | 'links'>>;
+  readonly #uploader: HttpUploader;
+  readonly #routing: SendRouting;
+  readonly #links: LinkOffers | undefined;
   readonly #entity: ClientEntity;
   readonly #ownsEntity: boolean;
   readonly #withdrawFeatures: () => void;
@@ -83,7 +102,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   constructor(connection: XmppConnection, options: FileTransferOptions) {
     super();
     this.#connection = connection;
-    const { entity, identity, ...rest } = options;
+    const { entity, identity, http: httpOptions, links, ...rest } = options;
     this.#options = {
       fallbackToIbb: true,
       acceptTimeoutMs: 120_000,
@@ -91,8 +110,11 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       streamTimeoutMs: 30_000,
       fallbackWaitMs: 30_000,
       discoTimeoutMs: 10_000,
+      uploadRequestTimeoutMs: 30_000,
       ...rest,
     };
+    const http: HttpSettings = { ...HTTP_DEFAULTS, ...httpOptions, tls: connection.tls };
+    this.#uploader = new HttpUploader(connection, { http, requestTimeoutMs: this.#options.uploadRequestTimeoutMs });
     this.#entity = entity ?? new ClientEntity(connection, identity ? { identity } : {});
     this.#ownsEntity = entity === undefined;
     // What this manager really runs: SI file transfer over the transports it was given.
@@ -102,6 +124,19 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       ...this.#options.transports.map((transport) => transport.namespace),
     );
     this.#peers = new PeerDirectory(connection, this.#options.discoTimeoutMs);
+    this.#routing = sendRouting({
+      connection,
+      peers: this.#peers,
+      uploader: this.#uploader,
+      transports: this.#options.transports.map((transport) => transport.namespace),
+    });
+    this.#links =
+      links === false
+        ? undefined
+        : new LinkOffers(connection, http, {
+            wants: () => this.listenerCount('offer') > 0,
+            emit: (offer) => this.emit('offer', offer),
+          });
     this.#unregister = connection.onIq('set', NS.SI, 'si', (stanza, payload) =>
       this.#onOffer(stanza.attrs.from as string, payload),
     );
@@ -112,15 +147,30 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     });
   }
 
-  /** Offers a file (path or stream) to a full JID; the transfer runs until `done` settles. */
+  /**
+   * Sends a file (path or stream); the transfer runs until `done` settles. A full JID gets an SI
+   * offer; a bare JID gets one on its best online SI-capable resource, else an HTTP upload and a
+   * link message (stored offline by its server); `method: 'upload'` forces that (method-choice.ts).
+   */
   send(to: string, source: string | Readable, options: SendOptions = {}): OutgoingTransfer {
     return new OutgoingTransfer(this.#connection, to, source, options, {
+      ...this.#routing,
       transports: this.#options.transports,
       fallbackToIbb: this.#options.fallbackToIbb,
       acceptTimeoutMs: this.#options.acceptTimeoutMs,
       streamTimeoutMs: this.#options.streamTimeoutMs,
       peerSupport: (peer, signal) => this.#peers.support(peer, signal),
     });
+  }
+
+  /** XEP-0363: uploads a file to our server's upload service; `done` gives the URL to share. */
+  upload(source: string | Readable, options: UploadOptions = {}): Upload {
+    return this.#uploader.upload(source, options);
+  }
+
+  /** Sends `to` a link message for an upload (body + oob + XEP-0447); resolves with its id. */
+  shareLink(to: string, upload: SharedFile): Promise<string> {
+    return shareLink(this.#connection, to, upload);
   }
 
   /** What this client tells peers it is and supports (disco#info, caps). */
@@ -136,6 +186,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     if (this.#ownsEntity) this.#entity.close();
     const closed = new TransferError('FERRY_ERR_CANCELLED', 'the file transfer manager was closed');
     for (const abandon of [...this.#undecided]) abandon(closed);
+    this.#links?.close(closed);
     for (const accepted of this.#accepted.values()) accepted.waiter?.(undefined);
     this.#accepted.clear();
   }

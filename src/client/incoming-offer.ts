@@ -14,25 +14,9 @@ import type { IncomingBytestream } from './transports/bytestream.js';
 import { TransferError } from './transfer-error.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import type { TransferResult } from './outgoing-transfer.js';
+import type { AcceptOptions, FileOffer } from './file-offer.js';
 
-export interface AcceptOptions {
-  /** A file path (written as PATH.part, renamed when verified) or a Writable. */
-  to: string | Writable;
-  /** Continue PATH.part from its current size (XEP-0096 §3 <range offset/>). */
-  resume?: boolean;
-  /**
-   * Ask for the file from this byte on (XEP-0096 §3 <range offset/>), for a Writable that already
-   * holds the start. The MD5 then cannot be checked here (it covers the whole file); size still is.
-   */
-  offset?: number;
-  /**
-   * Replace an existing file at `to`; otherwise FERRY_ERR_FILE_EXISTS. Like a folder that cannot
-   * be written (FERRY_ERR_TARGET_NOT_WRITABLE), it is found before the answer: the sender is
-   * declined with the reason, and accept() rejects.
-   */
-  overwrite?: boolean;
-  signal?: AbortSignal;
-}
+export type { AcceptOptions };
 
 interface IncomingEvents {
   progress: [Progress];
@@ -48,7 +32,8 @@ export interface StreamAttempt {
 
 const RETRYABLE = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_TIMEOUT']);
 
-export class IncomingOffer extends EventEmitter<IncomingEvents> {
+export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileOffer {
+  readonly method = 'si';
   readonly from: Jid;
   readonly sid: string;
   readonly name: string;
@@ -179,10 +164,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
       }
       return options.offset;
     }
-    await checkWritable(options.to);
-    if (!options.overwrite && (await exists(options.to))) {
-      throw new TransferError('FERRY_ERR_FILE_EXISTS', `${options.to} exists (pass overwrite to replace it)`);
-    }
+    await checkTarget(options.to, options.overwrite === true);
     if (!options.resume || !this.canResume) return 0;
     const partial = await stat(`${options.to}.part`).catch(() => undefined);
     return partial && partial.size < this.size ? partial.size : 0;
@@ -233,6 +215,17 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> {
     }
     if (part) await rename(part, options.to as string);
     return { sid, method, bytes: meter.bytes - offset, offset, hash: digest };
+  }
+}
+
+/**
+ * A file may be received at `path`: its folder is writable (FERRY_ERR_TARGET_NOT_WRITABLE) and
+ * nothing is there unless `overwrite` (FERRY_ERR_FILE_EXISTS). Shared with link offers.
+ */
+export async function checkTarget(path: string, overwrite: boolean): Promise<void> {
+  await checkWritable(path);
+  if (!overwrite && (await exists(path))) {
+    throw new TransferError('FERRY_ERR_FILE_EXISTS', `${path} exists (pass overwrite to replace it)`);
   }
 }
 

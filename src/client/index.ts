@@ -1,15 +1,21 @@
-// Ferry's client library: XEP-0096 file transfer over XEP-0065 SOCKS5 and XEP-0047 IBB, on
-// xmpp.js. `ferry/client` for applications; the CLI's send/receive are built on it.
+// Ferry's client library: XEP-0096 file transfer over XEP-0065 SOCKS5 and XEP-0047 IBB, and
+// XEP-0363 HTTP upload with link messages (XEP-0066, XEP-0447), on xmpp.js. `ferry/client` for
+// applications; the CLI's send/receive are built on it.
 import { createIbbTransport } from './transports/ibb/index.js';
 import { createSocks5Transport } from './transports/socks5/index.js';
 import type { BytestreamTransport } from './transports/bytestream.js';
 
-export { connect, wrapClient, type XmppConnection, type ConnectOptions } from './connection.js';
+export { connect, wrapClient, type XmppConnection, type ConnectOptions, type TlsTrust } from './connection.js';
 export type { SrvRecord, SrvResolver } from './endpoints.js';
 export { FileTransferManager, type FileTransferOptions, type RefusedOffer } from './file-transfer.js';
 export { OutgoingTransfer, type SendOptions, type TransferResult, type FileMetadata } from './outgoing-transfer.js';
 export { IncomingOffer, type AcceptOptions } from './incoming-offer.js';
-export { TransferError, type TransferErrorCode } from './transfer-error.js';
+export type { FileOffer, OfferMethod } from './file-offer.js';
+export { LinkOffer, type LinkAcceptOptions } from './upload/link-offer.js';
+export { HttpUploader, Upload, type UploadOptions, type UploadResult } from './upload/http-uploader.js';
+export { shareLink, encodeLinkMessage, type SharedFile } from './upload/share-link.js';
+export { chooseSendRoute, type SendMethod, type SendRoute, type OnlineResource } from './upload/method-choice.js';
+export { TransferError, type TransferErrorCode, type TransferErrorDetail } from './transfer-error.js';
 export { ClientEntity, FERRY_CAPS_NODE, type EntityOptions } from './entity.js';
 export { selectOfferTransports, type PeerSupport } from './peer-support.js';
 export { sanitizeFileName } from './file-name.js';

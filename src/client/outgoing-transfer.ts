@@ -19,6 +19,7 @@ import type { BytestreamTransport, OutgoingBytestream } from './transports/bytes
 import { TransferError } from './transfer-error.js';
 import { selectOfferTransports, type PeerSupport } from './peer-support.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
+import type { SendMethod, SendRoute } from './upload/method-choice.js';
 
 export interface FileMetadata {
   name?: string;
@@ -33,6 +34,8 @@ export interface FileMetadata {
 export interface SendOptions extends FileMetadata {
   signal?: AbortSignal;
   computeHash?: boolean;
+  /** 'auto' (default): SI to a full JID or an SI-capable resource, else upload + link; 'upload' forces it. */
+  method?: SendMethod;
 }
 
 export interface TransferResult {
@@ -44,6 +47,10 @@ export interface TransferResult {
   hash?: string | undefined;
   /** SOCKS5 only: the JID of the streamhost used — the sender's own full JID when direct, else the proxy. */
   streamhost?: string;
+  /** Uploads and links: the file's SHA-256 (hex), computed while streaming. */
+  sha256?: string;
+  /** Uploads and links: the GET URL shared. */
+  url?: string;
 }
 
 export interface SendSettings {
@@ -53,9 +60,20 @@ export interface SendSettings {
   streamTimeoutMs: number;
   /** What the peer supports (disco#info before the offer); throws FERRY_ERR_PEER_OFFLINE. */
   peerSupport(peer: Jid, signal: AbortSignal): Promise<PeerSupport>;
+  /** Decides SI or upload (bare JIDs, method 'upload'); without it only full JIDs are accepted. */
+  route?(peer: Jid, method: SendMethod, signal: AbortSignal): Promise<SendRoute>;
+  /** Uploads the file (XEP-0363) and sends `peer` the link message. */
+  upload?(
+    peer: Jid,
+    source: string | Readable,
+    options: SendOptions,
+    report: (progress: Progress) => void,
+  ): Promise<TransferResult>;
 }
 
 interface OutgoingEvents {
+  /** How the file goes (bare JIDs and uploads): SI to the chosen resource, or upload + link. */
+  route: [SendRoute];
   accepted: [{ sid: string; method: string; offset: number }];
   progress: [Progress];
   fallback: [{ from: string; to: string; reason: Error }];
@@ -64,7 +82,8 @@ interface OutgoingEvents {
 const CONNECTIVITY_FAILURES = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_ACTIVATION', 'FERRY_ERR_TIMEOUT']);
 
 export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
-  readonly peer: Jid;
+  /** The recipient: as given, then the resource SI was offered to. */
+  #peer: Jid;
   readonly done: Promise<TransferResult>;
   #sid = '';
   #isMaybeOffline = false;
@@ -77,11 +96,15 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     settings: SendSettings,
   ) {
     super();
-    this.peer = Jid.parse(peer);
-    if (!this.peer.isFull)
+    this.#peer = Jid.parse(peer);
+    if (!this.#peer.isFull && !settings.route)
       throw new TransferError('FERRY_ERR_DECLINED', `${peer} is not a full JID (user@domain/resource)`);
     this.done = this.#run(connection, source, options, settings);
     this.done.catch(() => {}); // the caller may only listen to events; never an unhandled rejection
+  }
+
+  get peer(): Jid {
+    return this.#peer;
   }
 
   get sid(): string {
@@ -95,6 +118,14 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     settings: SendSettings,
   ): Promise<TransferResult> {
     const signal = options.signal ?? new AbortController().signal;
+    if (settings.route && (!this.#peer.isFull || options.method === 'upload')) {
+      const route = await settings.route(this.#peer, options.method ?? 'auto', signal);
+      this.emit('route', route);
+      if (route.kind === 'upload') {
+        return await settings.upload!(this.#peer, source, options, (progress) => this.emit('progress', progress));
+      }
+      this.#peer = route.to;
+    }
     const offline = watchOffline(connection, this.peer);
     try {
       // Ask before offering (and before hashing the file): an unsupported peer fails at once.

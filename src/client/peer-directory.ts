@@ -1,10 +1,10 @@
 // What the peers we send to support: XEP-0030 disco#info of their full JID, asked before an
 // offer and cached by the XEP-0115 caps ver of their presence (verified by recomputing the hash,
 // §5.4), plus which resources we have seen come and go, to tell "offline" from "no disco".
-import type { Jid } from '../protocol/jid.js';
+import { Jid } from '../protocol/jid.js';
 import { NS } from '../protocol/namespaces.js';
 import { StanzaError } from '../protocol/errors/stanza-error.js';
-import { xml } from '../protocol/xml/element.js';
+import { xml, type Element } from '../protocol/xml/element.js';
 import { decodeDiscoInfo, type DiscoInfo } from '../protocol/payloads/disco.js';
 import { findCaps, isVerified, type EntityCaps } from '../protocol/payloads/caps.js';
 import type { XmppConnection } from './connection.js';
@@ -21,6 +21,8 @@ export class PeerDirectory {
   readonly #byVer = new Map<string, DiscoInfo>();
   /** Full JID → caps of its last available presence (undefined: available without caps). */
   readonly #available = new Map<string, EntityCaps | undefined>();
+  /** Full JID → the priority of its last available presence (RFC 6121 §4.7.2.3). */
+  readonly #priority = new Map<string, number>();
   readonly #gone = new Set<string>();
   readonly #stop: () => void;
 
@@ -33,9 +35,11 @@ export class PeerDirectory {
       if (!from) return;
       if (type === undefined) {
         this.#available.set(from, findCaps(presence));
+        this.#priority.set(from, priorityOf(presence));
         this.#gone.delete(from);
       } else if (type === 'unavailable') {
         this.#available.delete(from);
+        this.#priority.delete(from);
         this.#gone.add(from);
       }
     });
@@ -85,7 +89,23 @@ export class PeerDirectory {
     return { kind: 'known', info };
   }
 
+  /** The resources of `bare` we have seen available (presence needs a subscription), with their priority. */
+  onlineResources(bare: Jid): { jid: Jid; priority: number }[] {
+    const resources: { jid: Jid; priority: number }[] = [];
+    for (const [full, priority] of this.#priority) {
+      const jid = Jid.tryParse(full);
+      if (jid?.isFull && jid.bare().equals(bare.bare())) resources.push({ jid, priority });
+    }
+    return resources;
+  }
+
   close(): void {
     this.#stop();
   }
+}
+
+function priorityOf(presence: Element): number {
+  const text = presence.getChildText('priority')?.trim();
+  const value = text !== undefined && /^[+-]?\d{1,3}$/.test(text) ? Number(text) : 0;
+  return Math.max(-128, Math.min(127, value));
 }

@@ -13,7 +13,7 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     title: 'Service Discovery',
     version: '2.5rc3',
     status: 'partial',
-    note: "disco#info of the client's full JID, features derived from what runs; the peer's disco#info before an offer; finding SOCKS5 proxies (no disco#items)",
+    note: "disco#info of the client's full JID, features derived from what runs; the peer's disco#info before an offer; finding SOCKS5 proxies and the upload service (no disco#items answers)",
   },
   {
     xep: 47,
@@ -23,6 +23,13 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     note: 'iq and message mode; window; seq wrap; resource-constraint retry',
   },
   { xep: 65, title: 'SOCKS5 Bytestreams', version: '1.8.2', status: 'complete', note: 'direct and mediated, TCP mode' },
+  {
+    xep: 66,
+    title: 'Out of Band Data',
+    version: '1.5',
+    status: 'partial',
+    note: 'jabber:x:oob in messages, sent with every link and read as a link offer; no jabber:iq:oob',
+  },
   {
     xep: 92,
     title: 'Software Version',
@@ -52,6 +59,41 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     note: "sha-1 caps in every available presence; peers' disco#info cached by verified ver",
   },
   { xep: 199, title: 'XMPP Ping', version: '2.0.1', status: 'complete', note: 'answers pings to the full JID' },
+  {
+    xep: 203,
+    title: 'Delayed Delivery',
+    version: '2.0',
+    status: 'partial',
+    note: 'read: the stamp of a link stored offline becomes the offer date',
+  },
+  {
+    xep: 300,
+    title: 'Use of Cryptographic Hash Functions in XMPP',
+    version: '1.0.0',
+    status: 'partial',
+    note: 'sha-256 sent and verified; other functions read and kept',
+  },
+  {
+    xep: 363,
+    title: 'HTTP File Upload',
+    version: '1.2.0',
+    status: 'complete',
+    note: 'service by disco, max-file-size checked first, file-too-large read; PUT with the slot headers §4 allows only',
+  },
+  {
+    xep: 446,
+    title: 'File metadata element',
+    version: '0.2.0',
+    status: 'partial',
+    note: 'name, size, media type, date, desc, dimensions, hashes; no thumbnails',
+  },
+  {
+    xep: 447,
+    title: 'Stateless file sharing',
+    version: '0.3.1',
+    status: 'partial',
+    note: 'url-data sources, sent with every link and read; no jinglepub or encrypted sources, no attach/retract',
+  },
 ];
 
 export function renderClientSupport(specs: readonly ClientSpec[] = CLIENT_SPECS): string {

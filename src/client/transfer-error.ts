@@ -29,14 +29,35 @@ export type TransferErrorCode =
   | 'FERRY_ERR_NOT_XMPP'
   | 'FERRY_ERR_STREAM'
   | 'FERRY_ERR_DISCONNECTED'
-  | 'FERRY_ERR_CANCELLED_BY_PEER';
+  | 'FERRY_ERR_CANCELLED_BY_PEER'
+  // HTTP File Upload (XEP-0363) and links (XEP-0066, XEP-0447).
+  /** No item of our server's disco#items is an upload service. */
+  | 'FERRY_ERR_NO_UPLOAD_SERVICE'
+  /** Over the upload service's max-file-size (`detail.maxFileSize`, when it said). */
+  | 'FERRY_ERR_FILE_TOO_LARGE'
+  /** The upload service refused the slot request; the message carries its error text. */
+  | 'FERRY_ERR_UPLOAD_REFUSED'
+  /** An HTTP request failed: `detail.status` and a short text, or the connection broke. */
+  | 'FERRY_ERR_HTTP'
+  /** A plain-http URL where https is required (allowed only by an explicit option). */
+  | 'FERRY_ERR_INSECURE_URL';
+
+/** What some codes carry besides their message. */
+export interface TransferErrorDetail {
+  /** FERRY_ERR_FILE_TOO_LARGE: the service's limit in bytes. */
+  maxFileSize?: number;
+  /** FERRY_ERR_HTTP: the response status. */
+  status?: number;
+}
 
 export class TransferError extends Error {
   readonly code: TransferErrorCode;
+  readonly detail: TransferErrorDetail | undefined;
 
-  constructor(code: TransferErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: TransferErrorCode, message: string, options?: { cause?: unknown; detail?: TransferErrorDetail }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TransferError';
     this.code = code;
+    this.detail = options?.detail;
   }
 }

@@ -1,6 +1,7 @@
 // A private Prosody instance for interop tests (never the system service): its own config,
 // pidfile and data in a temporary directory, c2s and mod_proxy65 on free loopback ports, no TLS
 // (c2s_require_encryption = false; SCRAM over loopback), no mod_limits throttling, no s2s.
+// Optionally mod_http_file_share (XEP-0363) on an HTTPS port, and mod_offline.
 // Started in the foreground, always killed at the end; every wait is bounded.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { generate } from 'selfsigned';
 
 export const PROSODY = '/usr/bin/prosody';
 export const PROSODYCTL = '/usr/bin/prosodyctl';
@@ -26,6 +28,13 @@ export interface ProsodyOptions {
   users?: Record<string, string>;
   /** Bounds the start-up (until both c2s and proxy65 listen). Default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * XEP-0363 by Prosody's mod_http_file_share on upload.DOMAIN, served over HTTPS on a loopback
+   * port with a self-signed certificate (for 127.0.0.1; its PEM is `https.certFile`).
+   */
+  httpFileShare?: { sizeLimit?: number };
+  /** Keep mod_offline (stores messages for accounts with no resource online); default off. */
+  offline?: boolean;
   /** More configuration, made once the instance's directory exists (see ProsodyExtraConfig). */
   extra?: (dir: string) => ProsodyExtraConfig | Promise<ProsodyExtraConfig>;
 }
@@ -44,7 +53,9 @@ export interface ProsodyInstance {
   domain: string;
   /** The mod_proxy65 component's JID. */
   proxyJid: string;
-  ports: { c2s: number; proxy65: number };
+  ports: { c2s: number; proxy65: number; https?: number };
+  /** With httpFileShare: the upload component's JID and the certificate to trust. */
+  https?: { uploadJid: string; certFile: string };
   dir: string;
   addUser(username: string, password: string): void;
   /** The end of Prosody's debug log, for failure messages. */
@@ -60,8 +71,9 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const logFile = join(dir, 'prosody.log');
   mkdirSync(join(dir, 'data'));
   mkdirSync(join(dir, 'certs')); // empty: no TLS, but certmanager complains when it is missing
-  const [c2s, proxy65] = await freePorts(2);
-  if (c2s === undefined || proxy65 === undefined) throw new Error('no free loopback ports');
+  const [c2s, proxy65, httpsPort] = await freePorts(3);
+  if (c2s === undefined || proxy65 === undefined || httpsPort === undefined) throw new Error('no free loopback ports');
+  const https = options.httpFileShare ? await httpsCertificate(dir) : undefined;
   let extra: ProsodyExtraConfig;
   try {
     extra = (await options.extra?.(dir)) ?? {};
@@ -69,7 +81,22 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  writeFileSync(config, prosodyConfig({ dir, domain, proxyJid, c2s, proxy65, logFile, extra }));
+  writeFileSync(
+    config,
+    prosodyConfig({
+      dir,
+      domain,
+      proxyJid,
+      c2s,
+      proxy65,
+      logFile,
+      offline: options.offline === true,
+      extra,
+      ...(https && options.httpFileShare
+        ? { upload: { port: httpsPort, sizeLimit: options.httpFileShare.sizeLimit, ...https } }
+        : {}),
+    }),
+  );
 
   const addUser = (username: string, password: string): void => {
     const result = spawnSync(PROSODYCTL, ['--config', config, 'register', username, domain, password], {
@@ -114,13 +141,27 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   };
 
   try {
-    const listeners = { c2s, proxy65, ...extra.listeners };
-    await waitUntilListening(child, exited, listeners, options.startTimeoutMs ?? 15_000, logTail);
+    await waitUntilListening(
+      child,
+      exited,
+      { c2s, proxy65, ...(https ? { https: httpsPort } : {}), ...extra.listeners },
+      options.startTimeoutMs ?? 15_000,
+      logTail,
+    );
   } catch (error) {
     await stop();
     throw error;
   }
-  return { domain, proxyJid, ports: { c2s, proxy65 }, dir, addUser, logTail, stop };
+  return {
+    domain,
+    proxyJid,
+    ports: { c2s, proxy65, ...(https ? { https: httpsPort } : {}) },
+    ...(https ? { https: { uploadJid: `upload.${domain}`, certFile: https.certFile } } : {}),
+    dir,
+    addUser,
+    logTail,
+    stop,
+  };
 }
 
 function prosodyConfig(o: {
@@ -130,7 +171,9 @@ function prosodyConfig(o: {
   c2s: number;
   proxy65: number;
   logFile: string;
+  offline: boolean;
   extra: ProsodyExtraConfig;
+  upload?: { port: number; sizeLimit: number | undefined; certFile: string; keyFile: string };
 }): string {
   const path = (p: string) => JSON.stringify(p); // a Lua string literal for any path we make
   return `-- Generated by test/helpers/prosody.ts for one interop test run.
@@ -148,14 +191,16 @@ s2s_ports = { }
 proxy65_ports = { ${o.proxy65} }
 proxy65_interfaces = { "127.0.0.1" }
 http_ports = { }
-https_ports = { }
+https_ports = { ${o.upload ? o.upload.port : ''} }
+https_interfaces = { "127.0.0.1" }
+${o.upload ? `https_ssl = { certificate = ${path(o.upload.certFile)}; key = ${path(o.upload.keyFile)} }` : ''}
 -- Loopback only: no TLS, so no certificate to make; SCRAM-SHA-1 still protects the password.
 c2s_require_encryption = false
 authentication = "internal_hashed"
 storage = "internal"
 -- Deliberately without "limits": its 10 kB/s per connection makes IBB crawl.
 modules_enabled = { "roster"; "saslauth"; "disco"; "ping" }
-modules_disabled = { "s2s"; "s2s_auth_certs"; "offline" }
+modules_disabled = { "s2s"; "s2s_auth_certs"${o.offline ? '' : '; "offline"'} }
 log = {
   { levels = { min = "info" }, to = "console" };
   { levels = { min = "debug" }, to = "file", filename = ${path(o.logFile)} };
@@ -166,7 +211,31 @@ VirtualHost "${o.domain}"
 
 Component "${o.proxyJid}" "proxy65"
   proxy65_address = "127.0.0.1"
-${o.extra.sections ?? ''}`;
+${
+  o.upload
+    ? `
+Component "upload.${o.domain}" "http_file_share"
+  -- URLs name 127.0.0.1 (the certificate's address), not upload.${o.domain}, which DNS does not know.
+  http_host = "127.0.0.1"
+  ${o.upload.sizeLimit !== undefined ? `http_file_share_size_limit = ${o.upload.sizeLimit}` : ''}
+`
+    : ''
+}${o.extra.sections ?? ''}`;
+}
+
+/** A self-signed certificate for 127.0.0.1, as PEM files in DIR/https (not DIR/certs: c2s stays plain). */
+async function httpsCertificate(dir: string): Promise<{ certFile: string; keyFile: string }> {
+  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+  });
+  mkdirSync(join(dir, 'https'));
+  const certFile = join(dir, 'https', 'https.crt');
+  const keyFile = join(dir, 'https', 'https.key');
+  writeFileSync(certFile, pems.cert);
+  writeFileSync(keyFile, pems.private, { mode: 0o600 });
+  return { certFile, keyFile };
 }
 
 /**

@@ -98,7 +98,10 @@ export function describeSlixmppFileTransfer(options: FileSuiteOptions): void {
           const source = join(files.path, `${tag}.bin`);
           const hash = writeRandomFile(source, size);
           const target = join(files.path, `${tag}-received.bin`);
-          const offered = bounded(new Promise<IncomingOffer>((resolve) => m.once('offer', resolve)), 'an offer');
+          const offered = bounded(
+            new Promise<IncomingOffer>((resolve) => m.once('offer', (offer) => resolve(offer as IncomingOffer))),
+            'an offer',
+          );
           sly.send(`SEND ${tag} ${method} ${server.bob.jid.toString()} ${source}`);
           const offer = await offered;
           assert.equal(offer.from.toString(), slyJid);

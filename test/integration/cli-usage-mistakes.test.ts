@@ -48,9 +48,15 @@ describe('ferry mistakes caught before connecting: one line, the documented exit
       code: 2,
     },
     {
-      mistake: 'a bare JID for send',
-      args: () => ['send', 'bob@localhost', file, ...login()],
-      line: /^ferry: bob@localhost has no resource: .*bob@localhost\/ferry-receive.*--resource/,
+      mistake: 'a domain alone for send',
+      args: () => ['send', 'localhost', file, ...login()],
+      line: /^ferry: localhost is not an address like bob@example\.com or bob@example\.com\/ferry-receive$/,
+      code: 2,
+    },
+    {
+      mistake: 'an unknown send --method',
+      args: () => ['send', 'bob@localhost', file, ...login(), '--method', 'jingle'],
+      line: /^ferry: --method must be auto, socks5, ibb or upload, not jingle$/,
       code: 2,
     },
     {

@@ -32,7 +32,7 @@ import { startProsodyWithHttpUpload, type ProsodyUploadInstance } from '../helpe
 import { connect, type XmppConnection } from '../../src/client/connection.js';
 import { FileTransferManager } from '../../src/client/file-transfer.js';
 import { createIbbTransport, createSocks5Transport } from '../../src/client/index.js';
-import type { IncomingOffer } from '../../src/client/incoming-offer.js';
+import type { FileOffer } from '../../src/client/index.js';
 import { NS } from '../../src/protocol/namespaces.js';
 import { xml, type Element } from '../../src/protocol/xml/element.js';
 
@@ -163,7 +163,7 @@ describe('XEP-0363 uploaders → a Ferry server → Ferry receivers', () => {
       // The library's defaults: the offer, whichever way it came, is the same 'offer' as SI's.
       const manager = new FileTransferManager(bob, { transports: [createSocks5Transport(), createIbbTransport()] });
       try {
-        const offered = new Promise<IncomingOffer>((resolve) => manager.once('offer', resolve));
+        const offered = new Promise<FileOffer>((resolve) => manager.once('offer', resolve));
         const uploaded = await slixmppUpload({
           jid: 'sly@localhost/slix',
           port: ferry.ports.c2s,

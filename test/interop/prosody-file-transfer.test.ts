@@ -51,7 +51,11 @@ describe('Ferry client on Prosody 0.12: file transfer', { skip }, () => {
     managers.push(sender, receiver);
     return {
       sender,
-      nextOffer: () => bounded(new Promise<IncomingOffer>((resolve) => receiver.once('offer', resolve)), 'the offer'),
+      nextOffer: () =>
+        bounded(
+          new Promise<IncomingOffer>((resolve) => receiver.once('offer', (offer) => resolve(offer as IncomingOffer))),
+          'the offer',
+        ),
     };
   }
 

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { Jid } from '../../protocol/jid.js';
 import { FileTransferManager } from '../../client/file-transfer.js';
-import type { IncomingOffer } from '../../client/incoming-offer.js';
+import type { FileOffer } from '../../client/file-offer.js';
 import { sanitizeFileName } from '../../client/file-name.js';
 import { createTransports, type MethodChoice } from '../../client/index.js';
 import type { XmppConnection } from '../../client/connection.js';
@@ -175,8 +175,9 @@ async function prepareDir(dir: string): Promise<void> {
   });
 }
 
-async function decide(offer: IncomingOffer, flags: ReceiveFlags, allowed: Jid | undefined): Promise<boolean> {
-  const summary = `${offer.name} (${formatBytes(offer.size)}) from ${offer.from.toString()}`;
+async function decide(offer: FileOffer, flags: ReceiveFlags, allowed: Jid | undefined): Promise<boolean> {
+  const size = offer.size === undefined ? 'size unknown' : formatBytes(offer.size);
+  const summary = `${offer.name} (${size}) from ${offer.from.toString()}${offer.method === 'si' ? '' : ' as a link'}`;
   if (allowed) return allowed.isFull ? allowed.equals(offer.from) : allowed.equals(offer.from.bare());
   if (flags.acceptAll) return true;
   if (!process.stdin.isTTY) {
@@ -189,30 +190,37 @@ async function decide(offer: IncomingOffer, flags: ReceiveFlags, allowed: Jid | 
   return /^y(es)?$/i.test(answer.trim());
 }
 
-async function receiveOne(offer: IncomingOffer, flags: ReceiveFlags): Promise<number> {
+async function receiveOne(offer: FileOffer, flags: ReceiveFlags): Promise<number> {
   const path = join(flags.dir, sanitizeFileName(offer.name));
   const bar = new TransferProgressBar('receiving');
   offer.on('progress', (progress) => bar.update(progress));
   try {
     const result = await offer.accept({ to: path, resume: flags.resume, overwrite: flags.overwrite });
     bar.stop();
-    console.log(
-      `received ${path} (${formatBytes(offer.size)}) over ${result.method}${result.hash ? `, md5 ${result.hash} verified` : ''}`,
-    );
+    const verified = result.hash
+      ? `, md5 ${result.hash} verified`
+      : result.sha256 && offer.sha256
+        ? `, sha-256 ${result.sha256} verified`
+        : '';
+    const over = result.url ? `by link (${new URL(result.url).host})` : `over ${result.method}`;
+    console.log(`received ${path} (${formatBytes(result.bytes + result.offset)}) ${over}${verified}`);
     return EXIT.ok;
   } catch (error) {
     bar.stop();
-    console.error(`ferry: ${offer.name} from ${offer.from.toString()}: ${receiveFailure(error, path)}`);
+    console.error(
+      `ferry: ${offer.name} from ${offer.from.toString()}: ${receiveFailure(error, path, offer.method !== 'si')}`,
+    );
     return EXIT.failure;
   }
 }
 
-function receiveFailure(error: unknown, path: string): string {
+function receiveFailure(error: unknown, path: string, isLink: boolean): string {
   const code = (error as { code?: string }).code;
+  // An SI sender is told why; a link's sender waits on nobody.
+  const told = isLink ? '' : '; the sender was told';
   if (code === 'FERRY_ERR_FILE_EXISTS') {
-    return `${path} already exists; pass --overwrite to replace it (or --resume to continue ${path}.part); the sender was told`;
+    return `${path} already exists; pass --overwrite to replace it (or --resume to continue ${path}.part)${told}`;
   }
-  if (code === 'FERRY_ERR_TARGET_NOT_WRITABLE')
-    return `${(error as Error).message}; pick another --dir; the sender was told`;
+  if (code === 'FERRY_ERR_TARGET_NOT_WRITABLE') return `${(error as Error).message}; pick another --dir${told}`;
   return explain(error).line;
 }

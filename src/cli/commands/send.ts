@@ -1,8 +1,13 @@
-// `ferry send <full-jid> <file>`: offer a file and stream it; exit 0 only on a complete, verified
-// transfer. Ctrl-C cancels properly (the bytestream is closed, not just dropped).
+// `ferry send <jid> <file>`: a full JID gets an SI offer (SOCKS5, then IBB) as before; a bare JID
+// gets one on its online resource that takes files, else an HTTP upload (XEP-0363) and a link
+// message its server keeps until the contact logs in. `--method upload` forces the upload. Exit 0
+// only on a complete, verified transfer. Ctrl-C cancels properly (the bytestream is closed).
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Jid } from '../../protocol/jid.js';
+import { xml } from '../../protocol/xml/element.js';
+import type { XmppConnection } from '../../client/connection.js';
+import type { SendRoute } from '../../client/upload/method-choice.js';
 import type { TransferResult } from '../../client/outgoing-transfer.js';
 import { FileTransferManager } from '../../client/file-transfer.js';
 import { createTransports, type MethodChoice } from '../../client/index.js';
@@ -10,8 +15,17 @@ import { addLoginOptions, checkLoginFlags, login, type LoginFlags } from '../log
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
 import { CliError, EXIT, finishWith, usageError } from '../cli-error.js';
 
+type SendMethodFlag = MethodChoice | 'upload';
+const METHODS: readonly SendMethodFlag[] = ['auto', 'socks5', 'ibb', 'upload'];
+
+/**
+ * How long a bare-JID send listens for the contact's presence before deciding: presence comes
+ * only with a subscription, and there is no "that was all" marker, so the wait is bounded.
+ */
+const PRESENCE_WAIT_MS = 2_000;
+
 interface SendFlags extends LoginFlags {
-  method: MethodChoice;
+  method: SendMethodFlag;
   proxy?: string;
   direct: boolean;
   blockSize?: string;
@@ -20,17 +34,25 @@ interface SendFlags extends LoginFlags {
 
 export function registerSendCommand(program: Command): void {
   addLoginOptions(
-    program.command('send <full-jid> <file>').description('send a file to a full JID (user@domain/resource)'),
+    program
+      .command('send <jid> <file>')
+      .description(
+        'send a file: to a full JID (user@domain/resource) directly; to a bare JID directly when it is online, else by upload and link',
+      ),
   )
-    .option('--method <method>', 'auto (SOCKS5, then IBB), socks5 or ibb', 'auto')
+    .option(
+      '--method <method>',
+      'auto (SOCKS5, then IBB; a bare JID that is offline: upload), socks5, ibb or upload (HTTP upload + link)',
+      'auto',
+    )
     .option('--proxy <jid>', 'use this SOCKS5 proxy instead of discovering one')
     .option('--no-direct', 'do not offer a direct SOCKS5 connection; go through the proxy')
     .option('--block-size <bytes>', 'IBB block size (default 4096, up to 65535)')
     .option('--timeout <seconds>', 'how long to wait for the receiver to accept', '120')
     .action(async (to: string, file: string, flags: SendFlags) => {
       // Everything that needs no server is checked before the password prompt and the login.
-      if (!['auto', 'socks5', 'ibb'].includes(flags.method))
-        throw usageError(`--method must be auto, socks5 or ibb, not ${flags.method}`);
+      if (!METHODS.includes(flags.method))
+        throw usageError(`--method must be auto, socks5, ibb or upload, not ${flags.method}`);
       const blockSize = flags.blockSize === undefined ? undefined : Number(flags.blockSize);
       if (blockSize !== undefined && !(Number.isInteger(blockSize) && blockSize >= 1 && blockSize <= 65535)) {
         throw usageError(`--block-size must be a whole number 1..65535, not ${flags.blockSize}`);
@@ -39,22 +61,27 @@ export function registerSendCommand(program: Command): void {
       if (flags.timeout === undefined || !Number.isFinite(timeout) || timeout <= 0 || timeout > 86_400) {
         throw usageError(`--timeout must be a number of seconds (0 < S ≤ 86400), not ${flags.timeout}`);
       }
-      checkRecipient(to);
+      const recipient = checkRecipient(to);
       await checkFile(file);
       checkLoginFlags(flags);
       const connection = await login(flags);
+      const streamMethod = flags.method === 'upload' ? 'auto' : flags.method;
       const manager = new FileTransferManager(connection, {
-        transports: createTransports({ method: flags.method, proxy: flags.proxy, blockSize, direct: flags.direct }),
+        transports: createTransports({ method: streamMethod, proxy: flags.proxy, blockSize, direct: flags.direct }),
         acceptTimeoutMs: timeout * 1000,
         identity: { type: 'console', name: 'Ferry' },
+        links: false, // a sender takes no files
       });
       const controller = new AbortController();
       const onSigint = () => controller.abort(new CliError('cancelled', EXIT.interrupted));
       process.once('SIGINT', onSigint);
       const bar = new TransferProgressBar('sending');
       try {
-        process.stderr.write(`offering ${file} to ${to}…\n`);
-        const transfer = manager.send(to, file, { signal: controller.signal });
+        if (!recipient.isFull && flags.method !== 'upload') await seePresence(connection, recipient, controller.signal);
+        process.stderr.write(`sending ${file} to ${to}…\n`);
+        const method = flags.method === 'upload' ? 'upload' : flags.method === 'auto' ? 'auto' : 'si';
+        const transfer = manager.send(to, file, { signal: controller.signal, method });
+        transfer.on('route', (route) => bar.note(describeRoute(route)));
         transfer.on('accepted', ({ method, offset }) =>
           bar.note(`accepted; sending over ${method}${offset > 0 ? `, resuming at ${formatBytes(offset)}` : ''}`),
         );
@@ -64,6 +91,14 @@ export function registerSendCommand(program: Command): void {
         transfer.on('progress', (progress) => bar.update(progress));
         const result = await transfer.done;
         bar.stop();
+        if (result.url) {
+          console.log(
+            `uploaded ${formatBytes(result.bytes)} (sha-256 ${result.sha256 ?? '?'}) and sent ${to} the link:`,
+          );
+          console.log(result.url);
+          finishWith(0);
+          return;
+        }
         console.log(
           `sent ${formatBytes(result.bytes + result.offset)} over ${route(result, connection.jid.toString())}${result.hash ? ` (md5 ${result.hash})` : ''}`,
         );
@@ -80,15 +115,44 @@ export function registerSendCommand(program: Command): void {
     });
 }
 
-/** A file goes to one session: a full JID, which `ferry receive` prints when it starts. */
-function checkRecipient(to: string): void {
+/** A full JID (one session, as `ferry receive` prints it) or a bare one (the contact, online or not). */
+function checkRecipient(to: string): Jid {
   const jid = Jid.tryParse(to);
-  if (!jid || jid.local === '') throw usageError(`${to} is not an address like bob@example.com/ferry-receive`);
-  if (jid.resource === '') {
-    throw usageError(
-      `${to} has no resource: send to the full JID \`ferry receive\` prints ("receiving as ${to}/ferry-receive"; set by its --resource)`,
-    );
-  }
+  if (!jid || jid.local === '')
+    throw usageError(`${to} is not an address like bob@example.com or bob@example.com/ferry-receive`);
+  return jid;
+}
+
+/**
+ * Announces us (priority -1: the server then delivers none of our own offline messages to this
+ * short session, RFC 6121 §8.5.2.1.1) so that it sends us the contact's presence, and waits until
+ * one of the contact's resources shows up or PRESENCE_WAIT_MS pass.
+ */
+async function seePresence(connection: XmppConnection, contact: Jid, signal: AbortSignal): Promise<void> {
+  let stop!: () => void;
+  const seen = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, PRESENCE_WAIT_MS);
+    const unsubscribe = connection.onPresence((presence) => {
+      const from = Jid.tryParse((presence.attrs.from as string | undefined) ?? '');
+      if (presence.attrs.type === undefined && from?.isFull && from.bare().equals(contact)) resolve();
+    });
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stop = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+    };
+  });
+  await connection.send(xml('presence', null, xml('priority', null, '-1')));
+  await seen.finally(stop);
+  signal.throwIfAborted();
+}
+
+function describeRoute(route: SendRoute): string {
+  return route.kind === 'upload'
+    ? `uploading: ${route.reason}; the link goes by message (stored if offline)`
+    : `offering to ${route.to.toString()} (${route.reason})`;
 }
 
 async function checkFile(file: string): Promise<void> {

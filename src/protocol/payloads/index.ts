@@ -8,3 +8,6 @@ export * as siFile from './si-file.js'; //          XEP-0096 SI File Transfer
 export * as bytestreams from './bytestreams.js'; // XEP-0065 SOCKS5 Bytestreams
 export * as ibb from './ibb.js'; //                 XEP-0047 In-Band Bytestreams
 export * as httpUpload from './http-upload.js'; //  XEP-0363 HTTP File Upload
+export * as oob from './oob.js'; //                 XEP-0066 Out of Band Data
+export * as fileMetadata from './file-metadata.js'; // XEP-0446 File metadata element (+ XEP-0300 hashes)
+export * as fileSharing from './file-sharing.js'; // XEP-0447 Stateless file sharing

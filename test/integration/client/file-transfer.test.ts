@@ -25,7 +25,8 @@ function managers(pair: ConnectionPair, transports: () => BytestreamTransport[])
   const pairOfManagers = {
     sender,
     receiver,
-    nextOffer: () => new Promise<IncomingOffer>((resolve) => receiver.once('offer', resolve)),
+    nextOffer: () =>
+      new Promise<IncomingOffer>((resolve) => receiver.once('offer', (offer) => resolve(offer as IncomingOffer))),
     close() {
       sender.close();
       receiver.close();

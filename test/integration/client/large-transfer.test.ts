@@ -11,7 +11,6 @@ import { hashingSink, patternStream } from '../../helpers/files.js';
 import { withTimeout } from '../../helpers/xmpp-client.js';
 import { FileTransferManager } from '../../../src/client/file-transfer.js';
 import { createSocks5Transport } from '../../../src/client/index.js';
-import type { IncomingOffer } from '../../../src/client/incoming-offer.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 1024 * MiB;
@@ -97,7 +96,7 @@ describe('large transfer: 1 GiB over SOCKS5 via the proxy, in flat memory', () =
       const sink = hashingSink();
       const source = patternStream(SIZE).pipe(hashingTap());
       let received: Promise<unknown> = Promise.resolve();
-      receiver.once('offer', (offer: IncomingOffer) => {
+      receiver.once('offer', (offer) => {
         received = offer.accept({ to: sink });
       });
 

@@ -44,7 +44,9 @@ const methods: { name: string; transports: () => BytestreamTransport[] }[] = [
 async function startTransfer(pair: ConnectionPair, transports: () => BytestreamTransport[], signal?: AbortSignal) {
   const sender = new FileTransferManager(pair.alice, { transports: transports(), fallbackToIbb: false });
   const receiver = new FileTransferManager(pair.bob, { transports: transports() });
-  const offered = new Promise<IncomingOffer>((resolve) => receiver.once('offer', resolve));
+  const offered = new Promise<IncomingOffer>((resolve) =>
+    receiver.once('offer', (offer) => resolve(offer as IncomingOffer)),
+  );
   const transfer = sender.send(pair.bob.jid.toString(), slowSource(), { name: 'big.bin', size: SIZE });
   const offer = await offered;
   const received = offer.accept({ to: discard(), ...(signal ? { signal } : {}) });
@@ -141,7 +143,9 @@ describe('transfers: the sender goes offline mid-transfer', () => {
       const transports = () => [createSocks5Transport({ discoverProxies: false })];
       const sender = new FileTransferManager(laptop, { transports: transports(), fallbackToIbb: false });
       const receiver = new FileTransferManager(pair.bob, { transports: transports() });
-      const offered = new Promise<IncomingOffer>((resolve) => receiver.once('offer', resolve));
+      const offered = new Promise<IncomingOffer>((resolve) =>
+        receiver.once('offer', (offer) => resolve(offer as IncomingOffer)),
+      );
       const transfer = sender.send(pair.bob.jid.toString(), slowSource(), { name: 'big.bin', size: SIZE });
       transfer.done.catch(() => {});
       const received = (await offered).accept({ to: discard() });

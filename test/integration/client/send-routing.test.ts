@@ -1,0 +1,95 @@
+// send() to a bare JID on a real Ferry server: SI to the contact's resource when we have its
+// presence and it takes files; an upload otherwise (this server has no upload service yet, so
+// that ends in FERRY_ERR_NO_UPLOAD_SERVICE — the route is what is checked here). Bob's presence
+// reaches Alice as directed presence, as a subscription would deliver it.
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
+import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
+import { FileTransferManager } from '../../../src/client/file-transfer.js';
+import { createIbbTransport } from '../../../src/client/index.js';
+import type { FileOffer } from '../../../src/client/file-offer.js';
+import type { SendRoute } from '../../../src/client/upload/method-choice.js';
+import { xml } from '../../../src/protocol/xml/element.js';
+
+describe('send() to a bare JID', () => {
+  let pair: ConnectionPair;
+  const files = tempDir('ferry-send-routing-');
+  const managers: FileTransferManager[] = [];
+  const manager = (connection: ConnectionPair['alice']) => {
+    const made = new FileTransferManager(connection, { transports: [createIbbTransport()] });
+    managers.push(made);
+    return made;
+  };
+
+  before(async () => {
+    pair = await startConnectionPair();
+  });
+  afterEach(() => {
+    for (const m of managers.splice(0)) m.close();
+  });
+  after(async () => {
+    await pair.stop();
+    files.remove();
+  });
+
+  it('offers SI to the online resource that takes files', async () => {
+    const sender = manager(pair.alice);
+    const receiver = manager(pair.bob);
+    const seen = new Promise<void>((resolve) => {
+      const stop = pair.alice.onPresence((presence) => {
+        if (presence.attrs.from === pair.bob.jid.toString()) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    await pair.bob.send(xml('presence', { to: pair.alice.jid.bare().toString() }));
+    await seen;
+    const source = join(files.path, 'si.bin');
+    const hash = writeRandomFile(source, 20_000);
+    const offered = new Promise<FileOffer>((resolve) => receiver.once('offer', resolve));
+    const transfer = sender.send(pair.bob.jid.bare().toString(), source);
+    const routes: SendRoute[] = [];
+    transfer.on('route', (route) => routes.push(route));
+    const offer = await offered;
+    assert.equal(offer.method, 'si');
+    const target = join(files.path, 'si-received.bin');
+    const [sent] = await Promise.all([transfer.done, offer.accept({ to: target })]);
+    assert.equal(sent.method, 'ibb');
+    assert.equal(routes[0]?.kind, 'si');
+    assert.equal(routes[0]?.kind === 'si' && routes[0].to.toString(), pair.bob.jid.toString());
+    assert.equal(transfer.peer.toString(), pair.bob.jid.toString());
+    assert.equal(await sha256File(target), hash);
+  });
+
+  it("goes by upload when method is 'upload', even to a capable full JID", async () => {
+    const transfer = manager(pair.alice).send(pair.bob.jid.toString(), join(files.path, 'si.bin'), {
+      method: 'upload',
+    });
+    const routes: SendRoute[] = [];
+    transfer.on('route', (route) => routes.push(route));
+    await assert.rejects(transfer.done, { code: 'FERRY_ERR_NO_UPLOAD_SERVICE' });
+    assert.equal(routes[0]?.kind, 'upload');
+  });
+
+  it('goes by upload once the contact went offline', async () => {
+    const sender = manager(pair.alice);
+    const gone = new Promise<void>((resolve) => {
+      const stop = pair.alice.onPresence((presence) => {
+        if (presence.attrs.type === 'unavailable') {
+          stop();
+          resolve();
+        }
+      });
+    });
+    await pair.bob.send(xml('presence', { to: pair.alice.jid.bare().toString(), type: 'unavailable' }));
+    await gone;
+    const transfer = sender.send(pair.bob.jid.bare().toString(), join(files.path, 'si.bin'));
+    const routes: SendRoute[] = [];
+    transfer.on('route', (route) => routes.push(route));
+    await assert.rejects(transfer.done, { code: 'FERRY_ERR_NO_UPLOAD_SERVICE' });
+    assert.deepEqual(routes, [{ kind: 'upload', reason: 'bob@localhost has no resource online that we can see' }]);
+  });
+});
