@@ -288,14 +288,22 @@ describe('ferry send / ferry receive', () => {
     }
   });
 
-  it('sends to a bare JID with no presence by upload; without an upload service, says so (exit 1)', async () => {
-    // Bob shows alice no presence (no subscription), so the file goes by HTTP upload + link message.
-    // TODO: once the server's XEP-0363 module (branch upload-server) is on, expect the link here.
-    writeRandomFile(join(files.path, 'for-bob.bin'), 5);
-    const sender = ferry(['send', 'bob@localhost', join(files.path, 'for-bob.bin'), ...login('alice@localhost')]);
-    const sent = await withTimeout(sender.output, 30_000, 'ferry send');
+  it('sends to an offline account by upload; its ferry receive gets the verified file at next login', async () => {
+    // Bob is offline: the file goes to the server's XEP-0363 service and a link message waits in
+    // Bob's offline storage. Both processes trust the server's certificate by --insecure only.
+    const source = join(files.path, 'for-bob.bin');
+    const hash = writeRandomFile(source, 300_000);
+    const sender = ferry(['send', 'bob@localhost', source, ...login('alice@localhost')]);
+    const sent = await withTimeout(sender.output, 60_000, 'ferry send');
+    assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stderr, /uploading: bob@localhost has no resource online that we can see/);
-    assert.equal(sent.code, 1);
-    assert.match(sent.stderr, /^ferry: localhost offers no HTTP upload service \(XEP-0363\)/m);
+    assert.match(sent.stdout, /https:\/\/localhost:\d+\/upload\/[^/\s]+\/for-bob\.bin/);
+
+    const dir = join(files.path, 'offline-inbox');
+    const receiver = ferry(['receive', '--accept-all', '--once', '--dir', dir, ...login('bob@localhost')]);
+    const received = await withTimeout(receiver.output, 60_000, 'ferry receive --once');
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(await sha256File(join(dir, 'for-bob.bin')), hash);
+    assert.ok(!existsSync(join(dir, 'for-bob.bin.part')));
   });
 });

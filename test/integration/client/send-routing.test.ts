@@ -1,7 +1,7 @@
 // send() to a bare JID on a real Ferry server: SI to the contact's resource when we have its
-// presence and it takes files; an upload otherwise (this server has no upload service yet, so
-// that ends in FERRY_ERR_NO_UPLOAD_SERVICE — the route is what is checked here). Bob's presence
-// reaches Alice as directed presence, as a subscription would deliver it.
+// presence and it takes files; an upload to the server's XEP-0363 service and a link message
+// otherwise, which the receiver gets as an offer and downloads, verified. Bob's presence reaches
+// Alice as directed presence, as a subscription would deliver it.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -65,13 +65,23 @@ describe('send() to a bare JID', () => {
   });
 
   it("goes by upload when method is 'upload', even to a capable full JID", async () => {
+    const receiver = manager(pair.bob);
+    const offered = new Promise<FileOffer>((resolve) => receiver.once('offer', resolve));
     const transfer = manager(pair.alice).send(pair.bob.jid.toString(), join(files.path, 'si.bin'), {
       method: 'upload',
     });
     const routes: SendRoute[] = [];
     transfer.on('route', (route) => routes.push(route));
-    await assert.rejects(transfer.done, { code: 'FERRY_ERR_NO_UPLOAD_SERVICE' });
+    const sent = await transfer.done;
     assert.equal(routes[0]?.kind, 'upload');
+    assert.match(sent.url ?? '', /^https:\/\/localhost:\d+\/upload\/[^/]+\/si\.bin$/);
+    const offer = await offered;
+    assert.equal(offer.method, 'upload');
+    assert.equal(offer.name, 'si.bin');
+    assert.equal(offer.size, 20_000);
+    const target = join(files.path, 'link-received.bin');
+    await offer.accept({ to: target });
+    assert.equal(await sha256File(target), await sha256File(join(files.path, 'si.bin')));
   });
 
   it('goes by upload once the contact went offline', async () => {
@@ -89,7 +99,8 @@ describe('send() to a bare JID', () => {
     const transfer = sender.send(pair.bob.jid.bare().toString(), join(files.path, 'si.bin'));
     const routes: SendRoute[] = [];
     transfer.on('route', (route) => routes.push(route));
-    await assert.rejects(transfer.done, { code: 'FERRY_ERR_NO_UPLOAD_SERVICE' });
+    const sent = await transfer.done;
     assert.deepEqual(routes, [{ kind: 'upload', reason: 'bob@localhost has no resource online that we can see' }]);
+    assert.match(sent.url ?? '', /^https:\/\/localhost:\d+\/upload\//);
   });
 });
