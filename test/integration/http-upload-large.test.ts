@@ -1,6 +1,6 @@
 // A large upload and download through the server in this process, generated and hashed on the
 // fly: neither side keeps the file, so the process's memory must stay flat (the PUT streams into
-// the blob store, the GET pipes with back-pressure). 256 MiB always; 1 GiB with FERRY_LARGE_TESTS=1.
+// the blob store, the GET pipes with back-pressure). About 20 s on loopback.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
@@ -87,10 +87,4 @@ async function roundTrip(size: number): Promise<void> {
   assert.ok(growth < 100, `RSS grew by ${growth.toFixed(1)} MiB for a ${size / MiB} MiB upload + download`);
 }
 
-it('uploads and downloads 256 MiB intact with the memory flat', { timeout: 300_000 }, () => roundTrip(256 * MiB));
-
-it(
-  'uploads and downloads 1 GiB intact with the memory flat',
-  { timeout: 900_000, skip: process.env.FERRY_LARGE_TESTS !== '1' && 'set FERRY_LARGE_TESTS=1' },
-  () => roundTrip(1024 * MiB),
-);
+it('uploads and downloads 1 GiB intact with the memory flat', { timeout: 600_000 }, () => roundTrip(1024 * MiB));
