@@ -214,7 +214,14 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileO
       );
     }
     if (part) await rename(part, options.to as string);
-    return { sid, method, bytes: meter.bytes - offset, offset, hash: digest };
+    return {
+      sid,
+      method,
+      bytes: meter.bytes - offset,
+      offset,
+      hash: digest,
+      ...(stream.streamhost ? { streamhost: stream.streamhost.jid } : {}),
+    };
   }
 }
 

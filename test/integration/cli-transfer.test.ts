@@ -75,11 +75,16 @@ describe('ferry send / ferry receive', () => {
   ];
 
   const methods = [
-    { name: 'auto', flags: ['--method', 'auto'], expect: /over socks5/ },
-    { name: 'proxy', flags: ['--method', 'socks5', '--no-direct'], expect: /over socks5/ },
-    { name: 'ibb', flags: ['--method', 'ibb'], expect: /over ibb/ },
+    { name: 'auto', flags: ['--method', 'auto'], expect: /over socks5/, received: /over socks5 \(direct\)/ },
+    {
+      name: 'proxy',
+      flags: ['--method', 'socks5', '--no-direct'],
+      expect: /over socks5/,
+      received: /over socks5 via proxy\.localhost/,
+    },
+    { name: 'ibb', flags: ['--method', 'ibb'], expect: /over ibb/, received: /over ibb/ },
   ];
-  for (const { name: method, flags, expect } of methods) {
+  for (const { name: method, flags, expect, received: receivedLine } of methods) {
     it(`sends a verified file (${flags.join(' ')}) and both exit 0`, async () => {
       const source = join(files.path, `song-${method}.ogg`);
       const hash = writeRandomFile(source, 700 * 1024);
@@ -105,6 +110,7 @@ describe('ferry send / ferry receive', () => {
         assert.match(sent.stdout, expect);
         const received = await withTimeout(receiver.output, 30_000, 'ferry receive --once');
         assert.equal(received.code, 0, received.stderr);
+        assert.match(received.stdout, receivedLine, 'the summary says how the bytes came');
         assert.equal(await sha256File(join(outDir, `song-${method}.ogg`)), hash);
         // Through the proxy exactly when the direct connection was not offered (the relay is
         // accounted once both of its sockets closed, so poll for it within a deadline).

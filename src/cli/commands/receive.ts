@@ -202,7 +202,9 @@ async function receiveOne(offer: FileOffer, flags: ReceiveFlags): Promise<number
       : result.sha256 && offer.sha256
         ? `, sha-256 ${result.sha256} verified`
         : '';
-    const over = result.url ? `by link (${new URL(result.url).host})` : `over ${result.method}`;
+    const over = result.url
+      ? `by link (${new URL(result.url).host})`
+      : `over ${result.method}${viaStreamhost(result, offer.from.toString())}`;
     console.log(`received ${path} (${formatBytes(result.bytes + result.offset)}) ${over}${verified}`);
     return EXIT.ok;
   } catch (error) {
@@ -223,4 +225,10 @@ function receiveFailure(error: unknown, path: string, isLink: boolean): string {
   }
   if (code === 'FERRY_ERR_TARGET_NOT_WRITABLE') return `${(error as Error).message}; pick another --dir${told}`;
   return explain(error).line;
+}
+
+/** " (direct)" or " via proxy.example.com" for SOCKS5; nothing for other methods. */
+function viaStreamhost(result: { streamhost?: string }, sender: string): string {
+  if (result.streamhost === undefined) return '';
+  return result.streamhost === sender ? ' (direct)' : ` via ${result.streamhost}`;
 }

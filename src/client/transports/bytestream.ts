@@ -33,6 +33,8 @@ export interface OutgoingBytestream {
 /** The target's end: read the file from `readable`; it ends when the initiator closed the stream. */
 export interface IncomingBytestream {
   readonly method: BytestreamMethod;
+  /** SOCKS5: the streamhost we connected to (the initiator's own JID when direct, else a proxy). */
+  readonly streamhost?: { readonly jid: string };
   readonly readable: Readable;
   abort(reason: Error): void;
 }
