@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { Agent, request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { BenchConnection } from './connection.js';
 import { attribute, escapeXml, unescapeXml } from './xml-scanner.js';
 
@@ -115,6 +116,8 @@ export interface PutResult {
   status: number;
   /** performance.now() when the response arrived (the server has the whole file). */
   finishedAt: number;
+  /** What was negotiated, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384". */
+  tls: string;
 }
 
 /**
@@ -142,12 +145,14 @@ export function putGenerated(
       headers: { ...slot.putHeaders, 'content-type': contentType, 'content-length': String(size) },
     };
     const outgoing = request(slot.putUrl, options, (response) => {
+      const socket = response.socket as TLSSocket;
+      const tls = `${socket.getProtocol?.() ?? '?'} ${socket.getCipher?.()?.name ?? '?'}`;
       readAll(response, 2048).then(({ text }) => {
         const status = response.statusCode ?? 0;
         if (status < 200 || status >= 300) fail(new Error(`PUT ${slot.putUrl.pathname}: HTTP ${status} ${text}`));
         else if (!isSettled) {
           isSettled = true;
-          resolve({ status, finishedAt: performance.now() });
+          resolve({ status, finishedAt: performance.now(), tls });
         }
       }, fail);
     });
