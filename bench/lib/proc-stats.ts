@@ -75,6 +75,8 @@ export function resetPeakRss(pid: number): boolean {
 export interface RssWatch {
   /** Stops sampling; the highest RSS seen, KiB (with VmHWM when it could be reset at the start). */
   stop(): number;
+  /** Stops sampling without a result (a run abandoned at its deadline); safe to call twice. */
+  destroy(): void;
 }
 
 /**
@@ -92,6 +94,9 @@ export function watchPeakRss(pid: number, intervalMs = 50): RssWatch {
     }
   }, intervalMs);
   return {
+    destroy(): void {
+      clearInterval(timer);
+    },
     stop(): number {
       clearInterval(timer);
       peak = Math.max(peak, rssKiB(pid));

@@ -82,7 +82,7 @@ export function uploadCases(sizes: Sizes): CaseDef[] {
           const expected = generatedSha256(block, single);
           const agent = trackAgent(context.scope);
           const rssBefore = rssKiB(pid);
-          const peak = watchPeakRss(pid);
+          const peak = context.scope.track(watchPeakRss(pid));
           let putCost;
           let getCost;
           let peakKiB: number;
@@ -158,7 +158,7 @@ export function uploadCases(sizes: Sizes): CaseDef[] {
           const expected = generatedSha256(block, each);
           const agent = trackAgent(context.scope);
           const rssBefore = rssKiB(pid);
-          const peak = watchPeakRss(pid);
+          const peak = context.scope.track(watchPeakRss(pid));
           const meter = startCost(pid);
           const startedAt = performance.now();
           const outcomes = await Promise.allSettled(
