@@ -256,7 +256,9 @@ function clearStore(server: BenchServer, context: RunContext): void {
   try {
     entries = readdirSync(dir);
   } catch {
-    return; // nothing was stored
+    // Nothing was stored, or the server stores elsewhere (Ferry: see FERRY_UPLOAD_STORE).
+    context.log(`  ${server.label}: no upload store at ${dir}; if uploads succeeded, their files are left on disk`);
+    return;
   }
   for (const entry of entries) rmSync(join(dir, entry), { recursive: true, force: true });
 }
