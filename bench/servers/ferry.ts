@@ -50,8 +50,9 @@ function cleanEnv(): NodeJS.ProcessEnv {
 /**
  * Ferry's XEP-0363 module and the options the benchmark raises: the one place their names live.
  * Sizes are bytes; quotas get 1 TiB rather than 0, which is safe whether 0 means "unlimited" or
- * "nothing". Keys this build's module does not know are left out (and named in the report), so a
- * rename makes the upload rows fail visibly instead of stopping Ferry from starting at all.
+ * "nothing". Keys this build's module does not know or refuses at these values are left out (and
+ * named in the report), so a rename makes the upload rows fail visibly instead of stopping Ferry
+ * from starting at all.
  */
 export const FERRY_UPLOAD_MODULE = 'http_upload';
 export const FERRY_UPLOAD_OPTIONS: Readonly<Record<string, number>> = {
@@ -63,9 +64,15 @@ export const FERRY_UPLOAD_OPTIONS: Readonly<Record<string, number>> = {
 /** Where the filesystem blob store keeps the bytes, relative to data_dir. */
 export const FERRY_UPLOAD_STORE = 'uploads';
 
+/** The part of a zod safeParse result used here (the bench does not depend on the module's types). */
+interface SafeParseLike {
+  success: boolean;
+  error?: { issues: readonly { code: string; path: readonly PropertyKey[]; keys?: readonly string[] }[] };
+}
+
 interface UploadModuleConfig {
   options: Record<string, number>;
-  /** FERRY_UPLOAD_OPTIONS keys the module's schema does not have. */
+  /** FERRY_UPLOAD_OPTIONS keys the module's schema does not have or refuses at these values. */
   ignored: string[];
 }
 
@@ -73,7 +80,7 @@ interface UploadModuleConfig {
  * The upload options to write, or undefined when this build has no upload module: Ferry refuses to
  * start with a [modules.NAME] section for a module it does not know, which would fail every measure.
  */
-async function uploadModuleConfig(
+export async function uploadModuleConfig(
   repoRoot: string,
   fromDist: boolean | undefined,
   log: (line: string) => void,
@@ -90,16 +97,25 @@ async function uploadModuleConfig(
   }
   const definition = modules?.find((module) => module.name === FERRY_UPLOAD_MODULE);
   if (!definition) return undefined;
-  // A zod object schema lists its keys in `shape`; without one, pass every option and let Ferry judge.
-  const shape = (definition.options as { shape?: Record<string, unknown> } | undefined)?.shape;
-  const options: Record<string, number> = {};
+  // Ask the module's own schema (whatever wraps it): drop the keys it does not know or refuses.
+  const schema = definition.options as { safeParse?: (value: unknown) => SafeParseLike } | undefined;
+  const options: Record<string, number> = { ...FERRY_UPLOAD_OPTIONS };
   const ignored: string[] = [];
-  for (const [key, value] of Object.entries(FERRY_UPLOAD_OPTIONS)) {
-    if (!shape || key in shape) options[key] = value;
-    else ignored.push(key);
+  for (let attempt = 0; schema?.safeParse && attempt < 3; attempt += 1) {
+    const result = schema.safeParse(options);
+    if (result.success) break;
+    const refused = new Set(
+      (result.error?.issues ?? []).flatMap((issue) =>
+        issue.code === 'unrecognized_keys' ? (issue.keys ?? []) : issue.path.slice(0, 1).map(String),
+      ),
+    );
+    const ours = [...refused].filter((key) => key in options);
+    if (ours.length === 0) break; // something else is wrong: Ferry will say what at start-up
+    for (const key of ours) delete options[key];
+    ignored.push(...ours);
   }
   if (ignored.length > 0) {
-    log(`ferry: warning: modules.${FERRY_UPLOAD_MODULE} has no option ${ignored.join(', ')}; left out`);
+    log(`ferry: warning: modules.${FERRY_UPLOAD_MODULE} does not take ${ignored.join(', ')} as set here; left out`);
   }
   return { options, ignored };
 }
@@ -225,7 +241,7 @@ export const ferryServer: ServerDefinition = {
               .map(([key, value]) => `${key} = ${value}`)
               .join(
                 ', ',
-              )}${upload.ignored.length > 0 ? ` (not options of this build: ${upload.ignored.join(', ')})` : ''}; ` +
+              )}${upload.ignored.length > 0 ? ` (left out, not accepted by this build: ${upload.ignored.join(', ')})` : ''}; ` +
             'http.https_port on loopback with a self-signed ECDSA P-256 certificate (tls.cert_file)'
           : `no modules.${FERRY_UPLOAD_MODULE} in this build (no XEP-0363 upload)`,
         options.ferryFromDist
