@@ -209,7 +209,7 @@ export const ejabberdServer: ServerDefinition = {
       upload: { httpsPort, storeDir: uploadDir },
       notes: [
         'c2s_shaper: none (Debian\'s default config: "normal", 3000 B/s per connection)',
-        'starttls: false on c2s, no certificate (plain TCP, SCRAM-SHA-1); backlog: 1024 (default 5)',
+        'starttls: false on c2s (plain TCP, SCRAM-SHA-1; the certificate is for HTTPS uploads only); backlog: 1024 (default 5)',
         'mod_proxy65 with shaper: none, max_connections: infinity; CPU and RSS are those of beam.smp',
         "mod_register with registration_timeout: infinity (in-band registration, for the idle measure's accounts)",
         `mod_http_upload (host ${UPLOAD_JID}) with max_size: infinity (default 100 MiB), docroot in the temp dir, ` +

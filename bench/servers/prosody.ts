@@ -126,7 +126,7 @@ Component "${UPLOAD_JID}" "http_file_share"
       },
       notes: [
         "mod_limits not loaded (Debian's default config loads it: c2s limited to 10 kB/s per connection)",
-        'c2s_require_encryption = false, no certificate (plain TCP, SCRAM-SHA-1)',
+        'c2s_require_encryption = false, no certificate on c2s (plain TCP, SCRAM-SHA-1)',
         "allow_registration = true (in-band registration, for the idle measure's accounts)",
         options.prosodyReadSize
           ? `network_default_read_size = ${options.prosodyReadSize} (default 4096)`
