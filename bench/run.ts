@@ -21,6 +21,7 @@ import { loginCases } from './measure/logins.js';
 import { messageCases } from './measure/messages.js';
 import { relayCases } from './measure/relay.js';
 import { e2eCases } from './measure/e2e.js';
+import { uploadCases } from './measure/http-upload.js';
 import { FULL_SIZES, QUICK_SIZES, type Sizes } from './measure/sizes.js';
 import type { CaseDef, MeasureName, RunContext, Sample, Target } from './measure/types.js';
 import { startServers } from './servers/index.js';
@@ -42,6 +43,7 @@ const CASES: Record<MeasureName, (sizes: Sizes) => CaseDef[]> = {
   logins: loginCases,
   idle: idleCases,
   e2e: e2eCases,
+  upload: uploadCases,
 };
 
 function machineInfo(): MachineInfo {

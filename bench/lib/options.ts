@@ -4,7 +4,7 @@ import { MEASURE_NAMES, type MeasureName } from '../measure/types.js';
 import type { ServerName } from '../servers/types.js';
 
 export const SERVER_NAMES: readonly ServerName[] = ['ferry', 'prosody', 'ejabberd'];
-export const DEFAULT_MEASURES: readonly MeasureName[] = ['relay', 'ibb', 'messages', 'logins', 'idle', 'e2e'];
+export const DEFAULT_MEASURES: readonly MeasureName[] = ['relay', 'ibb', 'messages', 'logins', 'idle', 'e2e', 'upload'];
 
 export interface BenchOptions {
   isQuick: boolean;

@@ -1,7 +1,7 @@
 // Server cost as Linux reports it: CPU seconds from /proc/PID/stat (utime + stime, all threads,
 // in clock ticks) and resident memory from /proc/PID/status (VmRSS, VmHWM for the peak).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -56,6 +56,53 @@ export function rssKiB(pid: number): number {
 /** Peak resident set size since the process started, KiB. */
 export function peakRssKiB(pid: number): number {
   return statusKiB(pid, 'VmHWM');
+}
+
+/**
+ * Resets VmHWM to the current RSS (`echo 5 > /proc/PID/clear_refs`, Linux ≥ 4.0, needs the
+ * process's owner or root), so a later peakRssKiB() is the peak of one measured interval. False
+ * when the kernel or permissions do not allow it.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RssWatch {
+  /** Stops sampling; the highest RSS seen, KiB (with VmHWM when it could be reset at the start). */
+  stop(): number;
+  /** Stops sampling without a result (a run abandoned at its deadline); safe to call twice. */
+  destroy(): void;
+}
+
+/**
+ * The peak RSS of a process over an interval: VmHWM reset at the start and read at the end where
+ * the kernel allows it, and VmRSS sampled every `intervalMs` as well (and as the only source when not).
+ */
+export function watchPeakRss(pid: number, intervalMs = 50): RssWatch {
+  const hasReset = resetPeakRss(pid);
+  let peak = rssKiB(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssKiB(pid));
+    } catch {
+      // the process is gone; the run will say so
+    }
+  }, intervalMs);
+  return {
+    destroy(): void {
+      clearInterval(timer);
+    },
+    stop(): number {
+      clearInterval(timer);
+      peak = Math.max(peak, rssKiB(pid));
+      return hasReset ? Math.max(peak, peakRssKiB(pid)) : peak;
+    },
+  };
 }
 
 /** Direct children of a process, by scanning /proc (no reliance on CONFIG_PROC_CHILDREN). */

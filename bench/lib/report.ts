@@ -61,6 +61,15 @@ const CAVEATS = [
   '"direct" loopback TCP is bounded by the kernel copying in one process (source and sink are both the ' +
     'load generator), so it is a sanity line rather than a ceiling.',
   'Quick-mode numbers come from one repetition with smaller sizes: use them for a smoke check, not for claims.',
+  "HTTP upload rows move every byte through TLS (loopback, the cipher each server negotiates with Node's " +
+    'client, logged per run): server CPU includes the decryption (PUT) or encryption (GET), and the client ' +
+    'pays the other side of it plus, for GETs, the SHA-256 that verifies the file.',
+  "Prosody's HTTP connections read network_default_read_size (4096) per event-loop turn like its c2s, which " +
+    'bounds its PUT rate (one quick run: 2.9 MiB/s, 20 MiB/s with --prosody-read-size 65536). Request bodies ' +
+    'up to http_max_content_size (10 MiB, left at its default) are buffered in memory before ' +
+    'mod_http_file_share sees them; larger ones are streamed to the file. So its RSS growth with 100 ' +
+    'concurrent uploads depends on the file size: quick mode (4 MiB each) buffers them all, full mode (32 MiB) ' +
+    'does not.',
   'Idle memory is read 3 s after the sessions were opened: a server that compacts idle sessions later (for ' +
     'example by hibernating their processes) would show less after a longer wait.',
 ];
@@ -82,8 +91,9 @@ export function renderReport(results: BenchResults): string {
     '',
     `- Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}, Node ${machine.node}; ` +
       `load average ${machine.loadAverageAtStart} when the run started.`,
-    '- Every server is a private instance under a temp dir, on 127.0.0.1 only, no TLS on the benchmark ' +
-      "listeners, with per-connection throttling off. The packaged defaults throttle: Prosody's Debian " +
+    '- Every server is a private instance under a temp dir, on 127.0.0.1 only, no TLS on the XMPP and SOCKS5 ' +
+      'listeners (XEP-0363 uploads go over HTTPS, each instance with its own self-signed ECDSA P-256 ' +
+      "certificate), with per-connection throttling off and upload size limits and quotas raised. The packaged defaults throttle: Prosody's Debian " +
       "config loads mod_limits (c2s limited to 10 kB/s per connection) and ejabberd's Debian config " +
       'applies c2s_shaper "normal" (3000 B/s per connection); Ferry\'s own default is 10 MiB/s per connection.',
     '- One load generator for all (bench/client: raw sockets, SCRAM-SHA-1, minimal stanza scanning, SOCKS5 ' +
@@ -112,7 +122,7 @@ export function renderReadmeSection(results: BenchResults, reportPath: string): 
     `Latest run: ${results.finishedAt.slice(0, 10)}, ${modeText(results)}, on ${results.machine.cpus} × ` +
       `${results.machine.cpuModel} (load average ${results.machine.loadAverageAtStart} at the start). ` +
       `Medians with min–max; servers as private loopback instances without ` +
-      `TLS and with per-connection throttles off (Prosody's mod_limits and ejabberd's c2s_shaper ship at ` +
+      `TLS on XMPP (HTTPS for uploads) and with per-connection throttles off (Prosody's mod_limits and ejabberd's c2s_shaper ship at ` +
       `10 kB/s and 3 kB/s). Full report with method, CPU and memory: [${reportPath}](${reportPath}); ` +
       'run `npm run bench` (see [bench/README.md](bench/README.md)).',
     '',

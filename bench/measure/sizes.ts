@@ -9,6 +9,9 @@ export interface Sizes {
   loginConcurrency: number;
   idleConnections: readonly number[];
   e2eBytes: number;
+  uploadSingleBytes: number;
+  uploadConcurrentCount: number;
+  uploadConcurrentBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -23,6 +26,9 @@ export const FULL_SIZES: Sizes = {
   loginConcurrency: 20,
   idleConnections: [2_000, 10_000],
   e2eBytes: 1024 * MiB,
+  uploadSingleBytes: 1024 * MiB,
+  uploadConcurrentCount: 100,
+  uploadConcurrentBytes: 32 * MiB,
 };
 
 export const QUICK_SIZES: Sizes = {
@@ -35,4 +41,7 @@ export const QUICK_SIZES: Sizes = {
   loginConcurrency: 20,
   idleConnections: [500, 2_000],
   e2eBytes: 128 * MiB,
+  uploadSingleBytes: 256 * MiB,
+  uploadConcurrentCount: 100,
+  uploadConcurrentBytes: 4 * MiB,
 };

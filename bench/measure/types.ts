@@ -3,8 +3,8 @@
 import type { BenchServer, ServerName } from '../servers/types.js';
 import type { Scope } from '../lib/scope.js';
 
-export type MeasureName = 'relay' | 'ibb' | 'messages' | 'logins' | 'idle' | 'e2e';
-export const MEASURE_NAMES: readonly MeasureName[] = ['relay', 'ibb', 'messages', 'logins', 'idle', 'e2e'];
+export type MeasureName = 'relay' | 'ibb' | 'messages' | 'logins' | 'idle' | 'e2e' | 'upload';
+export const MEASURE_NAMES: readonly MeasureName[] = ['relay', 'ibb', 'messages', 'logins', 'idle', 'e2e', 'upload'];
 
 export type ReferenceName = 'node-relay' | 'direct';
 

@@ -1,18 +1,24 @@
 // Prosody (Debian's 0.12) as a private instance: its own config file, data directory, pidfile and
 // log under the benchmark's temp dir, listening on loopback only. Deviations from the Debian
-// default config: no TLS (c2s_require_encryption = false), mod_limits not loaded (Debian's config
-// throttles c2s to 10 kB/s), no s2s, no HTTP. Accounts come from `prosodyctl register`.
+// default config: no TLS on c2s (c2s_require_encryption = false), mod_limits not loaded (Debian's
+// config throttles c2s to 10 kB/s), no s2s; HTTPS on a free loopback port with a self-signed
+// certificate for mod_http_file_share (XEP-0363) with its limits raised. Accounts come from
+// `prosodyctl register`.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, LOOPBACK } from '../lib/ports.js';
 import { mapLimit } from '../lib/map-limit.js';
 import { runCommand, spawnLogged } from '../lib/child.js';
 import { debianVersion } from './debian-version.js';
+import { writeSelfSignedCertificate } from './tls.js';
 import { launchUntilReady } from './ready.js';
 import { ProcessSlot, type Launched } from './process-slot.js';
 import {
   DOMAIN,
   PROXY_JID,
+  UPLOAD_JID,
+  UPLOAD_QUOTA,
+  UPLOAD_SIZE_LIMIT,
   benchAccounts,
   type BenchServer,
   type ServerDefinition,
@@ -34,7 +40,13 @@ export const prosodyServer: ServerDefinition = {
     const { dir, log } = options;
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
-    const { c2s: c2sPort, proxy: proxyPort } = await freePorts(['c2s', 'proxy']);
+    const {
+      c2s: c2sPort,
+      proxy: proxyPort,
+      http: httpPort,
+      https: httpsPort,
+    } = await freePorts(['c2s', 'proxy', 'http', 'https']);
+    const { certFile, keyFile } = await writeSelfSignedCertificate(dir);
     const configFile = join(dir, 'prosody.cfg.lua');
     const logFile = join(dir, 'prosody.log');
     writeFileSync(
@@ -58,11 +70,23 @@ allow_registration = true
 -- Debian's default config also loads "limits" (mod_limits, c2s at 10 kB/s): left out on purpose.
 modules_enabled = { "roster", "saslauth", "disco", "ping", "register" }
 modules_disabled = { "s2s", "s2s_auth_certs" }
+-- HTTP for mod_http_file_share: HTTPS with a self-signed certificate; plain HTTP only on loopback.
+http_ports = { ${httpPort} }
+http_interfaces = { "${LOOPBACK}" }
+https_ports = { ${httpsPort} }
+https_interfaces = { "${LOOPBACK}" }
+https_ssl = { certificate = ${lua(certFile)}, key = ${lua(keyFile)} }
 
 VirtualHost "${DOMAIN}"
 
 Component "${PROXY_JID}" "proxy65"
   proxy65_address = "${LOOPBACK}"
+
+-- XEP-0363. Defaults: 10 MiB size limit, daily quota 10 × the limit, no global quota.
+Component "${UPLOAD_JID}" "http_file_share"
+  http_file_share_size_limit = ${UPLOAD_SIZE_LIMIT}
+  http_file_share_daily_quota = ${UPLOAD_QUOTA}
+  http_file_share_global_quota = ${UPLOAD_QUOTA}
 `,
     );
     const accounts = benchAccounts(options.accountCount);
@@ -95,9 +119,14 @@ Component "${PROXY_JID}" "proxy65"
       },
       logFile,
       accounts,
+      upload: {
+        httpsPort,
+        // data_path/<host, '.' escaped>/http_file_share/<slot>.bin (Prosody's datamanager layout).
+        storeDir: join(dataDir, UPLOAD_JID.replaceAll('.', '%2e'), 'http_file_share'),
+      },
       notes: [
         "mod_limits not loaded (Debian's default config loads it: c2s limited to 10 kB/s per connection)",
-        'c2s_require_encryption = false, no certificate (plain TCP, SCRAM-SHA-1)',
+        'c2s_require_encryption = false, no certificate on c2s (plain TCP, SCRAM-SHA-1)',
         "allow_registration = true (in-band registration, for the idle measure's accounts)",
         options.prosodyReadSize
           ? `network_default_read_size = ${options.prosodyReadSize} (default 4096)`
@@ -106,6 +135,9 @@ Component "${PROXY_JID}" "proxy65"
             'stanzas (IBB with 64 KiB blocks) several-fold; --prosody-read-size changes it',
         'network backend: epoll (0.12 default); mod_proxy65 relays in 4 KiB reads (hard-coded)',
         'default_iteration_count left at 10000 (Ferry and ejabberd: 4096); the client caches the salted password',
+        `Component "${UPLOAD_JID}" "http_file_share" with http_file_share_size_limit = 2 GiB (default 10 MiB), ` +
+          'daily and global quotas 1 TiB; https_ports on loopback with a self-signed ECDSA P-256 certificate; ' +
+          'http_max_content_size left at 10 MiB (larger bodies are streamed to the file)',
       ],
       restart: () => slot.restart(),
       stop: () => slot.stop(),

@@ -21,11 +21,23 @@ export interface BenchServer {
   readonly pid: number;
   readonly logFile: string;
   readonly accounts: readonly Account[];
+  /** XEP-0363 HTTP File Upload as configured for this instance (the measure still discovers it by disco). */
+  readonly upload: UploadSetup;
   /** How this instance deviates from the package defaults, for the report. */
   readonly notes: readonly string[];
   /** Replaces the process with a fresh one on the same config, data and ports. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface UploadSetup {
+  /** The HTTPS port the upload slots point at (loopback). */
+  httpsPort: number;
+  /**
+   * Where the server stores uploaded files: the measure deletes the files under it after each run,
+   * since XEP-0363 has no delete and a full run uploads tens of GiB. Undefined when unknown.
+   */
+  storeDir: string | undefined;
 }
 
 export interface StartOptions {
@@ -59,3 +71,9 @@ export function benchAccounts(count: number): Account[] {
 
 export const DOMAIN = 'localhost';
 export const PROXY_JID = `proxy.${DOMAIN}`;
+/** The upload component's JID on every server (Prosody's Component, ejabberd's mod_http_upload host). */
+export const UPLOAD_JID = `upload.${DOMAIN}`;
+/** The largest upload the servers are configured to accept: above the measure's 1 GiB. */
+export const UPLOAD_SIZE_LIMIT = 2 * 1024 * 1024 * 1024;
+/** Per-user and global quotas are set to this (1 TiB): a full run uploads ~20 GiB per server. */
+export const UPLOAD_QUOTA = 1024 * 1024 * 1024 * 1024;
