@@ -57,9 +57,9 @@ function cleanEnv(): NodeJS.ProcessEnv {
 export const FERRY_UPLOAD_MODULE = 'http_upload';
 export const FERRY_UPLOAD_OPTIONS: Readonly<Record<string, number>> = {
   max_file_size: UPLOAD_SIZE_LIMIT,
-  daily_quota: UPLOAD_QUOTA,
-  total_quota: UPLOAD_QUOTA,
-  global_quota: UPLOAD_QUOTA,
+  daily_quota_bytes: UPLOAD_QUOTA,
+  user_quota_bytes: UPLOAD_QUOTA,
+  global_quota_bytes: UPLOAD_QUOTA,
 };
 /** Where the filesystem blob store keeps the bytes, relative to data_dir. */
 export const FERRY_UPLOAD_STORE = 'uploads';
