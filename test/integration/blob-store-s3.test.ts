@@ -6,36 +6,28 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import S3rver from 's3rver';
 import {
   createS3BlobStore,
   S3BlobStoreError,
   type S3BlobStoreOptions,
 } from '../../src/server/modules/http-upload/blob-store/s3.js';
 import { describeBlobStore } from '../helpers/blob-store-conformance.js';
-import { tempDir } from '../helpers/files.js';
+import { localS3 } from '../helpers/s3rver.js';
 
 const BUCKET = 'ferry-uploads';
 const SECRET = 'S3RVER';
 /** S3's smallest part: the multipart path runs from 5 MiB on, as it would against AWS. */
 const PART_SIZE = 5 * 1024 * 1024;
 
-const dir = tempDir('ferry-s3rver-');
-const s3rver = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  silent: true,
-  directory: dir.path,
-  configureBuckets: [{ name: BUCKET }],
-});
+const s3 = localS3([BUCKET]);
 let endpoint = '';
 /** What reached the server, for the cases about headers. */
 const requests: { method: string; url: string; ifNoneMatch: string | undefined }[] = [];
 
 before(async () => {
-  const { port } = await s3rver.run();
-  endpoint = `http://127.0.0.1:${port}`;
-  s3rver.httpServer.prependListener('request', (request: IncomingMessage) => {
+  await s3.start();
+  endpoint = s3.endpoint();
+  s3.s3rver.httpServer.prependListener('request', (request: IncomingMessage) => {
     requests.push({
       method: request.method ?? '',
       url: request.url ?? '',
@@ -44,10 +36,7 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await s3rver.close();
-  dir.remove();
-});
+after(() => s3.stop());
 
 function options(overrides: Partial<S3BlobStoreOptions> = {}): S3BlobStoreOptions {
   return {

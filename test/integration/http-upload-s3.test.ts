@@ -4,30 +4,22 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import S3rver from 's3rver';
 import { NS } from '../../src/protocol/namespaces.js';
 import { createS3BlobStore } from '../../src/server/modules/http-upload/blob-store/s3.js';
-import { tempDir } from '../helpers/files.js';
+import { localS3 } from '../helpers/s3rver.js';
 import { https, iqGet, readSlot, sha256 } from '../helpers/http-upload-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml, type TestClient } from '../helpers/xmpp-client.js';
 
 const BUCKET = 'ferry-module-test';
-const dir = tempDir('ferry-s3rver-module-');
-const s3rver = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  silent: true,
-  directory: dir.path,
-  configureBuckets: [{ name: BUCKET }],
-});
+const s3 = localS3([BUCKET]);
 let endpoint = '';
 let ts: TestServer;
 let alice: TestClient;
 
 before(async () => {
-  const { port } = await s3rver.run();
-  endpoint = `http://127.0.0.1:${port}`;
+  await s3.start();
+  endpoint = s3.endpoint();
   ts = await startTestServer({
     'modules.http_upload.store': 's3',
     'modules.http_upload.s3.endpoint': endpoint,
@@ -42,8 +34,7 @@ before(async () => {
 after(async () => {
   await alice?.stop();
   await ts?.stop();
-  await s3rver.close();
-  dir.remove();
+  await s3.stop();
 });
 
 async function storedKeys(): Promise<string[]> {
