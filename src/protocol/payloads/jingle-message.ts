@@ -33,7 +33,7 @@ export function encodeJingleMessage(message: JingleMessage): Element {
     case 'reject':
     case 'retract':
     case 'finish':
-      if (message.reason !== undefined) element.cnode(encodeReason(message.reason));
+      if (message.reason !== undefined) element.cnode(encodeReason(message.reason, true));
       if (message.kind === 'reject' && message.isTieBreak === true) element.cnode(xml('tie-break'));
       if (message.kind === 'finish' && message.migratedTo !== undefined) {
         element.cnode(xml('migrated', { to: message.migratedTo }));

@@ -126,10 +126,11 @@ export function encodeContent(content: JingleContent): Element {
   );
 }
 
-export function encodeReason(reason: JingleReason): Element {
+/** `withNamespace`: for a <reason/> outside <jingle/> (XEP-0353 messages carry one). */
+export function encodeReason(reason: JingleReason, withNamespace = false): Element {
   return xml(
     'reason',
-    { xmlns: NS.JINGLE },
+    withNamespace ? { xmlns: NS.JINGLE } : null,
     xml(
       reason.condition,
       null,
