@@ -42,7 +42,7 @@ export interface FileMetadata {
 }
 
 // XEP-0300 §4: digest lengths (bytes) of the functions we can tell a wrong value for.
-const DIGEST_BYTES: Readonly<Record<string, number>> = {
+export const DIGEST_BYTES: Readonly<Record<string, number>> = {
   'sha-1': 20,
   'sha-256': 32,
   'sha-512': 64,
@@ -51,16 +51,20 @@ const DIGEST_BYTES: Readonly<Record<string, number>> = {
   'blake2b-256': 32,
   'blake2b-512': 64,
 };
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const ALGO = /^[A-Za-z0-9-]{1,32}$/;
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+export const HASH_ALGO = /^[A-Za-z0-9-]{1,32}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const MAX_DIMENSION = 2 ** 31 - 1;
 
-export function encodeFileMetadata(file: FileMetadata): Element {
+/**
+ * `ns` is the <file/>'s namespace: XEP-0234 :5 uses the same children under its own namespace
+ * (urn:xmpp:jingle:apps:file-transfer:5), so jingle-ft.ts encodes through here too.
+ */
+export function encodeFileMetadata(file: FileMetadata, ns: string = NS.FILE_METADATA): Element {
   const text = (name: string, value: string | number | undefined) => value !== undefined && xml(name, null, value);
   return xml(
     'file',
-    { xmlns: NS.FILE_METADATA },
+    { xmlns: ns },
     text('media-type', file.mediaType),
     text('name', file.name),
     text('date', file.date),
@@ -80,8 +84,19 @@ export function encodeHash(hash: FileHash): Element {
 /** Decodes a peer's <file/>; throws bad-request on values no honest sender produces. */
 export function decodeFileMetadata(element: Element): FileMetadata {
   expectElement(element, 'file', NS.FILE_METADATA);
+  const file = decodeFileFields(element, NS.FILE_METADATA);
+  file.hashes = element.getChildren('hash', NS.HASHES).map(decodeHash);
+  return file;
+}
+
+/**
+ * The children XEP-0446 shares with XEP-0234's <file/> (name, size, media-type, date, desc,
+ * width, height, length), read from `element` in namespace `ns`. Hashes are left to the caller:
+ * XEP-0234 allows empty ones and its peers send non-standard encodings (jingle-ft.ts).
+ */
+export function decodeFileFields(element: Element, ns: string): FileMetadata {
   const child = (name: string) => {
-    const found = element.getChild(name, NS.FILE_METADATA);
+    const found = element.getChild(name, ns);
     return found ? trimXmlWhitespace(found.getText()) : undefined;
   };
   const file: FileMetadata = { hashes: [] };
@@ -99,13 +114,12 @@ export function decodeFileMetadata(element: Element): FileMetadata {
     if (!DATE_TIME.test(date) || Number.isNaN(Date.parse(date))) throw malformed('<date/> is not an XEP-0082 DateTime');
     file.date = date;
   }
-  const desc = element.getChild('desc', NS.FILE_METADATA);
+  const desc = element.getChild('desc', ns);
   if (desc) file.desc = desc.getText();
   for (const key of ['width', 'height', 'length'] as const) {
     const value = child(key);
     if (value !== undefined) file[key] = parseInteger(value, `<${key}/>`, 0, MAX_DIMENSION);
   }
-  file.hashes = element.getChildren('hash', NS.HASHES).map(decodeHash);
   return file;
 }
 
@@ -113,7 +127,7 @@ export function decodeFileMetadata(element: Element): FileMetadata {
 export function decodeHash(element: Element): FileHash {
   expectElement(element, 'hash', NS.HASHES);
   const algo = attr(element, 'algo');
-  if (algo === undefined || !ALGO.test(algo)) throw malformed("<hash/> needs an 'algo' naming a hash function");
+  if (algo === undefined || !HASH_ALGO.test(algo)) throw malformed("<hash/> needs an 'algo' naming a hash function");
   const value = trimXmlWhitespace(element.getText());
   if (value === '' || !BASE64.test(value)) throw malformed(`<hash algo='${algo}'/> is not base64`);
   const expected = DIGEST_BYTES[algo];

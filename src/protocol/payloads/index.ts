@@ -11,3 +11,8 @@ export * as httpUpload from './http-upload.js'; //  XEP-0363 HTTP File Upload
 export * as oob from './oob.js'; //                 XEP-0066 Out of Band Data
 export * as fileMetadata from './file-metadata.js'; // XEP-0446 File metadata element (+ XEP-0300 hashes)
 export * as fileSharing from './file-sharing.js'; // XEP-0447 Stateless file sharing
+export * as jingle from './jingle.js'; //           XEP-0166 Jingle
+export * as jingleFt from './jingle-ft.js'; //       XEP-0234 Jingle File Transfer
+export * as jingleS5b from './jingle-s5b.js'; //     XEP-0260 Jingle SOCKS5 Bytestreams Transport
+export * as jingleIbb from './jingle-ibb.js'; //     XEP-0261 Jingle In-Band Bytestreams Transport
+export * as jingleMessage from './jingle-message.js'; // XEP-0353 Jingle Message Initiation
