@@ -90,7 +90,8 @@ export interface PsiPlusInstance {
   streamhostPort: number;
   /**
    * Waits for the next "Receive File" dialog, presses Accept, and saves as `savePath` in the
-   * "Save As" dialog. Resolves once the save dialog is confirmed (the transfer then runs).
+   * "Save As" dialog. Resolves once the save dialog is confirmed (the transfer then runs). Call it
+   * before the offer can arrive: dialogs already open are taken for leftovers of a failed case.
    */
   acceptFile(savePath: string, timeoutMs?: number): Promise<void>;
   /**
@@ -162,18 +163,28 @@ export async function startPsiPlus(options: PsiPlusOptions): Promise<PsiPlusInst
     for (const id of ids) names.push(await xdotool('getwindowname', id).catch(() => '?'));
     return names;
   };
-  /** The visible window titled exactly `title`, waited for up to `ms`. */
-  const waitWindow = async (title: string, ms: number): Promise<string> => {
-    const deadline = Date.now() + ms;
+  /** The visible windows titled exactly `title`. */
+  const visible = async (title: string): Promise<string[]> => {
     const pattern = `^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+    try {
+      return (await xdotool('search', '--onlyvisible', '--name', pattern)).split('\n').filter(Boolean);
+    } catch {
+      return []; // xdotool search exits 1 when nothing matches
+    }
+  };
+  /**
+   * A visible window titled exactly `title` that is not in `stale` (the ones left open by an
+   * earlier, failed case), waited for up to `ms`.
+   */
+  const waitWindow = async (title: string, ms: number, stale: string[] = []): Promise<string> => {
+    const deadline = Date.now() + ms;
     for (;;) {
-      try {
-        const id = (await xdotool('search', '--onlyvisible', '--name', pattern)).split('\n')[0];
-        if (id) return id;
-      } catch {
-        // Not there yet.
+      const id = (await visible(title)).find((candidate) => !stale.includes(candidate));
+      if (id) return id;
+      if (Date.now() > deadline) {
+        const left = stale.length > 0 ? ` (${stale.length} older one(s) left open)` : '';
+        throw new Error(`no new "${title}" window within ${ms} ms${left}`);
       }
-      if (Date.now() > deadline) throw new Error(`no "${title}" window within ${ms} ms`);
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   };
@@ -257,12 +268,15 @@ export async function startPsiPlus(options: PsiPlusOptions): Promise<PsiPlusInst
       receiveDir,
       streamhostPort,
       async acceptFile(savePath, timeoutMs = 20_000) {
-        const dialog = await step('wait for the "Receive File" dialog', () => waitWindow('Receive File', timeoutMs));
+        const [staleOffers, staleSaves] = [await visible('Receive File'), await visible('Save As')];
+        const dialog = await step('wait for the "Receive File" dialog', () =>
+          waitWindow('Receive File', timeoutMs, staleOffers),
+        );
         await step('press Accept (Alt+A)', async () => {
           await focus(dialog);
           await xdotool('key', 'alt+a');
         });
-        const save = await step('wait for the "Save As" dialog', () => waitWindow('Save As', 10_000));
+        const save = await step('wait for the "Save As" dialog', () => waitWindow('Save As', 10_000, staleSaves));
         await step(`save as ${savePath}`, async () => {
           await focus(save);
           // The file-name field has the focus, prefilled with the offered name in receiveDir.
@@ -278,17 +292,22 @@ export async function startPsiPlus(options: PsiPlusOptions): Promise<PsiPlusInst
         // highest-priority resource.
         await step(`open a chat with ${to} (D-Bus openURI)`, () => openUri(`xmpp:${to}?message;type=chat`));
         const chat = await step(`wait for the chat window "${to}"`, () => waitWindow(to, timeoutMs));
+        const [staleChoosers, staleDialogs] = [await visible('Choose a file'), await visible('Send File')];
         await step(`press ${SEND_FILE_KEYS} (Send file) in the chat`, async () => {
           await focus(chat);
           await xdotool('key', SEND_FILE_KEYS);
         });
-        const chooser = await step('wait for the "Choose a file" dialog', () => waitWindow('Choose a file', 10_000));
+        const chooser = await step('wait for the "Choose a file" dialog', () =>
+          waitWindow('Choose a file', 10_000, staleChoosers),
+        );
         await step(`choose ${path}`, async () => {
           await focus(chooser);
           await xdotool('type', '--delay', '2', path);
           await xdotool('key', 'Return');
         });
-        const dialog = await step('wait for the "Send File" dialog', () => waitWindow('Send File', 10_000));
+        const dialog = await step('wait for the "Send File" dialog', () =>
+          waitWindow('Send File', 10_000, staleDialogs),
+        );
         await step('press Send (Alt+S)', async () => {
           await focus(dialog);
           await xdotool('key', 'alt+s');
@@ -460,7 +479,7 @@ function pngChunk(type: string, data: Buffer): Buffer {
   const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
   let crc = 0xffffffff;
   for (const byte of typed) crc = CRC_TABLE[(crc ^ byte) & 255]! ^ (crc >>> 8);
-  const out = Buffer.alloc(8 + typed.length + 4);
+  const out = Buffer.alloc(4 + typed.length + 4);
   out.writeUInt32BE(data.length, 0);
   typed.copy(out, 4);
   out.writeUInt32BE((crc ^ 0xffffffff) >>> 0, 4 + typed.length);
