@@ -338,6 +338,10 @@ function seedProfile(
   const [bare = '', resource = 'psi'] = o.jid.split('/');
   const profile = join(o.home, '.config', 'psi+', 'profiles', 'default');
   mkdirSync(profile, { recursive: true });
+  // COMPAT: the self-signed certificate raises "certificate failed the authenticity test" unless
+  // its DER equals the account's tls.override-certificate (what "Trust this certificate" stores:
+  // CertificateHelpers::checkCertificate). A PEM in ~/.local/share/psi+/certs would be a CA to
+  // QCA instead, and the host name must then match too.
   const der = pemToDer(o.certificatePem);
   // Psi's options-tree XML: nested elements named after the option path, each with its type.
   // Options not given keep Psi's defaults (options/default.xml in its source).
@@ -373,6 +377,12 @@ function seedProfile(
 </accounts>
 `,
   );
+  // COMPAT (options.xml): with options.keychain.enabled (the default) Psi+ moves the password out
+  // of accounts.xml into a keyring, and with no keyring daemon it then prompts for it. A file
+  // offer is only queued as an event (the roster entry blinks) unless ui.file-transfer.auto-popup
+  // is on, and even then suppressed for senders outside the roster unless
+  // ui.notifications.popup-dialogs.suppress-when-not-on-roster is off (the CLI is not in it).
+  // 1.4.554 has no option to accept files without the dialog.
   writeFileSync(
     join(profile, 'options.xml'),
     `<!DOCTYPE options>
