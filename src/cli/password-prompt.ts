@@ -36,8 +36,10 @@ async function readLine(input: Readable): Promise<string> {
 }
 
 function readHidden(prompt: string, { input, output }: PromptIo): Promise<string> {
-  output.write(prompt);
+  // Raw mode before the prompt shows: a Ctrl-C typed as soon as it appears is read as a character
+  // (→ "cancelled", exit 130), not turned into a SIGINT by the terminal.
   input.setRawMode?.(true);
+  output.write(prompt);
   input.resume();
   input.setEncoding('utf8');
   return new Promise((resolve, reject) => {
