@@ -36,6 +36,8 @@ export interface C2sOptions {
   preAuth: PreAuthHooks;
   /** SCRAM server nonces (default: 18 random bytes each, from the mechanism). */
   nonce?: () => string;
+  /** Called once when SASL succeeded (the stream no longer counts as unauthenticated). */
+  onAuthenticated?: (stream: C2sStream) => void;
   /** Called once when the connection is gone. */
   onEnded?: (stream: C2sStream) => void;
 }
@@ -73,6 +75,10 @@ export class C2sStream implements StreamTransportHandlers {
   get id(): string {
     this.#id ??= randomUUID();
     return this.#id;
+  }
+
+  get isAuthenticated(): boolean {
+    return this.#username !== undefined;
   }
 
   get session(): BoundSession | undefined {
@@ -236,6 +242,7 @@ export class C2sStream implements StreamTransportHandlers {
       this.#transport.restart();
       this.#transport.send(outcome.element);
       this.#log('info', { user: outcome.username }, 'authenticated');
+      this.#options.onAuthenticated?.(this);
       return;
     }
     await this.#onAuthFailure(outcome.element, outcome.failure.condition);
@@ -321,6 +328,15 @@ export class C2sStream implements StreamTransportHandlers {
     if (this.#options.sessions.remove(session)) this.#options.events.emit('session-closed', session);
     this.#log('info', { jid: session.jid.toString() }, 'session closed');
   }
+}
+
+/**
+ * Refuses a new connection before it becomes a stream (a server-wide limit is reached): our
+ * header, then the stream error (RFC 6120 §4.9.1.1), then the end of the connection.
+ */
+export function refuseStream(transport: StreamTransport, domain: string, error: StreamError): void {
+  transport.sendHeader({ from: domain, id: randomUUID() });
+  transport.close(error);
 }
 
 function onAuthTimeout(stream: C2sStream): void {
