@@ -18,7 +18,7 @@ import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
 import { startListeners, type ListenerSet } from '../transport/listeners.js';
 import { C2sStream, refuseStream, type C2sOptions } from '../stream/c2s-stream.js';
-import { AuthThrottle } from '../stream/auth-throttle.js';
+import { LoginThrottle } from '../stream/auth-throttle.js';
 import { NoncePool } from '../stream/nonce-pool.js';
 import { HttpRoutes } from '../transport/http/index.js';
 import { RefusalLog } from '../policy/refusal-log.js';
@@ -102,7 +102,11 @@ export class FerryServer {
     this.logger.info({ certificate: certificate.source }, 'TLS certificate');
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     await core.load(modules);
-    const throttle = new AuthThrottle(config.limits.auth_failure_delay_ms);
+    const throttle = new LoginThrottle({
+      baseDelayMs: config.limits.auth_failure_delay_ms,
+      accountFailures: config.limits.max_auth_failures_per_account,
+      windowMs: config.limits.auth_failure_window_seconds * 1000,
+    });
     const nonces = new NoncePool();
     const c2sOptions = (requireTls: boolean): C2sOptions => ({
       domain: config.domain,

@@ -15,7 +15,7 @@ import type { LocalSessionDirectory } from '../core/sessions.js';
 import type { TypedEmitter } from '../core/typed-emitter.js';
 import type { ServerEvents } from '../core/server-events.js';
 import type { CredentialLookup } from '../auth/sasl.js';
-import type { AuthThrottle } from './auth-throttle.js';
+import type { LoginAttempt, LoginThrottle } from './auth-throttle.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
 import { BoundSession } from './bound-session.js';
 import { streamFeatures } from './stream-features.js';
@@ -28,7 +28,7 @@ export interface C2sOptions {
   authTimeoutMs: number;
   maxAuthFailures: number;
   credentials: CredentialLookup;
-  throttle: AuthThrottle;
+  throttle: LoginThrottle;
   sessions: LocalSessionDirectory;
   router: Router;
   events: TypedEmitter<ServerEvents>;
@@ -59,6 +59,7 @@ export class C2sStream implements StreamTransportHandlers {
   #username: string | undefined;
   #session: BoundSession | undefined;
   #sasl: SaslNegotiation | undefined;
+  #attempt: LoginAttempt | undefined; // admitted by the throttle, not settled yet
   #authFailures = 0;
   #isBusy = false; // a SASL step or TLS upgrade is in flight; the stream waits for it
   #authTimer: NodeJS.Timeout | undefined;
@@ -227,15 +228,21 @@ export class C2sStream implements StreamTransportHandlers {
       this.#transport.isSecure,
       this.#options.nonce,
       this.#options.domain,
+      async (username) => {
+        this.#attempt = await this.#options.throttle.admit(this.#transport.remoteAddress, username);
+      },
     );
     this.#isBusy = true;
     const outcome = await this.#sasl.handle(element);
     this.#isBusy = false;
+    // Settled even when the connection is gone meanwhile: the check happened.
+    if (outcome?.kind === 'success') this.#settleAttempt('succeeded');
+    if (outcome?.kind === 'failure') {
+      this.#settleAttempt(outcome.failure.condition === 'not-authorized' ? 'failed' : 'abandoned');
+    }
     if (this.#state === 'closed' || !outcome) return;
     if (outcome.kind === 'reply') return this.#transport.send(outcome.element);
     if (outcome.kind === 'success') {
-      const { throttle } = this.#options;
-      if (throttle.hasFailures) throttle.succeed(this.#transport.remoteAddress); // no address lookup otherwise
       this.#username = outcome.username;
       this.#sasl = undefined;
       this.#state = 'header';
@@ -245,18 +252,20 @@ export class C2sStream implements StreamTransportHandlers {
       this.#options.onAuthenticated?.(this);
       return;
     }
-    await this.#onAuthFailure(outcome.element, outcome.failure.condition);
+    this.#onAuthFailure(outcome.element, outcome.failure.condition, outcome.username);
   }
 
-  async #onAuthFailure(failure: Element, condition: string): Promise<void> {
+  #settleAttempt(outcome: 'succeeded' | 'failed' | 'abandoned'): void {
+    const attempt = this.#attempt;
+    this.#attempt = undefined;
+    attempt?.[outcome]();
+  }
+
+  #onAuthFailure(failure: Element, condition: string, user: string | undefined): void {
+    // The throttle's waits come before the password is checked (auth-throttle.ts), not here.
     this.#authFailures += 1;
-    const delay = condition === 'aborted' ? 0 : this.#options.throttle.fail(this.#transport.remoteAddress);
-    this.#isBusy = true;
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    this.#isBusy = false;
-    if (this.#state === 'closed') return;
     this.#transport.send(failure);
-    this.#log('info', { condition, failures: this.#authFailures }, 'authentication failed');
+    this.#log('info', { condition, user, failures: this.#authFailures }, 'authentication failed');
     if (this.#authFailures >= this.#options.maxAuthFailures) {
       this.close(new StreamError('policy-violation', 'too many authentication failures'));
     }
@@ -319,6 +328,7 @@ export class C2sStream implements StreamTransportHandlers {
   #onEnd(): void {
     this.#state = 'closed';
     this.#isEnded = true;
+    this.#settleAttempt('abandoned');
     this.#clearAuthTimer();
     this.#closed?.resolve();
     this.#options.onEnded?.(this);
