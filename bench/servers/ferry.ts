@@ -168,6 +168,8 @@ export const ferryServer: ServerDefinition = {
         '',
         '[limits]',
         'receive_rate_bytes_per_second = 0',
+        // The idle measure holds 10,000 sessions, the default limits.max_connections, plus its probes.
+        'max_connections = 20000',
         '',
         // In-band registration creates the idle measure's 10,000 accounts (adduser takes ~1 s each).
         '[modules.register]',
@@ -234,6 +236,7 @@ export const ferryServer: ServerDefinition = {
       notes: [
         'c2s.require_tls = false (plain TCP, SCRAM-SHA-1)',
         'limits.receive_rate_bytes_per_second = 0 (default 10 MiB/s per connection)',
+        'limits.max_connections = 20000 (default 10000)',
         'modules.proxy65.max_pending_per_address = 1000 (default 20)',
         "modules.register.enabled = true (in-band registration, for the idle measure's accounts)",
         upload

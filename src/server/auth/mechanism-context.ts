@@ -13,6 +13,11 @@ export interface MechanismContext {
   unknownUserIterations: number;
   /** The host's domain, when known: `user@domain` is then also accepted as an authzid. */
   domain: string | undefined;
+  /**
+   * Called with the prepared username just before the password is checked; may wait (login
+   * throttling) or throw a SaslFailure (temporary-auth-failure), and then nothing is checked.
+   */
+  admit: ((username: string) => Promise<void>) | undefined;
 }
 
 /**

@@ -32,6 +32,7 @@ export class PlainServerMechanism implements SaslServerMechanism {
     const { authzid, authcid, password } = parse(message);
     const username = prepareAuthcid(authcid);
     checkAuthzid(this.#context, authzid, username);
+    await this.#context.admit?.(username);
 
     const { lookup } = this.#context;
     const stored =

@@ -20,6 +20,8 @@ export interface MechanismOptions {
   fakeSaltSecret?: Buffer;
   /** Iteration count shown to unknown users; should match storage's. Default 4096. */
   unknownUserIterations?: number;
+  /** Runs before each password check with the prepared username (see MechanismContext.admit). */
+  admit?: (username: string) => Promise<void>;
 }
 
 const SCRAM_MECHANISMS = { 'SCRAM-SHA-256': 'SHA-256', 'SCRAM-SHA-1': 'SHA-1' } as const satisfies Record<
@@ -45,6 +47,7 @@ export function createMechanism(
     fakeSaltSecret: options.fakeSaltSecret ?? processFakeSaltSecret(),
     unknownUserIterations: options.unknownUserIterations ?? DEFAULT_SCRAM_ITERATIONS,
     domain: options.domain,
+    admit: options.admit,
   };
   if (name === 'PLAIN') return new PlainServerMechanism(context);
   const hash = SCRAM_MECHANISMS[name as keyof typeof SCRAM_MECHANISMS];

@@ -110,11 +110,14 @@ export class ScramServerMechanism implements SaslServerMechanism {
     };
   }
 
-  #clientFinal(exchange: PendingExchange, message: Buffer): SaslStep {
+  async #clientFinal(exchange: PendingExchange, message: Buffer): Promise<SaslStep> {
     const final = parseClientFinal(decodeText(message));
     if (final.proof.length !== digestLength(this.#hash)) {
       throw new SaslFailure('malformed-request', 'proof has the wrong length');
     }
+    // The proof is the guess: throttled here, not at client-first, so that an exchange left
+    // half-way holds no place in the account's budget.
+    await this.#context.admit?.(exchange.username);
     // With no channel binding, c= carries just the gs2-header, echoed to detect tampering with it.
     if (!final.channelBinding.equals(Buffer.from(exchange.gs2Header))) throw new SaslFailure('not-authorized');
     if (final.nonce !== exchange.nonce) throw new SaslFailure('not-authorized');

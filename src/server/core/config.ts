@@ -62,10 +62,33 @@ export const configSchema = z.strictObject({
       auth_timeout_seconds: z.number().positive().default(30),
       /** A TLS handshake (direct TLS, STARTTLS, HTTPS/WSS) not done by then is dropped. */
       tls_handshake_timeout_seconds: z.number().positive().max(600).default(10),
+      /**
+       * Client streams at once (c2s, direct TLS and WebSocket together). Past it, new ones are
+       * refused with resource-constraint (WebSocket upgrades: HTTP 503). Prosody and ejabberd stop
+       * only at the descriptor limit; keep this well below `ulimit -n`.
+       */
+      max_connections: z.number().int().min(1).default(10_000),
+      /**
+       * Streams not yet authenticated, in total: what a flood of idle or guessing connections can
+       * take. Authenticated sessions do not count, so they are served whatever the flood.
+       */
+      max_unauthenticated_connections: z.number().int().min(1).default(1_000),
       /** Failed logins per connection before the stream is closed. */
       max_auth_failures: z.number().int().min(1).default(3),
-      /** Delay before answering a failed login, doubled per failure from the same address. */
+      /**
+       * Wait before the next login attempt from an address is checked, doubled per failure from
+       * it (capped at 10 s); parallel connections from one address queue behind each other. The
+       * same doubling applies per account across addresses.
+       */
       auth_failure_delay_ms: z.number().int().min(0).default(250),
+      /**
+       * Failed logins per account (from every address together) within auth_failure_window_seconds;
+       * past it, attempts for the account fail with temporary-auth-failure unchecked, except from
+       * addresses it has logged in from before. Prosody's mod_limit_auth and ejabberd's
+       * mod_fail2ban count per address only.
+       */
+      max_auth_failures_per_account: z.number().int().min(1).default(10),
+      auth_failure_window_seconds: z.number().positive().default(600),
       /** Per-connection receive rate; 0 = unlimited. The default leaves IBB at full speed. */
       receive_rate_bytes_per_second: z
         .number()

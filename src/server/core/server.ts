@@ -17,10 +17,11 @@ import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
 import { startListeners, type ListenerSet } from '../transport/listeners.js';
-import { C2sStream, type C2sOptions } from '../stream/c2s-stream.js';
-import { AuthThrottle } from '../stream/auth-throttle.js';
+import { C2sStream, refuseStream, type C2sOptions } from '../stream/c2s-stream.js';
+import { LoginThrottle } from '../stream/auth-throttle.js';
 import { NoncePool } from '../stream/nonce-pool.js';
 import { HttpRoutes } from '../transport/http/index.js';
+import { RefusalLog } from '../policy/refusal-log.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 import { builtinModules } from '../modules/index.js';
 
@@ -45,6 +46,9 @@ export class FerryServer {
   #core: ServerCore | undefined;
   #listeners: ListenerSet | undefined;
   readonly #streams = new Set<C2sStream>();
+  /** Streams in #streams that have not authenticated yet (limits.max_unauthenticated_connections). */
+  #unauthenticated = 0;
+  readonly #refusals: RefusalLog;
   readonly #extraListeners = new Map<string, NetServer>();
   readonly #modules: readonly ModuleDefinition[];
   #isStopping = false;
@@ -54,6 +58,7 @@ export class FerryServer {
     this.logger = options.logger ?? createLogger(options.config.log);
     this.http = new HttpRoutes({ config: this.config, logger: this.logger });
     this.#modules = options.modules ?? builtinModules;
+    this.#refusals = new RefusalLog(this.logger);
   }
 
   get #started(): ServerCore {
@@ -97,7 +102,11 @@ export class FerryServer {
     this.logger.info({ certificate: certificate.source }, 'TLS certificate');
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     await core.load(modules);
-    const throttle = new AuthThrottle(config.limits.auth_failure_delay_ms);
+    const throttle = new LoginThrottle({
+      baseDelayMs: config.limits.auth_failure_delay_ms,
+      accountFailures: config.limits.max_auth_failures_per_account,
+      windowMs: config.limits.auth_failure_window_seconds * 1000,
+    });
     const nonces = new NoncePool();
     const c2sOptions = (requireTls: boolean): C2sOptions => ({
       domain: config.domain,
@@ -113,7 +122,10 @@ export class FerryServer {
       logger: this.logger,
       preAuth: core.preAuth,
       nonce: () => nonces.next(),
-      onEnded: (stream) => this.#streams.delete(stream),
+      onAuthenticated: () => (this.#unauthenticated -= 1),
+      onEnded: (stream) => {
+        if (this.#streams.delete(stream) && !stream.isAuthenticated) this.#unauthenticated -= 1;
+      },
     });
     // One options object per policy, shared by every stream it applies to.
     const byPolicy = { required: c2sOptions(true), optional: c2sOptions(false) };
@@ -123,6 +135,7 @@ export class FerryServer {
       certificate,
       logger: this.logger,
       http: this.http,
+      admit: () => this.#refusal() === undefined,
       onStream: (transport: StreamTransport, requireTls: boolean) =>
         this.#accept(transport, requireTls ? byPolicy.required : byPolicy.optional),
     });
@@ -159,7 +172,35 @@ export class FerryServer {
       transport.destroy();
       return;
     }
+    const refusal = this.#refusal();
+    if (refusal) return refuseStream(transport, this.config.domain, refusal);
+    this.#unauthenticated += 1;
     this.#streams.add(new C2sStream(transport, options));
+  }
+
+  /**
+   * Why a new stream cannot be taken now, if it cannot: a server-wide limit is reached. Logged
+   * once a minute per limit. Sessions already authenticated are not affected.
+   */
+  #refusal(): StreamError | undefined {
+    const { max_connections, max_unauthenticated_connections } = this.config.limits;
+    if (this.#streams.size >= max_connections) {
+      this.#refusals.refused(
+        'limits.max_connections',
+        { connections: this.#streams.size },
+        'new client connections refused: the server holds limits.max_connections',
+      );
+      return new StreamError('resource-constraint', 'the server is at its connection limit; try again later');
+    }
+    if (this.#unauthenticated >= max_unauthenticated_connections) {
+      this.#refusals.refused(
+        'limits.max_unauthenticated_connections',
+        { unauthenticated: this.#unauthenticated },
+        'new client connections refused: too many are not authenticated yet',
+      );
+      return new StreamError('resource-constraint', 'too many connections are logging in; try again later');
+    }
+    return undefined;
   }
 }
 

@@ -15,7 +15,7 @@ import type { LocalSessionDirectory } from '../core/sessions.js';
 import type { TypedEmitter } from '../core/typed-emitter.js';
 import type { ServerEvents } from '../core/server-events.js';
 import type { CredentialLookup } from '../auth/sasl.js';
-import type { AuthThrottle } from './auth-throttle.js';
+import type { LoginAttempt, LoginThrottle } from './auth-throttle.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
 import { BoundSession } from './bound-session.js';
 import { streamFeatures } from './stream-features.js';
@@ -28,7 +28,7 @@ export interface C2sOptions {
   authTimeoutMs: number;
   maxAuthFailures: number;
   credentials: CredentialLookup;
-  throttle: AuthThrottle;
+  throttle: LoginThrottle;
   sessions: LocalSessionDirectory;
   router: Router;
   events: TypedEmitter<ServerEvents>;
@@ -36,6 +36,8 @@ export interface C2sOptions {
   preAuth: PreAuthHooks;
   /** SCRAM server nonces (default: 18 random bytes each, from the mechanism). */
   nonce?: () => string;
+  /** Called once when SASL succeeded (the stream no longer counts as unauthenticated). */
+  onAuthenticated?: (stream: C2sStream) => void;
   /** Called once when the connection is gone. */
   onEnded?: (stream: C2sStream) => void;
 }
@@ -57,6 +59,7 @@ export class C2sStream implements StreamTransportHandlers {
   #username: string | undefined;
   #session: BoundSession | undefined;
   #sasl: SaslNegotiation | undefined;
+  #attempt: LoginAttempt | undefined; // admitted by the throttle, not settled yet
   #authFailures = 0;
   #isBusy = false; // a SASL step or TLS upgrade is in flight; the stream waits for it
   #authTimer: NodeJS.Timeout | undefined;
@@ -73,6 +76,10 @@ export class C2sStream implements StreamTransportHandlers {
   get id(): string {
     this.#id ??= randomUUID();
     return this.#id;
+  }
+
+  get isAuthenticated(): boolean {
+    return this.#username !== undefined;
   }
 
   get session(): BoundSession | undefined {
@@ -221,35 +228,44 @@ export class C2sStream implements StreamTransportHandlers {
       this.#transport.isSecure,
       this.#options.nonce,
       this.#options.domain,
+      async (username) => {
+        this.#attempt = await this.#options.throttle.admit(this.#transport.remoteAddress, username);
+      },
     );
     this.#isBusy = true;
     const outcome = await this.#sasl.handle(element);
     this.#isBusy = false;
+    // Settled even when the connection is gone meanwhile: the check happened.
+    if (outcome?.kind === 'success') this.#settleAttempt('succeeded');
+    if (outcome?.kind === 'failure') {
+      this.#settleAttempt(outcome.failure.condition === 'not-authorized' ? 'failed' : 'abandoned');
+    }
     if (this.#state === 'closed' || !outcome) return;
     if (outcome.kind === 'reply') return this.#transport.send(outcome.element);
     if (outcome.kind === 'success') {
-      const { throttle } = this.#options;
-      if (throttle.hasFailures) throttle.succeed(this.#transport.remoteAddress); // no address lookup otherwise
       this.#username = outcome.username;
       this.#sasl = undefined;
       this.#state = 'header';
       this.#transport.restart();
       this.#transport.send(outcome.element);
       this.#log('info', { user: outcome.username }, 'authenticated');
+      this.#options.onAuthenticated?.(this);
       return;
     }
-    await this.#onAuthFailure(outcome.element, outcome.failure.condition);
+    this.#onAuthFailure(outcome.element, outcome.failure.condition, outcome.username);
   }
 
-  async #onAuthFailure(failure: Element, condition: string): Promise<void> {
+  #settleAttempt(outcome: 'succeeded' | 'failed' | 'abandoned'): void {
+    const attempt = this.#attempt;
+    this.#attempt = undefined;
+    attempt?.[outcome]();
+  }
+
+  #onAuthFailure(failure: Element, condition: string, user: string | undefined): void {
+    // The throttle's waits come before the password is checked (auth-throttle.ts), not here.
     this.#authFailures += 1;
-    const delay = condition === 'aborted' ? 0 : this.#options.throttle.fail(this.#transport.remoteAddress);
-    this.#isBusy = true;
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    this.#isBusy = false;
-    if (this.#state === 'closed') return;
     this.#transport.send(failure);
-    this.#log('info', { condition, failures: this.#authFailures }, 'authentication failed');
+    this.#log('info', { condition, user, failures: this.#authFailures }, 'authentication failed');
     if (this.#authFailures >= this.#options.maxAuthFailures) {
       this.close(new StreamError('policy-violation', 'too many authentication failures'));
     }
@@ -312,6 +328,7 @@ export class C2sStream implements StreamTransportHandlers {
   #onEnd(): void {
     this.#state = 'closed';
     this.#isEnded = true;
+    this.#settleAttempt('abandoned');
     this.#clearAuthTimer();
     this.#closed?.resolve();
     this.#options.onEnded?.(this);
@@ -321,6 +338,15 @@ export class C2sStream implements StreamTransportHandlers {
     if (this.#options.sessions.remove(session)) this.#options.events.emit('session-closed', session);
     this.#log('info', { jid: session.jid.toString() }, 'session closed');
   }
+}
+
+/**
+ * Refuses a new connection before it becomes a stream (a server-wide limit is reached): our
+ * header, then the stream error (RFC 6120 §4.9.1.1), then the end of the connection.
+ */
+export function refuseStream(transport: StreamTransport, domain: string, error: StreamError): void {
+  transport.sendHeader({ from: domain, id: randomUUID() });
+  transport.close(error);
 }
 
 function onAuthTimeout(stream: C2sStream): void {

@@ -8,7 +8,8 @@ import { createMechanism, offeredMechanisms, type CredentialLookup, type SaslSer
 export type SaslOutcome =
   | { kind: 'reply'; element: Element }
   | { kind: 'success'; element: Element; username: string }
-  | { kind: 'failure'; element: Element; failure: SaslFailure };
+  /** `username`: the prepared username the attempt was for, once the mechanism knew it. */
+  | { kind: 'failure'; element: Element; failure: SaslFailure; username: string | undefined };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -17,17 +18,27 @@ export class SaslNegotiation {
   readonly #isSecure: boolean;
   readonly #nonce: (() => string) | undefined;
   readonly #domain: string | undefined;
+  readonly #admit: ((username: string) => Promise<void>) | undefined;
   #mechanism: SaslServerMechanism | undefined;
+  #username: string | undefined; // of the exchange in progress, once its mechanism named it
 
   /**
    * `nonce`: the server nonce source (default: the mechanism's own). `domain`: the host's, so
-   * that a client may name its own bare JID as authzid (RFC 6120 §6.3.8).
+   * that a client may name its own bare JID as authzid (RFC 6120 §6.3.8). `admit`: runs before
+   * each password check with the username (the login throttle).
    */
-  constructor(lookup: CredentialLookup, isSecure: boolean, nonce?: () => string, domain?: string) {
+  constructor(
+    lookup: CredentialLookup,
+    isSecure: boolean,
+    nonce?: () => string,
+    domain?: string,
+    admit?: (username: string) => Promise<void>,
+  ) {
     this.#lookup = lookup;
     this.#isSecure = isSecure;
     this.#nonce = nonce;
     this.#domain = domain;
+    this.#admit = admit;
   }
 
   static features(isSecure: boolean): Element {
@@ -57,17 +68,25 @@ export class SaslNegotiation {
     } catch (error) {
       this.#mechanism = undefined;
       const failure = error instanceof SaslFailure ? error : new SaslFailure('temporary-auth-failure');
-      return { kind: 'failure', element: failure.toElement(), failure };
+      const username = this.#username;
+      this.#username = undefined;
+      return { kind: 'failure', element: failure.toElement(), failure, username };
     }
   }
 
   async #auth(element: Element): Promise<SaslOutcome> {
     if (this.#mechanism) throw new SaslFailure('malformed-request', 'authentication already in progress');
     const name = element.attrs.mechanism as string | undefined;
+    this.#username = undefined;
+    const admit = this.#admit;
     const options = {
       isSecure: this.#isSecure,
       ...(this.#nonce ? { nonce: this.#nonce } : {}),
       ...(this.#domain !== undefined ? { domain: this.#domain } : {}),
+      admit: async (username: string) => {
+        this.#username = username;
+        await admit?.(username);
+      },
     };
     const mechanism = name ? createMechanism(name, this.#lookup, options) : undefined;
     if (!mechanism) {
@@ -84,6 +103,7 @@ export class SaslNegotiation {
       return { kind: 'reply', element: xml('challenge', { xmlns: NS.SASL }, step.data.toString('base64')) };
     }
     this.#mechanism = undefined;
+    this.#username = undefined;
     const data = step.data && step.data.length > 0 ? step.data.toString('base64') : undefined;
     return { kind: 'success', element: xml('success', { xmlns: NS.SASL }, data), username: step.username };
   }

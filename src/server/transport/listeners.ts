@@ -20,6 +20,8 @@ export interface ListenerOptions {
   certificate: CertificatePair;
   logger: Logger;
   http: HttpRoutes;
+  /** Whether a new stream may be taken now (server-wide limits); asked before a WebSocket upgrade. */
+  admit?(): boolean;
   onStream(transport: StreamTransport, requireTls: boolean): void;
 }
 
@@ -103,6 +105,10 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
       }
+      if (options.admit && !options.admit()) {
+        socket.end(SERVICE_UNAVAILABLE);
+        return;
+      }
       wss.handleUpgrade(request, socket, head, (ws) => {
         const transport = new WebSocketTransport(ws, {
           isSecure,
@@ -124,6 +130,10 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
     await serveHttp('https', https, config.http.https_port, true);
   }
   for (const { name, server } of servers) {
+    // A backstop under the stream-level limits, whatever state sockets are in (a TLS handshake, an
+    // HTTP keep-alive): past it Node closes new ones at once, silently. The margin lets the
+    // connections refused by those limits still get their answer.
+    server.maxConnections = limits.max_connections + limits.max_unauthenticated_connections;
     const address = server.address() as AddressInfo;
     logger.info({ listener: name, address: `${address.address}:${address.port}` }, 'listening');
   }
@@ -149,6 +159,9 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
     },
   };
 }
+
+const SERVICE_UNAVAILABLE =
+  'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
 function listen<S extends NetServer>(server: S, port: number, host: string): Promise<S> {
   return new Promise((resolve, reject) => {

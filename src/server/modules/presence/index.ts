@@ -1,7 +1,10 @@
 // RFC 6121 §3–§4: presence subscriptions, probes, broadcast to subscribers, directed presence, and
 // unavailable presence when a session ends. Every account is local (no server-to-server yet), so
-// the outbound and inbound halves of each subscription exchange run here together.
+// the outbound and inbound halves of each subscription exchange run here together. Work that is
+// O(contacts) — broadcast, probes — yields to the event loop every BROADCAST_CHUNK contacts, so a
+// large roster delays its owner's presence, not everybody else's stanzas.
 import { cloneElement, xml, type Element } from '../../../protocol/xml/element.js';
+import { StanzaError, errorReply } from '../../../protocol/errors/stanza-error.js';
 import { detachedElement } from '../../../protocol/xml/detached.js';
 import { Jid } from '../../../protocol/jid.js';
 import { defineModule } from '../../core/module.js';
@@ -16,6 +19,13 @@ import {
 } from './subscription.js';
 
 const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
+const BROADCAST_CHUNK = 100;
+
+/** Every `chunk` calls, a turn of the event loop for everybody else. */
+function yielder(chunk = BROADCAST_CHUNK): () => Promise<void> | undefined {
+  let count = 0;
+  return () => (++count % chunk === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined);
+}
 
 export default defineModule({
   name: 'presence',
@@ -44,7 +54,10 @@ export default defineModule({
     const broadcast = async (origin: LocalSession, stanza: Element, own = sessions.available(origin.jid.bare())) => {
       const from = origin.jid.toString();
       for (const session of own) sendCopy(session, stanza, from);
+      const turn = yielder();
       for (const item of await roster.items(origin.jid.local)) {
+        const pause = turn();
+        if (pause) await pause;
         if (!isSubscribedFrom(item)) continue;
         for (const session of sessions.available(item.jid)) sendCopy(session, stanza, from);
       }
@@ -52,7 +65,10 @@ export default defineModule({
 
     /** RFC 6121 §4.3: what an initial presence learns — contacts' and own resources' presence. */
     const probeFor = async (session: LocalSession) => {
+      const turn = yielder();
       for (const item of await roster.items(session.jid.local)) {
+        const pause = turn();
+        if (pause) await pause;
         if (isSubscribedTo(item)) {
           for (const contact of sessions.available(item.jid))
             sendCopy(session, contact.presence!, contact.jid.toString());
@@ -106,19 +122,29 @@ export default defineModule({
       return true;
     };
 
-    const onSubscription = async (type: SubscriptionType, from: Jid, to: Jid) => {
+    /**
+     * `stanza`: the presence as the user sent it, to bounce with an error when a roster limit
+     * refuses it (the user's roster is full, or the contact has too many requests waiting).
+     */
+    const onSubscription = async (type: SubscriptionType, from: Jid, to: Jid, stanza?: Element) => {
       const user = from.bare();
       const contact = to.bare();
       if (contact.equals(user)) return;
-      if (await isLocalAccount(user)) {
-        await roster.update(user.local, contact.toString(), (item) => applyOutbound(type, contact.toString(), item));
-      }
-      if (!(await isLocalAccount(contact))) return;
       let outcome: ReturnType<typeof applyInbound> | undefined;
-      await roster.update(contact.local, user.toString(), (item) => {
-        outcome = applyInbound(type, user.toString(), item);
-        return outcome.item;
-      });
+      try {
+        if (await isLocalAccount(user)) {
+          await roster.update(user.local, contact.toString(), (item) => applyOutbound(type, contact.toString(), item));
+        }
+        if (!(await isLocalAccount(contact))) return;
+        await roster.update(contact.local, user.toString(), (item) => {
+          outcome = applyInbound(type, user.toString(), item);
+          return outcome.item;
+        });
+      } catch (error) {
+        if (!(error instanceof StanzaError) || !stanza) throw error;
+        ctx.router.route(errorReply(stanza, error), undefined);
+        return;
+      }
       if (outcome?.autoReply) {
         ctx.router.route(
           xml('presence', { type: outcome.autoReply, from: contact.toString(), to: user.toString() }),
@@ -146,7 +172,7 @@ export default defineModule({
     const onAddressed = async (event: RoutedStanza): Promise<boolean> => {
       const to = event.to!;
       if (SUBSCRIPTION_TYPES.has(event.type)) {
-        await onSubscription(event.type as SubscriptionType, event.from, to);
+        await onSubscription(event.type as SubscriptionType, event.from, to, event.stanza);
         return true;
       }
       if (event.type === 'probe') {

@@ -65,6 +65,12 @@ const options = z.strictObject({
   activation_timeout_seconds: z.number().positive().max(86_400).default(60),
   handshake_timeout_seconds: z.number().positive().max(3_600).default(10),
   max_pending_per_address: z.number().int().min(1).default(20),
+  /**
+   * Unactivated connections from every address together: each holds a descriptor until it is
+   * activated or times out, so a flood from many addresses stops here, not at the process's
+   * descriptor limit. Past it, new connections are closed at once (one warning a minute).
+   */
+  max_pending_total: z.number().int().min(1).default(1_000),
   /** Per relayed stream, each direction; 0 = unlimited. */
   bandwidth_bytes_per_second: z.number().int().min(0).default(0),
 });
@@ -76,7 +82,7 @@ export default defineModule({
   options,
   async setup(ctx, opts) {
     const component = opts.jid ?? `proxy.${ctx.domain}`;
-    const quota = new AddressQuota<Socket>(opts.max_pending_per_address);
+    const quota = new AddressQuota<Socket>(opts.max_pending_per_address, { maxTotal: opts.max_pending_total });
     const pairings = new PairingTable<Socket>({
       activationTimeoutMs: opts.activation_timeout_seconds * 1000,
       onDropped: (hash, reason) =>

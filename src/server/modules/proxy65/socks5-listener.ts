@@ -5,7 +5,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { acceptSocks5, REPLY } from '../../../socks5/index.js';
 import type { Logger } from '../../core/logger.js';
-import type { AddressQuota } from '../../policy/index.js';
+import { RefusalLog, type AddressQuota } from '../../policy/index.js';
 import type { PairingTable } from './pairings.js';
 
 export interface Socks5ListenerOptions {
@@ -29,6 +29,7 @@ function ignore(): void {}
 export async function listenSocks5(options: Socks5ListenerOptions): Promise<Socks5Listener> {
   const { quota, pairings, logger } = options;
   const sockets = new Set<Socket>();
+  const refusals = new RefusalLog(logger);
 
   const handshake = async (socket: Socket): Promise<void> => {
     let request;
@@ -62,7 +63,16 @@ export async function listenSocks5(options: Socks5ListenerOptions): Promise<Sock
       quota.release(socket);
     });
     if (!quota.admit(socket, socket.remoteAddress ?? '')) {
-      logger.debug({ remote: socket.remoteAddress }, 'SOCKS5 connection refused: too many pending from this address');
+      // SOCKS5 has no refusal before the greeting: closing is the answer.
+      if (quota.isFull) {
+        refusals.refused(
+          'modules.proxy65.max_pending_total',
+          { pending: quota.total },
+          'SOCKS5 connections refused: too many pending (unactivated) connections in total',
+        );
+      } else {
+        logger.debug({ remote: socket.remoteAddress }, 'SOCKS5 connection refused: too many pending from this address');
+      }
       socket.destroy();
       return;
     }

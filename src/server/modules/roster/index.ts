@@ -1,10 +1,14 @@
 // RFC 6121 §2: roster management — get (with §2.6 versioning), set, remove, and pushes to every
 // resource that asked for the roster. Every change to an account's roster runs in that account's
-// queue, so read-modify-write sequences (subscription handling) never interleave.
+// queue, so read-modify-write sequences (subscription handling) never interleave. What one account
+// can store is bounded: items (max_items) and inbound subscription requests waiting for an answer
+// (max_pending_subscriptions), so that one account cannot make every presence it sends, and every
+// roster it asks for, cost the server without bound.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { NS } from '../../../protocol/namespaces.js';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { xml } from '../../../protocol/xml/element.js';
+import { xml, type Element } from '../../../protocol/xml/element.js';
 import type { Jid } from '../../../protocol/jid.js';
 import { defineModule } from '../../core/module.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
@@ -38,11 +42,25 @@ declare module '../../core/services.js' {
   }
 }
 
+const options = z.strictObject({
+  /** Items per account; a roster set adding one more is refused with not-allowed. */
+  max_items: z.number().int().min(1).default(1_000),
+  /**
+   * Inbound subscription requests an account has not answered yet; further requests from new
+   * contacts bounce with resource-constraint until it answers some.
+   */
+  max_pending_subscriptions: z.number().int().min(1).default(100),
+});
+
+/** Items encoded per turn of the event loop for a roster result: other users wait at most one chunk. */
+const ENCODE_CHUNK = 200;
+
 export default defineModule({
   name: 'roster',
   spec: [{ rfc: 6121, title: '§2 roster management', status: 'complete', note: 'with §2.6 roster versioning' }],
   depends: ['disco'],
-  setup(ctx) {
+  options,
+  setup(ctx, opts) {
     const store = ctx.storage.roster;
     const queue = new KeyedQueue();
     const removingHooks: RosterRemovingHook[] = [];
@@ -59,13 +77,30 @@ export default defineModule({
       }
     };
 
+    /** Refuses a change that would take the account past its limits (only new items and new requests count). */
+    const checkLimits = async (username: string, existing: RosterItem | undefined, next: RosterItem) => {
+      const isNewItem = existing === undefined;
+      const isNewRequest = next.pendingIn === true && existing?.pendingIn !== true;
+      if (!isNewItem && !isNewRequest) return;
+      const items = await store.items(username);
+      if (isNewItem && items.length >= opts.max_items) {
+        // A policy limit, not a passing shortage: retrying does not help until items are removed.
+        throw new StanzaError('not-allowed', { text: `the roster is full (${opts.max_items} items)` });
+      }
+      if (isNewRequest && items.filter((item) => item.pendingIn).length >= opts.max_pending_subscriptions) {
+        throw new StanzaError('resource-constraint', { text: 'too many subscription requests are waiting' });
+      }
+    };
+
     const service: RosterService = {
       get: (username, jid) => store.get(username, jid),
       items: (username) => store.items(username),
       update: (username, jid, change) =>
         queue.run(username, async () => {
-          const next = change(await store.get(username, jid));
+          const existing = await store.get(username, jid);
+          const next = change(existing);
           if (next === undefined) return undefined;
+          await checkLimits(username, existing, next);
           const version = await store.put(username, next);
           if (isVisible(next)) push(username, next, version);
           return next;
@@ -88,7 +123,12 @@ export default defineModule({
         const version = await store.version(username);
         // RFC 6121 §2.6.3: an unchanged roster is answered with an empty result.
         if (iq.payload.attrs.ver !== undefined && iq.payload.attrs.ver === version) return null;
-        const items = (await store.items(username)).filter(isVisible).map(encodeItem);
+        const items: Element[] = [];
+        let seen = 0;
+        for (const item of await store.items(username)) {
+          if (isVisible(item)) items.push(encodeItem(item));
+          if (++seen % ENCODE_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
         return rosterQuery(items, version);
       });
     });

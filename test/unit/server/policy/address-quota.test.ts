@@ -34,3 +34,19 @@ describe('AddressQuota', () => {
     assert.equal(quota.heldBy('192.0.2.1'), 1);
   });
 });
+
+describe('AddressQuota with a total limit', () => {
+  it('refuses every address once all of them together hold the total, and admits again after a release', () => {
+    const quota = new AddressQuota<object>(2, { maxTotal: 3 });
+    const first = {};
+    assert.equal(quota.admit(first, '192.0.2.1'), true);
+    assert.equal(quota.admit({}, '192.0.2.2'), true);
+    assert.equal(quota.admit({}, '192.0.2.3'), true);
+    assert.equal(quota.isFull, true);
+    assert.equal(quota.admit({}, '192.0.2.4'), false);
+    assert.equal(quota.heldBy('192.0.2.4'), 0);
+    quota.release(first);
+    assert.equal(quota.total, 2);
+    assert.equal(quota.admit({}, '192.0.2.4'), true);
+  });
+});

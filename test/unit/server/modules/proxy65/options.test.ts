@@ -15,6 +15,7 @@ describe('proxy65 options', () => {
       activation_timeout_seconds: 60,
       handshake_timeout_seconds: 10,
       max_pending_per_address: 20,
+      max_pending_total: 1_000,
       bandwidth_bytes_per_second: 0,
     });
   });
