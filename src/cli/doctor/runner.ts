@@ -60,12 +60,12 @@ export async function runChecks<State>(
     const missing = (check.needs ?? []).filter((name) => !passed.has(name));
     if (options.signal?.aborted) missing.splice(0, missing.length, 'not interrupted');
     if (missing.length > 0) {
-      record({ name: check.name, status: 'skip', ok: false, detail: `needs ${missing.join(', ')}` });
+      record({ name: check.name, ok: false, status: 'skip', detail: `needs ${missing.join(', ')}` });
       continue;
     }
     const verdict = await runOne(check, state, options);
     if (verdict === undefined) continue;
-    record({ name: check.name, ...verdict, ok: verdict.status !== 'fail' });
+    record({ name: check.name, ok: verdict.status !== 'fail', ...verdict });
   }
   return results;
 }
