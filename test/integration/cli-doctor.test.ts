@@ -76,7 +76,10 @@ describe('ferry doctor against a healthy server', () => {
     );
     assert.equal(lineOf(run, 'certificate').startsWith('✓ certificate: trusted; for localhost'), true);
     assert.match(lineOf(run, 'socks5 proxy'), /^✓ socks5 proxy: proxy\.localhost at 127\.0\.0\.1:\d+ answers SOCKS5$/);
-    assert.match(lineOf(run, 'transfer socks5'), /^✓ transfer socks5: 64 KiB to itself via proxy\.localhost \(mediated\)/);
+    assert.match(
+      lineOf(run, 'transfer socks5'),
+      /^✓ transfer socks5: 64 KiB to itself via proxy\.localhost \(mediated\)/,
+    );
     assert.match(lineOf(run, 'transfer ibb'), /^✓ transfer ibb: 64 KiB to itself over ibb, SHA-256 matches$/);
     assert.match(lineOf(run, 'upload'), /^✓ upload: 16 KiB PUT and GET at localhost:\d+, SHA-256 matches$/);
     assert.match(run.stdout, /^all 11 checks passed$/m);
@@ -96,7 +99,10 @@ describe('ferry doctor against a healthy server', () => {
   it('fails the certificate it cannot trust (no --ca-file, no --insecure), naming --ca-file and tls.cert_file', async () => {
     const run = await ferry(login(server.ports.c2s));
     assert.equal(run.code, 1, run.stdout + run.stderr);
-    assert.match(lineOf(run, 'certificate'), /^✗ certificate: not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\); for localhost/);
+    assert.match(
+      lineOf(run, 'certificate'),
+      /^✗ certificate: not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\); for localhost/,
+    );
     assert.match(fixOf(run, 'certificate'), /--ca-file FILE.*tls\.cert_file/);
     assert.equal(lineOf(run, 'login'), '– login: skipped (needs certificate)');
     assert.equal(lineOf(run, 'upload'), '– upload: skipped (needs disco upload)');
@@ -105,7 +111,10 @@ describe('ferry doctor against a healthy server', () => {
   it('passes --insecure with a warning that names --ca-file', async () => {
     const run = await ferry([...login(server.ports.c2s), '--insecure']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(lineOf(run, 'certificate'), /^! certificate: not verified \(DEPTH_ZERO_SELF_SIGNED_CERT\), accepted because of --insecure/);
+    assert.match(
+      lineOf(run, 'certificate'),
+      /^! certificate: not verified \(DEPTH_ZERO_SELF_SIGNED_CERT\), accepted because of --insecure/,
+    );
     assert.match(fixOf(run, 'certificate'), /--ca-file/);
     assert.match(run.stdout, /^all 11 checks passed \(1 with a warning\)$/m);
   });
@@ -175,7 +184,10 @@ describe('ferry doctor --server on a bad config', () => {
     writeFileSync(file, `data_dir = "${join(files.path, 'data')}"\n[modules.proxy65]\nadvertised_prot = 7777\n`);
     const run = await ferry(['doctor', '--server', '--config', file]);
     assert.equal(run.code, 2, run.stdout + run.stderr);
-    assert.match(lineOf(run, 'config'), /^✗ config: invalid configuration: modules\.proxy65\.advertised_prot: unknown key$/);
+    assert.match(
+      lineOf(run, 'config'),
+      /^✗ config: invalid configuration: modules\.proxy65\.advertised_prot: unknown key$/,
+    );
     assert.equal(lineOf(run, 'data dir'), '– data dir: skipped (needs config)');
   });
 

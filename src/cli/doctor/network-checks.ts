@@ -126,7 +126,9 @@ export const tcpC2sCheck: Check<ClientDoctorState> = {
     const { host, port } = state.c2s!;
     try {
       state.serverAddress = await probeTcp(host, port, signal);
-      return pass(`${host}:${port} accepts connections${state.serverAddress !== host ? ` (${state.serverAddress})` : ''}`);
+      return pass(
+        `${host}:${port} accepts connections${state.serverAddress !== host ? ` (${state.serverAddress})` : ''}`,
+      );
     } catch (error) {
       const code = errnoOf(error);
       if (code === 'ECONNREFUSED')
@@ -176,7 +178,8 @@ export const certificateCheck: Check<ClientDoctorState> = {
       dialed = await dial(endpoint, domain, state.trust, signal);
     } catch (error) {
       const coded = error as TransferError;
-      if (coded.code !== 'FERRY_ERR_TLS_UNTRUSTED') return fail(coded.message, 'the STARTTLS step failed: see the detail');
+      if (coded.code !== 'FERRY_ERR_TLS_UNTRUSTED')
+        return fail(coded.message, 'the STARTTLS step failed: see the detail');
       // Look again without verifying, to say what is wrong with it.
       const look = await dial(endpoint, domain, { insecure: true, ca: undefined }, signal).catch(() => undefined);
       const cert = look?.kind === 'tls' ? look.socket.getPeerCertificate() : undefined;

@@ -89,9 +89,14 @@ async function runOne<State>(check: Check<State>, state: State, options: RunOpti
   });
   try {
     return await Promise.race([
-      check.run(state, controller.signal).catch((error: unknown) =>
-        fail(controller.signal.aborted ? String((controller.signal.reason as Error).message) : describe(error), 'run with --debug for details'),
-      ),
+      check
+        .run(state, controller.signal)
+        .catch((error: unknown) =>
+          fail(
+            controller.signal.aborted ? String((controller.signal.reason as Error).message) : describe(error),
+            'run with --debug for details',
+          ),
+        ),
       deadline,
     ]);
   } finally {

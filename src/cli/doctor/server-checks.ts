@@ -32,7 +32,8 @@ function moduleOptions<T>(state: ServerDoctorState, name: string): T | undefined
 export const configCheck: Check<ServerDoctorState> = {
   name: 'config',
   async run(state) {
-    const file = state.flags.config ?? process.env.FERRY_CONFIG ?? (existsSync('ferry.toml') ? 'ferry.toml' : undefined);
+    const file =
+      state.flags.config ?? process.env.FERRY_CONFIG ?? (existsSync('ferry.toml') ? 'ferry.toml' : undefined);
     try {
       const config = configFromFlags(state.flags);
       state.modules = resolveModules(config, builtinModules);
@@ -215,7 +216,8 @@ export const portsCheck: Check<ServerDoctorState> = {
         continue;
       }
       const other = seen.get(String(listener.port));
-      if (other) return fail(`${listener.key} and ${other} are both ${listener.port}`, `give ${listener.key} a port of its own`);
+      if (other)
+        return fail(`${listener.key} and ${other} are both ${listener.port}`, `give ${listener.key} a port of its own`);
       seen.set(String(listener.port), listener.key);
       const code = await bindTest(listener.host, listener.port);
       if (code === 'EADDRINUSE')
@@ -229,8 +231,12 @@ export const portsCheck: Check<ServerDoctorState> = {
           `ports below 1024 need privileges: set ${listener.key} above 1023, or grant CAP_NET_BIND_SERVICE`,
         );
       if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-        return fail(`${listener.hostKey}: ${listener.host} is not an address of this machine`, `fix ${listener.hostKey}`);
-      if (code) return fail(`${listener.key}: cannot bind ${where} (${code})`, `check ${listener.hostKey} and ${listener.key}`);
+        return fail(
+          `${listener.hostKey}: ${listener.host} is not an address of this machine`,
+          `fix ${listener.hostKey}`,
+        );
+      if (code)
+        return fail(`${listener.key}: cannot bind ${where} (${code})`, `check ${listener.hostKey} and ${listener.key}`);
       free.push(`${listener.key} ${where}`);
     }
     return pass(`free: ${free.join(', ')}`);
@@ -281,7 +287,10 @@ export const uploadKeyCheck: Check<ServerDoctorState> = {
       );
     }
     if (key.length !== SLOT_KEY_BYTES)
-      return fail(`${path} holds ${key.length} bytes, not a ${SLOT_KEY_BYTES}-byte key`, 'delete it: the server makes a new one at start');
+      return fail(
+        `${path} holds ${key.length} bytes, not a ${SLOT_KEY_BYTES}-byte key`,
+        'delete it: the server makes a new one at start',
+      );
     if ((info.mode & 0o077) !== 0)
       return warn(`${path} may be read by others (mode ${(info.mode & 0o777).toString(8)})`, `chmod 600 ${path}`);
     return pass(`${path} present`);

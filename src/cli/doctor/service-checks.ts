@@ -93,8 +93,7 @@ export const socks5Check: Check<ClientDoctorState> = {
     const fix =
       `set modules.proxy65.advertised_host (and advertised_port) to an address clients can reach, ` +
       `and open or forward TCP port ${port} to the proxy (modules.proxy65.port)`;
-    if (advertised === undefined)
-      return fail(`${jid} advertises ${host}, which does not resolve`, fix);
+    if (advertised === undefined) return fail(`${jid} advertises ${host}, which does not resolve`, fix);
     if (isInternal(advertised) && !isInternal(reached))
       return fail(
         `advertised ${host} is a ${addressKind(advertised)} address, but you reached the server at ${reached}`,

@@ -128,7 +128,8 @@ export const proxyTransferCheck: Check<ClientDoctorState> = {
       if (signal.aborted) throw error;
       return transferFailure(error, `through ${proxy.jid}`, {
         FERRY_ERR_NO_STREAMHOST: `the proxy's advertised address does not work for transfers: modules.proxy65.advertised_host / advertised_port, and TCP ${proxy.port} open`,
-        FERRY_ERR_ACTIVATION: 'the proxy refused to activate: check modules.proxy65.acl (who may use it) and the server log',
+        FERRY_ERR_ACTIVATION:
+          'the proxy refused to activate: check modules.proxy65.acl (who may use it) and the server log',
       });
     }
   },
@@ -185,7 +186,10 @@ export const uploadCheck: Check<ClientDoctorState> = {
       const sink = new HashSink();
       for await (const chunk of response) sink.write(chunk as Buffer);
       if (response.statusCode !== 200)
-        return fail(`GET ${url}: HTTP ${response.statusCode ?? '?'}`, 'the upload was stored but cannot be fetched: see the server log');
+        return fail(
+          `GET ${url}: HTTP ${response.statusCode ?? '?'}`,
+          'the upload was stored but cannot be fetched: see the server log',
+        );
       if (sink.digest() !== sha256(data))
         return fail(
           `GET ${url} returned ${sink.bytes} bytes that do not match the ${data.length} uploaded`,
@@ -210,7 +214,10 @@ function uploadFailure(error: unknown, url: string | undefined): Verdict {
         'the service refused a slot: check modules.http_upload.acl, its quotas (daily_quota_bytes, user_quota_bytes, global_quota_bytes) and allowed_types',
       );
     case 'FERRY_ERR_TLS_UNTRUSTED':
-      return fail(detail, "pass --ca-file FILE with the HTTPS listener's CA, or give it a trusted certificate (tls.cert_file)");
+      return fail(
+        detail,
+        "pass --ca-file FILE with the HTTPS listener's CA, or give it a trusted certificate (tls.cert_file)",
+      );
     case 'FERRY_ERR_INSECURE_URL':
       return fail(detail, 'slot URLs must be https: set http.public_url to an https:// address');
     case 'FERRY_ERR_CONNECTION_REFUSED':
@@ -221,6 +228,9 @@ function uploadFailure(error: unknown, url: string | undefined): Verdict {
         'clients cannot reach the upload URL: set http.public_url to the address clients reach the HTTPS listener at, and open its port (http.https_port)',
       );
     default:
-      return fail(detail, 'the HTTPS listener answered an error: see the server log (http.public_url behind a reverse proxy?)');
+      return fail(
+        detail,
+        'the HTTPS listener answered an error: see the server log (http.public_url behind a reverse proxy?)',
+      );
   }
 }
