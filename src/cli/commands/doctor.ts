@@ -95,6 +95,9 @@ function refuseClientFlags(flags: DoctorFlags): void {
     ['--host', flags.host],
     ['--port', flags.port],
     ['--direct-tls-port', flags.directTlsPort],
+    ['--ca-file', flags.caFile],
+    ['--insecure', flags.insecure],
+    ['--password', flags.password],
   ] as const) {
     if (value !== undefined) throw usageError(`${flag} is for the client checks; --server reads the config instead`);
   }

@@ -3,6 +3,7 @@
 import type { Jid } from '../../protocol/jid.js';
 import type { XmppConnection } from '../../client/connection.js';
 import type { TlsTrust } from '../../client/dial.js';
+import type { SrvResolver } from '../../client/endpoints.js';
 
 export interface ClientDoctorState {
   /** The account, bare. */
@@ -21,6 +22,8 @@ export interface ClientDoctorState {
   timeoutMs: number;
   /** A random tag for this run's resources. */
   tag: string;
+  /** SRV lookups (default: node:dns with this run's timeout); tests inject a fake one. */
+  resolveSrv?: SrvResolver;
   // Found on the way.
   c2s?: { host: string; port: number };
   directTls?: { host: string; port: number; isExpected: boolean; why: string };

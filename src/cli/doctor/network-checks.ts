@@ -5,6 +5,7 @@ import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
 import { dial } from '../../client/dial.js';
+import { resolveEndpoints, type Endpoint, type SrvResolver } from '../../client/endpoints.js';
 import type { TransferError } from '../../client/transfer-error.js';
 import type { ClientDoctorState } from './client-state.js';
 import { fail, pass, warn, type Check, type Verdict } from './runner.js';
@@ -12,27 +13,35 @@ import { fail, pass, warn, type Check, type Verdict } from './runner.js';
 const EXPIRY_WARNING_DAYS = 14;
 const DAY_MS = 86_400_000;
 
-interface Srv {
-  name: string;
-  port: number;
-  priority: number;
-  weight: number;
-}
+type SocketEndpoint = Exclude<Endpoint, { kind: 'websocket' }>;
 
-/** The first record to try (lowest priority, then heaviest); "." = decidedly no service. */
-function first(records: readonly Srv[]): Srv | undefined {
-  return [...records].sort((a, b) => a.priority - b.priority || b.weight - a.weight)[0];
-}
-
-async function lookupSrv(resolver: dns.Resolver, name: string, problems: string[]): Promise<Srv[]> {
-  try {
-    return await resolver.resolveSrv(name);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // No such name or no SRV there: the normal case for a small server.
-    if (code !== 'ENOTFOUND' && code !== 'ENODATA') problems.push(`${name}: ${code ?? String(error)}`);
-    return [];
-  }
+/**
+ * The endpoints connect() would try, in its order (endpoints.ts: both SRV lists merged by priority
+ * and weight), and what the lookups met on the way, for the report.
+ */
+async function lookUpEndpoints(
+  domain: string,
+  resolveSrv: SrvResolver,
+  signal: AbortSignal,
+): Promise<{ endpoints: SocketEndpoint[]; records: number; problems: string[] }> {
+  let records = 0;
+  const problems: string[] = [];
+  const recording: SrvResolver = async (name) => {
+    try {
+      const found = await resolveSrv(name);
+      records += found.length;
+      return found;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // No such name or no SRV there: the normal case for a small server.
+      if (code !== 'ENOTFOUND' && code !== 'ENODATA') problems.push(`${name}: ${code ?? String(error)}`);
+      throw error;
+    }
+  };
+  const endpoints = (await resolveEndpoints(domain, recording, signal)).filter(
+    (endpoint): endpoint is SocketEndpoint => endpoint.kind !== 'websocket',
+  );
+  return { endpoints, records, problems };
 }
 
 export const dnsCheck: Check<ClientDoctorState> = {
@@ -53,32 +62,28 @@ export const dnsCheck: Check<ClientDoctorState> = {
     } else {
       const resolver = new dns.Resolver({ timeout: Math.min(state.timeoutMs, 3_000), tries: 2 });
       signal.addEventListener('abort', () => resolver.cancel(), { once: true });
-      const problems: string[] = [];
-      const [starttls, direct] = await Promise.all([
-        lookupSrv(resolver, `_xmpp-client._tcp.${domain}`, problems),
-        lookupSrv(resolver, `_xmpps-client._tcp.${domain}`, problems),
-      ]);
-      const plain = first(starttls);
-      const secure = first(direct);
-      if (plain?.name === '.' || plain?.name === '')
+      const found = await lookUpEndpoints(domain, state.resolveSrv ?? ((name) => resolver.resolveSrv(name)), signal);
+      const plain = found.endpoints.find((endpoint) => endpoint.kind === 'starttls');
+      const secure = found.endpoints.find((endpoint) => endpoint.kind === 'direct-tls');
+      if (found.records === 0) notes.push(`no SRV; using ${domain}:5222`);
+      if (found.problems.length > 0) notes.push(`SRV lookup trouble: ${found.problems.join('; ')}`);
+      if (found.endpoints.length === 0)
         return fail(
-          `_xmpp-client._tcp.${domain} says there is no XMPP service (target ".")`,
-          `point the SRV record _xmpp-client._tcp.${domain} at your server, or remove it`,
+          `the SRV records of ${domain} say there is no XMPP service (target ".")`,
+          `point _xmpp-client._tcp.${domain} at your server, or remove the records`,
         );
-      c2s = plain ? { host: plain.name.replace(/\.$/, ''), port: plain.port } : { host: domain, port: 5222 };
-      notes.push(plain ? `SRV _xmpp-client._tcp → ${c2s.host}:${c2s.port}` : `no SRV; using ${domain}:5222`);
-      if (secure && secure.name !== '.') {
-        state.directTls = { host: secure.name.replace(/\.$/, ''), port: secure.port, isExpected: true, why: 'SRV' };
-        notes.push(`SRV _xmpps-client._tcp → ${state.directTls.host}:${secure.port}`);
-      } else {
-        state.directTls = {
-          host: c2s.host,
-          port: state.flags.directTlsPort ?? 5223,
-          isExpected: state.flags.directTlsPort !== undefined,
-          why: '--direct-tls-port',
-        };
-      }
-      if (problems.length > 0) notes.push(`SRV lookup trouble: ${problems.join('; ')}`);
+      if (found.records > 0 && plain) notes.push(`SRV _xmpp-client._tcp → ${plain.host}:${plain.port}`);
+      if (secure) notes.push(`SRV _xmpps-client._tcp → ${secure.host}:${secure.port}`);
+      // Direct TLS only: its host is where c2s would be too.
+      c2s = plain ? { host: plain.host, port: plain.port } : { host: secure!.host, port: 5222 };
+      state.directTls = secure
+        ? { host: secure.host, port: secure.port, isExpected: true, why: 'SRV' }
+        : {
+            host: c2s.host,
+            port: state.flags.directTlsPort ?? 5223,
+            isExpected: state.flags.directTlsPort !== undefined,
+            why: '--direct-tls-port',
+          };
     }
     state.c2s = c2s;
     if (net.isIP(c2s.host)) return pass([...notes, `${c2s.host} is an address`].join('; '));

@@ -57,8 +57,11 @@ export async function runChecks<State>(
     options.report?.(result);
   };
   for (const check of checks) {
+    if (options.signal?.aborted) {
+      record({ name: check.name, ok: false, status: 'skip', detail: 'interrupted' });
+      continue;
+    }
     const missing = (check.needs ?? []).filter((name) => !passed.has(name));
-    if (options.signal?.aborted) missing.splice(0, missing.length, 'not interrupted');
     if (missing.length > 0) {
       record({ name: check.name, ok: false, status: 'skip', detail: `needs ${missing.join(', ')}` });
       continue;
