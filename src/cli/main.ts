@@ -9,6 +9,7 @@ import { registerAccountCommands } from './commands/accounts.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerReceiveCommand } from './commands/receive.js';
 import { registerUploadCommands } from './commands/uploads.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { EXIT } from './cli-error.js';
 import { explain } from './error-lines.js';
 
@@ -27,6 +28,7 @@ registerAccountCommands(program);
 registerSendCommand(program);
 registerReceiveCommand(program);
 registerUploadCommands(program);
+registerDoctorCommand(program);
 
 // Read before parsing finishes, so a failure while parsing is reported the same way.
 const isDebug = process.argv.includes('--debug');

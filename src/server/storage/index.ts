@@ -7,6 +7,7 @@ import type { Storage } from './types.js';
 export * from './types.js';
 export { openSqliteStorage, DEFAULT_SQLITE_FILE_NAME, type SqliteStorageOptions } from './sqlite/index.js';
 export { openMemoryStorage, type MemoryStorageOptions } from './memory/index.js';
+export { readSchemaVersion, type SchemaVersion } from './sqlite/schema-version.js';
 
 export type StorageBackend = 'sqlite' | 'memory';
 
