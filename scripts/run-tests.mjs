@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const suites = process.argv.slice(2);
-if (suites.length === 0) suites.push('unit', 'integration', 'conformance');
+if (suites.length === 0) suites.push('unit', 'integration', 'conformance', 'fuzz');
 
 function collect(dir) {
   let found = [];

@@ -115,6 +115,9 @@ const ROWS: Readonly<Record<string, (error: CodedError) => string>> = {
   FERRY_ERR_UPLOAD_REFUSED: (e) => e.message,
   FERRY_ERR_HTTP: (e) => e.message,
   FERRY_ERR_INSECURE_URL: (e) => e.message,
+  // A transfer that made no progress: the other side froze, or the network between us did.
+  FERRY_ERR_STALLED: (e) =>
+    `${e.message} (the other side or the network stopped moving bytes; --stall-timeout SECONDS waits longer)`,
   // Outside a login this is the HTTP server's certificate (uploads, links): same flags as the server's.
   FERRY_ERR_TLS_UNTRUSTED: (e) =>
     `${e.message.replace(/; pass caFile.*$/, '')}; pass --ca-file FILE, or --insecure for a test server`,

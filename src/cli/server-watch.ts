@@ -1,4 +1,4 @@
-// How `ferry receive` notices, while idle, that the server went away: the connection's own "lost"
+// How `ferry receive` and `ferry send` notice that the server went away: the connection's own "lost"
 // event at once when the socket closes, and a XEP-0199 §4.2 client-to-server ping every interval
 // for what no socket event reports (a half-open TCP connection: the server's machine vanished).
 import { NS } from '../protocol/namespaces.js';
@@ -13,6 +13,7 @@ export function watchServer(
   intervalMs: number,
   onLost: (error: Error) => void,
 ): () => void {
+  const pingTimeoutMs = Math.min(intervalMs, 10_000);
   let isStopped = false;
   let timer: NodeJS.Timeout | undefined;
   const unwatch = connection.onDisconnect((error) => {
@@ -24,13 +25,20 @@ export function watchServer(
   const tick = async () => {
     const ping = xml('iq', { type: 'get', to: connection.jid.domain }, xml('ping', { xmlns: NS.PING }));
     try {
-      await connection.request(ping, Math.min(intervalMs, 10_000));
+      await connection.request(ping, pingTimeoutMs);
     } catch (error) {
       // An error answer still means the server is there.
       if (!(error instanceof StanzaError) && !isStopped) {
         isStopped = true;
+        const isSilent = (error as { code?: string }).code === 'FERRY_ERR_TIMEOUT';
         onLost(
-          new CliError('the server closed the connection (stopped or restarted?)', EXIT.failure, { cause: error }),
+          new CliError(
+            isSilent
+              ? `the server stopped answering (no reply to a ping within ${pingTimeoutMs / 1000} s); check the network or the server`
+              : 'the server closed the connection (stopped or restarted?)',
+            EXIT.failure,
+            { cause: error },
+          ),
         );
         return;
       }

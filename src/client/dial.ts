@@ -80,6 +80,8 @@ export async function dial(
   }
 }
 
+const KEEPALIVE_DELAY_MS = 15_000;
+
 /** Waits for `ready`; destroys the socket on error or abort. Its errors stay handled for good. */
 function settle<T extends net.Socket>(socket: T, ready: string, signal: AbortSignal): Promise<T> {
   socket.on('error', noop); // later errors surface as 'close' to whoever owns it then
@@ -92,6 +94,9 @@ function settle<T extends net.Socket>(socket: T, ready: string, signal: AbortSig
     };
     const onReady = () => {
       done();
+      // A server whose machine vanished sends nothing more: TCP keepalive probes an idle
+      // connection (libuv: then every second, 10 times); the CLI's XMPP pings cover a busy one.
+      socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
       resolve(socket);
     };
     const onError = (error: Error) => {

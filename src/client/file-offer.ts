@@ -24,6 +24,11 @@ export interface AcceptOptions {
    */
   overwrite?: boolean;
   signal?: AbortSignal;
+  /**
+   * No byte received for this long cancels the transfer with FERRY_ERR_STALLED, and the sender is
+   * told (default: the manager's stallTimeoutMs, 30 s).
+   */
+  stallTimeoutMs?: number;
 }
 
 /**

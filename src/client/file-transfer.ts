@@ -10,6 +10,7 @@ import type { BytestreamTransport } from './transports/bytestream.js';
 import { OutgoingTransfer, type SendOptions } from './outgoing-transfer.js';
 import { IncomingOffer, type AcceptOptions, type StreamAttempt } from './incoming-offer.js';
 import { TransferError } from './transfer-error.js';
+import { DEFAULT_STALL_TIMEOUT_MS, checkStallTimeout } from './stall-watch.js';
 import { ClientEntity, type EntityOptions } from './entity.js';
 import { PeerDirectory } from './peer-directory.js';
 import type { FileOffer } from './file-offer.js';
@@ -35,6 +36,12 @@ export interface FileTransferOptions {
   /** How long send() waits for the peer's disco#info before offering anyway (default 10 s). */
   discoTimeoutMs?: number;
   /**
+   * No byte progress for this long cancels a transfer, sending or receiving, with FERRY_ERR_STALLED
+   * and tells the peer (IBB <close/>, SOCKS5 reset); also the HTTP stall timeout of uploads and
+   * links unless `http.stallTimeoutMs` says otherwise. Default 30 s.
+   */
+  stallTimeoutMs?: number;
+  /**
    * Who answers disco#info, ping and version on this connection; the manager adds SI and its
    * transports' features to it. Default: its own, closed with it. Share one between managers.
    */
@@ -45,7 +52,7 @@ export interface FileTransferOptions {
   links?: boolean;
   /**
    * HTTP for uploads and links; TLS trust is the connection's. `allowHttp` (default false) lets
-   * plain-http URLs through, for local tests; timeouts default to 15 s (connect) and 30 s (stall).
+   * plain-http URLs through, for local tests; timeouts default to 15 s (connect) and stallTimeoutMs.
    */
   http?: Partial<Omit<HttpSettings, 'tls'>>;
   /** How long the upload service's disco and slot answers may take (default 30 s). */
@@ -111,9 +118,16 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       fallbackWaitMs: 30_000,
       discoTimeoutMs: 10_000,
       uploadRequestTimeoutMs: 30_000,
+      stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
       ...rest,
     };
-    const http: HttpSettings = { ...HTTP_DEFAULTS, ...httpOptions, tls: connection.tls };
+    checkStallTimeout(this.#options.stallTimeoutMs);
+    const http: HttpSettings = {
+      ...HTTP_DEFAULTS,
+      stallTimeoutMs: this.#options.stallTimeoutMs,
+      ...httpOptions,
+      tls: connection.tls,
+    };
     this.#uploader = new HttpUploader(connection, { http, requestTimeoutMs: this.#options.uploadRequestTimeoutMs });
     this.#entity = entity ?? new ClientEntity(connection, identity ? { identity } : {});
     this.#ownsEntity = entity === undefined;
@@ -159,6 +173,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       fallbackToIbb: this.#options.fallbackToIbb,
       acceptTimeoutMs: this.#options.acceptTimeoutMs,
       streamTimeoutMs: this.#options.streamTimeoutMs,
+      stallTimeoutMs: this.#options.stallTimeoutMs,
       peerSupport: (peer, signal) => this.#peers.support(peer, signal),
     });
   }
@@ -206,7 +221,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       decide = (decision) => decision.then(resolve, reject);
       abandon = reject;
     });
-    const incoming = new IncomingOffer(from, offer, decide);
+    const incoming = new IncomingOffer(from, offer, decide, this.#options.stallTimeoutMs);
     // close() and a lost connection end waits nobody will answer any more, with their timers.
     const onClose = (error: Error) => abandon(error);
     this.#undecided.add(onClose);

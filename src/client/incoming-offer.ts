@@ -13,6 +13,7 @@ import type { SiOffer } from '../protocol/payloads/si.js';
 import type { IncomingBytestream } from './transports/bytestream.js';
 import { TransferError } from './transfer-error.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
+import { StallWatch, stalledError } from './stall-watch.js';
 import type { TransferResult } from './outgoing-transfer.js';
 import type { AcceptOptions, FileOffer } from './file-offer.js';
 
@@ -44,6 +45,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileO
   readonly date: string | undefined;
   readonly #offer: SiOffer;
   readonly #decide: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void;
+  readonly #stallTimeoutMs: number;
   #isDecided = false;
   #settle!: { resolve(result: TransferResult): void; reject(error: Error): void };
   /** Settles when the accepted transfer ends; rejects on decline too (FERRY_ERR_DECLINED). */
@@ -53,8 +55,10 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileO
     from: Jid,
     offer: SiOffer,
     decide: (decision: Promise<{ options: AcceptOptions; offset: number }>) => void,
+    stallTimeoutMs: number,
   ) {
     super();
+    this.#stallTimeoutMs = stallTimeoutMs;
     this.from = from;
     this.#offer = offer;
     this.sid = offer.id;
@@ -184,21 +188,30 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileO
       // The MD5 covers the whole file: feed it the part we already hold.
       for await (const chunk of createReadStream(part, { end: offset - 1 })) hash.update(chunk as Buffer);
     }
+    // A sender that stopped sending, or our own output that stopped taking bytes.
+    const timeoutMs = options.stallTimeoutMs ?? this.#stallTimeoutMs;
+    const stall = new StallWatch(timeoutMs, () => stalledError(timeoutMs, 'from', this.from.toString()));
     const meter = new ProgressMeter({
       offset,
       total: this.size,
       method,
       hash,
       report: (progress) => this.emit('progress', progress),
+      onChunk: () => stall.touch(),
     });
     const output = part
       ? createWriteStream(part, { flags: offset > 0 ? 'r+' : 'w', start: offset })
       : (options.to as Writable);
+    const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
     try {
-      await pipeline(stream.readable, meter, output, options.signal ? { signal: options.signal } : {});
+      await pipeline(stream.readable, meter, output, { signal });
     } catch (error) {
-      stream.abort(error as Error);
-      throw error;
+      const reason = stall.signal.aborted && !options.signal?.aborted ? (stall.signal.reason as Error) : error;
+      // Tells the sender: IBB <close/>, SOCKS5 reset (a no-op when the pipeline already did).
+      stream.abort(reason as Error);
+      throw reason;
+    } finally {
+      stall.stop();
     }
     if (meter.bytes !== this.size) {
       throw new TransferError(

@@ -19,6 +19,7 @@ import type { BytestreamTransport, OutgoingBytestream } from './transports/bytes
 import { TransferError } from './transfer-error.js';
 import { selectOfferTransports, type PeerSupport } from './peer-support.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
+import { StallWatch, stalledError } from './stall-watch.js';
 import type { SendMethod, SendRoute } from './upload/method-choice.js';
 
 export interface FileMetadata {
@@ -58,6 +59,8 @@ export interface SendSettings {
   fallbackToIbb: boolean;
   acceptTimeoutMs: number;
   streamTimeoutMs: number;
+  /** No byte progress for this long cancels the transfer (FERRY_ERR_STALLED). */
+  stallTimeoutMs: number;
   /** What the peer supports (disco#info before the offer); throws FERRY_ERR_PEER_OFFLINE. */
   peerSupport(peer: Jid, signal: AbortSignal): Promise<PeerSupport>;
   /** Decides SI or upload (bare JIDs, method 'upload'); without it only full JIDs are accepted. */
@@ -163,7 +166,10 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
           }
           throw error;
         }
-        return await this.#stream(stream, sid, transport.method, file, source, offset, signal, offline.signal);
+        return await this.#stream(stream, sid, transport.method, file, source, offset, settings.stallTimeoutMs, {
+          signal,
+          offline: offline.signal,
+        });
       }
     } finally {
       offline.stop();
@@ -248,22 +254,33 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     file: Described,
     source: string | Readable,
     offset: number,
-    signal: AbortSignal,
-    offline: AbortSignal,
+    stallTimeoutMs: number,
+    { signal, offline }: { signal: AbortSignal; offline: AbortSignal },
   ): Promise<TransferResult> {
     const input = typeof source === 'string' ? createReadStream(source, { start: offset }) : source;
+    // Until the pipeline settles, which includes waiting for the last acks and the close: a
+    // receiver that froze (stopped reading or acknowledging) would otherwise hold us for ever.
+    const stall = new StallWatch(stallTimeoutMs, () => stalledError(stallTimeoutMs, 'to', this.peer.toString()));
     const meter = new ProgressMeter({
       offset,
       total: file.size,
       method,
       report: (progress) => this.emit('progress', progress),
+      onChunk: () => stall.touch(),
     });
     try {
-      await pipeline(input, meter, stream.writable, { signal: anySignal(signal, offline) });
+      await pipeline(input, meter, stream.writable, { signal: anySignal(signal, offline, stall.signal) });
     } catch (error) {
-      const reason = offline.aborted ? (offline.reason as Error) : byReceiver(error as Error, signal);
+      const reason = offline.aborted
+        ? (offline.reason as Error)
+        : stall.signal.aborted && !signal.aborted
+          ? (stall.signal.reason as Error)
+          : byReceiver(error as Error, signal);
+      // Tells the receiver: IBB <close/>, SOCKS5 reset (a no-op when the pipeline already did).
       stream.abort(reason);
       throw reason;
+    } finally {
+      stall.stop();
     }
     const sent = meter.bytes - offset;
     if (meter.bytes !== file.size) {

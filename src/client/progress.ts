@@ -22,6 +22,7 @@ export class ProgressMeter extends Transform {
   readonly #hash: Hash | undefined;
   #lastReport = 0;
   readonly #report: (progress: Progress) => void;
+  readonly #onChunk: (() => void) | undefined;
   method: string;
 
   constructor(options: {
@@ -32,6 +33,8 @@ export class ProgressMeter extends Transform {
     /** Also hash what passes (MD5 for XEP-0096), optionally primed with the resumed prefix. */
     hash?: Hash | undefined;
     report(progress: Progress): void;
+    /** Called for every chunk that passes (the stall watch's touch). */
+    onChunk?: () => void;
   }) {
     super();
     this.#bytes = options.offset;
@@ -41,6 +44,7 @@ export class ProgressMeter extends Transform {
     this.#intervalMs = options.intervalMs ?? 200;
     this.#hash = options.hash;
     this.#report = options.report;
+    this.#onChunk = options.onChunk;
   }
 
   get bytes(): number {
@@ -54,6 +58,7 @@ export class ProgressMeter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#bytes += chunk.length;
     this.#hash?.update(chunk);
+    this.#onChunk?.();
     const now = Date.now();
     if (now - this.#lastReport >= this.#intervalMs) {
       this.#lastReport = now;

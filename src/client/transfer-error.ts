@@ -30,6 +30,11 @@ export type TransferErrorCode =
   | 'FERRY_ERR_STREAM'
   | 'FERRY_ERR_DISCONNECTED'
   | 'FERRY_ERR_CANCELLED_BY_PEER'
+  /**
+   * No byte moved for the stall timeout (FileTransferOptions.stallTimeoutMs, default 30 s): the
+   * transfer was cancelled and the peer told (IBB <close/>, SOCKS5 reset, HTTP connection closed).
+   */
+  | 'FERRY_ERR_STALLED'
   // HTTP File Upload (XEP-0363) and links (XEP-0066, XEP-0447).
   /** No item of our server's disco#items is an upload service. */
   | 'FERRY_ERR_NO_UPLOAD_SERVICE'

@@ -65,6 +65,18 @@ describe('ferry mistakes caught before connecting: one line, the documented exit
       code: 2,
     },
     {
+      mistake: 'an invalid send --stall-timeout',
+      args: () => ['send', 'bob@localhost/x', file, ...login(), '--stall-timeout', '0'],
+      line: /^ferry: --stall-timeout must be a number of seconds \(0\.1 ≤ S ≤ 86400\), not 0$/,
+      code: 2,
+    },
+    {
+      mistake: 'an invalid receive --stall-timeout',
+      args: () => ['receive', ...login(), '--stall-timeout', 'never'],
+      line: /^ferry: --stall-timeout must be a number of seconds .*, not never$/,
+      code: 2,
+    },
+    {
       mistake: 'an unknown receive --method',
       args: () => ['receive', ...login(), '--method', 'jingle'],
       line: /^ferry: --method must be auto, socks5 or ibb, not jingle$/,

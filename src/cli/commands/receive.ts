@@ -16,9 +16,10 @@ import { TransferProgressBar, formatBytes } from '../progress-bar.js';
 import { EXIT, finishWith, usageError } from '../cli-error.js';
 import { explain } from '../error-lines.js';
 import { watchServer } from '../server-watch.js';
+import { addTransferOptions, checkTransferFlags, type TransferFlags } from '../transfer-options.js';
 import { xml } from '../../protocol/xml/element.js';
 
-interface ReceiveFlags extends LoginFlags {
+interface ReceiveFlags extends LoginFlags, TransferFlags {
   dir: string;
   acceptAll?: boolean;
   from?: string;
@@ -27,7 +28,6 @@ interface ReceiveFlags extends LoginFlags {
   resource: string;
   overwrite?: boolean;
   reconnect?: boolean;
-  keepalive: string;
   method: MethodChoice;
   direct: boolean;
 }
@@ -36,7 +36,7 @@ interface ReceiveFlags extends LoginFlags {
 const MAX_BACKOFF_MS = 30_000;
 
 export function registerReceiveCommand(program: Command): void {
-  addLoginOptions(program.command('receive').description('wait for file offers and save them'))
+  addTransferOptions(addLoginOptions(program.command('receive').description('wait for file offers and save them')))
     .option('--dir <dir>', 'where to save files (created if missing)', '.')
     .option('--accept-all', 'accept every offer without asking')
     .option('--from <jid>', 'accept offers from this JID (bare or full) only')
@@ -45,7 +45,6 @@ export function registerReceiveCommand(program: Command): void {
     .option('--once', 'exit after one transfer; the exit code is its outcome')
     .option('--resource <name>', 'the resource to bind (your full JID is printed)', 'ferry-receive')
     .option('--reconnect', 'when the server goes away, log in again (backoff up to 30 s) instead of exiting')
-    .option('--keepalive <seconds>', 'how often to check that the server is still there', '10')
     .option(
       '--method <method>',
       'which offered stream method to accept: auto (SOCKS5, then IBB), socks5 or ibb',
@@ -57,9 +56,7 @@ export function registerReceiveCommand(program: Command): void {
         throw usageError(`--method must be auto, socks5 or ibb, not ${flags.method}`);
       const allowed = flags.from ? Jid.tryParse(flags.from) : undefined;
       if (flags.from && !allowed) throw usageError(`--from ${flags.from} is not a JID`);
-      const keepaliveMs = Number(flags.keepalive) * 1000;
-      if (!Number.isFinite(keepaliveMs) || keepaliveMs < 100)
-        throw usageError(`--keepalive must be a number of seconds (at least 0.1), not ${flags.keepalive}`);
+      const { keepaliveMs, stallTimeoutMs } = checkTransferFlags(flags);
       checkLoginFlags(flags);
       await prepareDir(flags.dir);
 
@@ -105,6 +102,7 @@ export function registerReceiveCommand(program: Command): void {
       const start = async () =>
         startSession(await login(flags, flags.resource), flags, allowed, finish, {
           keepaliveMs,
+          stallTimeoutMs,
           onLost: (error) => void onLost(error),
         });
       session = await start();
@@ -125,12 +123,13 @@ async function startSession(
   flags: ReceiveFlags,
   allowed: Jid | undefined,
   finish: (code: number) => void,
-  watch: { keepaliveMs: number; onLost(error: Error): void },
+  watch: { keepaliveMs: number; stallTimeoutMs: number; onLost(error: Error): void },
 ): Promise<Session> {
   const manager = new FileTransferManager(connection, {
     // The receiver's choice among the offered stream methods (XEP-0095 §4.2) is these transports.
     transports: createTransports({ method: flags.method, direct: flags.direct }),
     identity: { type: 'console', name: 'Ferry' },
+    stallTimeoutMs: watch.stallTimeoutMs,
   });
   // Available presence (with XEP-0115 caps): clients such as Pidgin offer files to resources they see.
   await connection.send(xml('presence'));

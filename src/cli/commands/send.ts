@@ -14,6 +14,8 @@ import { createTransports, type MethodChoice } from '../../client/index.js';
 import { addLoginOptions, checkLoginFlags, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
 import { CliError, EXIT, finishWith, usageError } from '../cli-error.js';
+import { watchServer } from '../server-watch.js';
+import { addTransferOptions, checkTransferFlags, type TransferFlags } from '../transfer-options.js';
 
 type SendMethodFlag = MethodChoice | 'upload';
 const METHODS: readonly SendMethodFlag[] = ['auto', 'socks5', 'ibb', 'upload'];
@@ -24,7 +26,7 @@ const METHODS: readonly SendMethodFlag[] = ['auto', 'socks5', 'ibb', 'upload'];
  */
 const PRESENCE_WAIT_MS = 2_000;
 
-interface SendFlags extends LoginFlags {
+interface SendFlags extends LoginFlags, TransferFlags {
   method: SendMethodFlag;
   proxy?: string;
   direct: boolean;
@@ -33,12 +35,14 @@ interface SendFlags extends LoginFlags {
 }
 
 export function registerSendCommand(program: Command): void {
-  addLoginOptions(
-    program
-      .command('send <jid> <file>')
-      .description(
-        'send a file: to a full JID (user@domain/resource) directly; to a bare JID directly when it is online, else by upload and link',
-      ),
+  addTransferOptions(
+    addLoginOptions(
+      program
+        .command('send <jid> <file>')
+        .description(
+          'send a file: to a full JID (user@domain/resource) directly; to a bare JID directly when it is online, else by upload and link',
+        ),
+    ),
   )
     .option(
       '--method <method>',
@@ -61,6 +65,7 @@ export function registerSendCommand(program: Command): void {
       if (flags.timeout === undefined || !Number.isFinite(timeout) || timeout <= 0 || timeout > 86_400) {
         throw usageError(`--timeout must be a number of seconds (0 < S ≤ 86400), not ${flags.timeout}`);
       }
+      const { stallTimeoutMs, keepaliveMs } = checkTransferFlags(flags);
       const recipient = checkRecipient(to);
       await checkFile(file);
       checkLoginFlags(flags);
@@ -69,12 +74,16 @@ export function registerSendCommand(program: Command): void {
       const manager = new FileTransferManager(connection, {
         transports: createTransports({ method: streamMethod, proxy: flags.proxy, blockSize, direct: flags.direct }),
         acceptTimeoutMs: timeout * 1000,
+        stallTimeoutMs,
         identity: { type: 'console', name: 'Ferry' },
         links: false, // a sender takes no files
       });
       const controller = new AbortController();
       const onSigint = () => controller.abort(new CliError('cancelled', EXIT.interrupted));
       process.once('SIGINT', onSigint);
+      // A server that vanished (half-open TCP: nothing closes) is noticed by a ping going
+      // unanswered, not after the receiver's accept timeout or the transfer's stall timeout.
+      const unwatch = watchServer(connection, keepaliveMs, (error) => controller.abort(error));
       const bar = new TransferProgressBar('sending');
       try {
         if (!recipient.isFull && flags.method !== 'upload') await seePresence(connection, recipient, controller.signal);
@@ -105,9 +114,11 @@ export function registerSendCommand(program: Command): void {
         finishWith(0);
       } catch (error) {
         bar.stop();
-        if (controller.signal.aborted) throw new CliError('cancelled', EXIT.interrupted);
+        // Ctrl-C ('cancelled', 130) or the server gone (its line, 1).
+        if (controller.signal.aborted) throw controller.signal.reason as Error;
         throw error;
       } finally {
+        unwatch();
         process.off('SIGINT', onSigint);
         manager.close();
         await connection.stop();

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { tlsOptionsFor, type TlsTrust } from '../dial.js';
 import { classifyDialError } from '../connect-errors.js';
 import { TransferError } from '../transfer-error.js';
+import { DEFAULT_STALL_TIMEOUT_MS, stalledError } from '../stall-watch.js';
 
 export interface HttpSettings {
   /** The connection's trust (undefined: the system's CAs). */
@@ -17,11 +18,18 @@ export interface HttpSettings {
   allowHttp: boolean;
   /** Until the TCP (and TLS) connection is up. */
   connectTimeoutMs: number;
-  /** Longest the socket may stay idle afterwards: waiting for headers, body bytes or the reader. */
+  /**
+   * Longest the socket may stay idle afterwards: waiting for headers, body bytes or the reader;
+   * then FERRY_ERR_STALLED, as for SOCKS5 and IBB transfers (the manager's stallTimeoutMs).
+   */
   stallTimeoutMs: number;
 }
 
-export const HTTP_DEFAULTS = { allowHttp: false, connectTimeoutMs: 15_000, stallTimeoutMs: 30_000 } as const;
+export const HTTP_DEFAULTS = {
+  allowHttp: false,
+  connectTimeoutMs: 15_000,
+  stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
+} as const;
 
 export interface HttpRequest {
   method: 'GET' | 'PUT';
@@ -104,9 +112,7 @@ export function sendRequest(request: HttpRequest, settings: HttpSettings): Promi
       socket.once(isHttps ? 'secureConnect' : 'connect', () => {
         clearTimeout(connectTimer);
         outgoing.setTimeout(settings.stallTimeoutMs, () =>
-          fail(
-            new TransferError('FERRY_ERR_TIMEOUT', `${where} stalled: nothing moved for ${settings.stallTimeoutMs} ms`),
-          ),
+          fail(stalledError(settings.stallTimeoutMs, request.method === 'PUT' ? 'to' : 'from', where)),
         );
       });
     });

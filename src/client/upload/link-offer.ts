@@ -31,7 +31,6 @@ export interface LinkAcceptOptions extends AcceptOptions {
   /** Fetch a plain-http link (default: the manager's setting, itself false). Tests only. */
   allowHttp?: boolean;
   connectTimeoutMs?: number;
-  stallTimeoutMs?: number;
 }
 
 export class LinkOffer extends EventEmitter<{ progress: [Progress] }> implements FileOffer {

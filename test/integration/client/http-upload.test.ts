@@ -174,9 +174,12 @@ describe('HTTP upload (XEP-0363) from the client', () => {
     });
   });
 
-  it('FERRY_ERR_TIMEOUT when the HTTP server takes the file and never answers', async () => {
+  it('FERRY_ERR_STALLED when the HTTP server takes the file and never answers', async () => {
     slotAnswer = (put) => slot(put.replace('photo.jpg', 'silent'));
-    await assert.rejects(uploader({ stallTimeoutMs: 300 }).upload(source).done, { code: 'FERRY_ERR_TIMEOUT' });
+    await assert.rejects(uploader({ stallTimeoutMs: 300 }).upload(source).done, {
+      code: 'FERRY_ERR_STALLED',
+      message: /^no data for 0\.3 s to 127\.0\.0\.1:\d+; cancelled$/,
+    });
   });
 
   it('refuses a plain-http slot unless allowed (FERRY_ERR_INSECURE_URL)', async () => {
