@@ -22,6 +22,8 @@ export async function loginConnection(port: number, username: string, resource: 
     resource,
   });
   xmpp.reconnect.stop();
+  // xmpp.js waits 2 s for each stream answer by default: too short on a loaded test machine.
+  (xmpp as unknown as { timeout: number }).timeout = 10_000;
   xmpp.on('error', () => {});
   await withTimeout(xmpp.start(), 10_000, `login of ${username}`);
   await xmpp.send(xml('presence'));

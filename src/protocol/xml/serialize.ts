@@ -10,16 +10,21 @@ export interface WireXml {
   isAscii: boolean;
 }
 
-const ATTRIBUTE_SPECIAL = /["&'<>]/;
-const ATTRIBUTE_SPECIAL_ALL = /["&'<>]/g;
-const TEXT_SPECIAL = /[&<>]/;
-const TEXT_SPECIAL_ALL = /[&<>]/g;
+// XML 1.0 §3.3.3: a parser turns TAB, LF and CR in an attribute value into spaces, and §2.11 CR
+// in text into LF; written as character references they survive the round trip unchanged.
+const ATTRIBUTE_SPECIAL = /["&'<>\t\n\r]/;
+const ATTRIBUTE_SPECIAL_ALL = /["&'<>\t\n\r]/g;
+const TEXT_SPECIAL = /[&<>\r]/;
+const TEXT_SPECIAL_ALL = /[&<>\r]/g;
 const ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
   '"': '&quot;',
   "'": '&apos;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
 };
 const escapeChar = (char: string): string => ESCAPES[char]!;
 const NON_ASCII = /[^\x00-\x7f]/;
