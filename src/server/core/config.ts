@@ -62,6 +62,14 @@ export const configSchema = z.strictObject({
       auth_timeout_seconds: z.number().positive().default(30),
       /** A TLS handshake (direct TLS, STARTTLS, HTTPS/WSS) not done by then is dropped. */
       tls_handshake_timeout_seconds: z.number().positive().max(600).default(10),
+      /** An HTTP request (or WebSocket upgrade) whose headers have not all arrived by then is dropped. */
+      http_headers_timeout_seconds: z.number().positive().max(600).default(30),
+      /**
+       * An HTTP connection with no bytes moving either way for this long is closed: a stalled upload
+       * body, a download nobody reads, an idle keep-alive. There is no cap on a whole request, so a
+       * slow but moving upload of a large file is never cut off.
+       */
+      http_idle_timeout_seconds: z.number().positive().max(3_600).default(60),
       /**
        * Client streams at once (c2s, direct TLS and WebSocket together). Past it, new ones are
        * refused with resource-constraint (WebSocket upgrades: HTTP 503). Prosody and ejabberd stop

@@ -88,6 +88,11 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   }
   const websockets: WebSocketServer[] = [];
   const serveHttp = async (name: 'http' | 'https', server: HttpServer, port: number, isSecure: boolean) => {
+    // Node's whole-request cap (5 min by default) would cut off a slow upload that is still
+    // moving; a stalled one is what the idle timeout is for.
+    server.requestTimeout = 0;
+    server.headersTimeout = limits.http_headers_timeout_seconds * 1000;
+    server.setTimeout(limits.http_idle_timeout_seconds * 1000); // no callback: the socket is destroyed
     server.on('request', (request, response) => void options.http.handle(request, response, name));
     // Expect: 100-continue: the route and the body limit are checked before the client sends the body.
     server.on('checkContinue', (request, response) => void options.http.handle(request, response, name, true));
@@ -120,12 +125,17 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
     });
     servers.push({ name, server: await listen(server, port, config.http.host) });
   };
-  if (config.http.enabled) await serveHttp('http', createHttpServer(), config.http.port, false);
+  // Node checks the headers timeout only every connectionsCheckingInterval (30 s by default).
+  const connectionsCheckingInterval = Math.min(1_000, limits.http_headers_timeout_seconds * 500);
+  if (config.http.enabled) {
+    await serveHttp('http', createHttpServer({ connectionsCheckingInterval }), config.http.port, false);
+  }
   if (config.http.enabled && config.http.https_enabled) {
     const https = createHttpsServer({
       cert: options.certificate.cert,
       key: options.certificate.key,
       handshakeTimeout: receiveOptions.tlsHandshakeTimeoutMs,
+      connectionsCheckingInterval,
     });
     await serveHttp('https', https, config.http.https_port, true);
   }
