@@ -2,6 +2,7 @@
 // is routed by path prefix and method, checked (secureOnly, body limit), handed to its handler,
 // and logged. The WebSocket upgrade path is the listeners' business, not this.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { logAccess } from './access-log.js';
@@ -128,16 +129,23 @@ export class HttpRoutes implements HttpService {
     if (expectsContinue) response.writeContinue();
 
     let isCutOff = false;
-    const body = limitBody(route.maxBodyBytes);
-    raw.on('error', (error) => body.destroy(error));
-    body.on('error', (error) => {
-      if (!(error instanceof HttpBodyTooLargeError)) return; // the handler sees it on its stream
-      isCutOff = true;
-      raw.unpipe(body);
-      if (!response.headersSent) answer(raw, response, 413, 'payload too large');
-      else response.destroy(error); // too late for a status: the client must not take it as complete
-    });
-    raw.pipe(body);
+    let body: Readable = raw;
+    // A declared length needs no counting hop: Node's parser never delivers more bytes than it
+    // says, and it was held to the limit above. Only a chunked body goes through limitBody, a
+    // stream hop for every 16 KiB TLS record of an upload.
+    if (contentLength === undefined) {
+      const limited = limitBody(route.maxBodyBytes);
+      raw.on('error', (error) => limited.destroy(error));
+      limited.on('error', (error) => {
+        if (!(error instanceof HttpBodyTooLargeError)) return; // the handler sees it on its stream
+        isCutOff = true;
+        raw.unpipe(limited);
+        if (!response.headersSent) answer(raw, response, 413, 'payload too large');
+        else response.destroy(error); // too late for a status: the client must not take it as complete
+      });
+      raw.pipe(limited);
+      body = limited;
+    }
 
     const request: HttpRequest = {
       method,

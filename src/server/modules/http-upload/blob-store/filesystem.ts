@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, stat, unlink, link } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BlobFileSink } from './file-sink.js';
 import {
   BlobExistsError,
   BlobSizeError,
@@ -39,14 +40,10 @@ export function createFilesystemBlobStore(root: string): BlobStore {
       const temp = `${path}.${randomBytes(8).toString('hex')}${TEMP_MARK}`;
       const file = await open(temp, 'wx', 0o600);
       try {
-        const counter = new SizeCheck(size);
-        // The stream owns (and closes) the handle: with autoClose off, pipeline would wait for a
-        // 'close' that never comes.
-        await pipeline(body, counter, file.createWriteStream(), {
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        if (counter.received !== size) throw new BlobSizeError(size, counter.received);
-        await syncFile(temp);
+        // Counts, writes in batches and syncs (the last sync before pipeline resolves).
+        const sink = new BlobFileSink(file, size);
+        await pipeline(body, sink, { ...(options.signal ? { signal: options.signal } : {}) });
+        if (sink.received !== size) throw new BlobSizeError(size, sink.received);
         try {
           await link(temp, path);
         } catch (error) {
@@ -103,16 +100,6 @@ export function createFilesystemBlobStore(root: string): BlobStore {
 
 function ignore(): void {}
 
-/** On disk before it gets its name: a crash must not leave a named, empty file. */
-async function syncFile(path: string): Promise<void> {
-  const file = await open(path, 'r');
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -132,20 +119,5 @@ async function* walk(folder: string): AsyncIterable<string> {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) yield* walk(path);
     else if (entry.isFile()) yield path;
-  }
-}
-
-/** Passes bytes through and fails with BlobSizeError the moment the body runs past `size`. */
-class SizeCheck extends Transform {
-  received = 0;
-
-  constructor(readonly size: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.received += chunk.length;
-    if (this.received > this.size) callback(new BlobSizeError(this.size, this.received));
-    else callback(null, chunk);
   }
 }
