@@ -63,7 +63,7 @@ export default defineModule({
       blobs,
       logger: ctx.logger,
       events: ctx.events,
-      inFlight: new Set(),
+      inFlight: new Map(),
       now: () => Date.now(),
       // Called per request: the HTTPS port is known only once the listeners run.
       fileUrl: (id, name) => ctx.http.publicUrl(`${prefix}/${id}/${encodeURIComponent(name)}`),

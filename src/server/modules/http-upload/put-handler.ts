@@ -17,6 +17,12 @@ import { UploadError, sendError, uploadErrors } from './upload-errors.js';
 
 /** A refused PUT may leave a body unread: closing beats letting Node read and discard all of it. */
 const REFUSAL_HEADERS = { ...CORS_HEADERS, connection: 'close' };
+/** How long a PUT waits for an earlier PUT of the same slot to end before answering 409. */
+const RETRY_WAIT_MS = 10_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 export async function handlePut(runtime: UploadRuntime, request: HttpRequest, response: ServerResponse): Promise<void> {
   const started = performance.now();
@@ -29,7 +35,20 @@ export async function handlePut(runtime: UploadRuntime, request: HttpRequest, re
     throw error;
   }
   const { id } = claims;
-  runtime.inFlight.add(id);
+  // A client retrying at once after its PUT broke off may reach us before we noticed the first
+  // one end: wait (bounded) for it rather than answer "file already exists" to a legitimate retry.
+  const previous = runtime.inFlight.get(id);
+  if (previous !== undefined) await Promise.race([previous, delay(RETRY_WAIT_MS)]);
+  if (runtime.inFlight.has(id) || runtime.records.has(id)) {
+    return sendError(response, uploadErrors.fileExists(), REFUSAL_HEADERS);
+  }
+  let finished!: () => void;
+  runtime.inFlight.set(
+    id,
+    new Promise<void>((resolve) => {
+      finished = resolve;
+    }),
+  );
   try {
     const hashing = new HashingStream();
     request.body.on('error', (error) => hashing.destroy(error));
@@ -80,6 +99,7 @@ export async function handlePut(runtime: UploadRuntime, request: HttpRequest, re
     throw error;
   } finally {
     runtime.inFlight.delete(id);
+    finished();
   }
 }
 
@@ -103,7 +123,7 @@ function admit(runtime: UploadRuntime, request: HttpRequest): { claims: SlotClai
   if (!isTypeAllowed(contentType, options.allowed_types, options.forbidden_types)) {
     throw uploadErrors.notAcceptable(`Files of type ${contentType} are not accepted here`);
   }
-  if (runtime.inFlight.has(claims.id) || runtime.records.has(claims.id)) throw uploadErrors.fileExists();
+  if (runtime.records.has(claims.id)) throw uploadErrors.fileExists();
   // Slots are stateless, so several may be out at once: the quota is checked again at the PUT.
   const refusal = checkQuota(
     claims.size,

@@ -15,7 +15,8 @@ export interface UploadRuntime {
   readonly logger: Logger;
   readonly events: TypedEmitter<ServerEvents>;
   /** File ids whose PUT is streaming now: a second PUT to the slot gets 409, the sweeper leaves the blob alone. */
-  readonly inFlight: Set<string>;
+  /** PUTs in progress, by file id: settles (never rejects) when that PUT has finished either way. */
+  readonly inFlight: Map<string, Promise<void>>;
   /** ms since the epoch. */
   now(): number;
   /** The absolute URL of a file: https://…/upload/<id>/<percent-encoded name>. */
