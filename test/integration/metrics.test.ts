@@ -1,6 +1,6 @@
 // The metrics module on a real server: /metrics is off by default, refused (403) to addresses
 // outside `allow` and to requests without the token when one is set, served to loopback; its
-// counters move as a login, a message, a SOCKS5 relay and an HTTP upload happen; and the text is
+// counters move as a login, a message, a SOCKS5 relay, IBB stanzas and an HTTP upload happen; and the text is
 // valid Prometheus exposition format (checked by a strict parser, test/helpers/prometheus-text.ts).
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -165,6 +165,20 @@ describe('metrics: counters move as the server works', () => {
     const families = await scrape(ts);
     assert.equal(valueOf(families, 'ferry_transfers_total', { method: 'socks5', outcome: 'completed' }), 1);
     assert.equal(valueOf(families, 'ferry_transfer_bytes_total', { method: 'socks5' }), 100_000);
+  });
+
+  it('counts IBB stanzas routed between two sessions, and the bytes their <data/> carries', async () => {
+    const ibb = (id: string, child: ReturnType<typeof xml>) =>
+      alice.xmpp.send(xml('iq', { type: 'set', to: bob.jid, id }, child));
+    await ibb('i1', xml('open', { xmlns: NS.IBB, sid: 'ibb1', 'block-size': 4096 }));
+    await ibb('i2', xml('data', { xmlns: NS.IBB, sid: 'ibb1', seq: 0 }, randomBytes(3_000).toString('base64')));
+    await ibb('i3', xml('close', { xmlns: NS.IBB, sid: 'ibb1' }));
+    await bob.waitFor((stanza) => stanza.attrs.id === 'i3', 'the IBB close');
+    const families = await scrape(ts);
+    assert.equal(valueOf(families, 'ferry_ibb_stanzas_total', { element: 'data' }), 1);
+    assert.equal(valueOf(families, 'ferry_ibb_stanzas_total', { element: 'open' }), 1);
+    assert.equal(valueOf(families, 'ferry_transfers_total', { method: 'ibb', outcome: 'completed' }), 1);
+    assert.equal(valueOf(families, 'ferry_transfer_bytes_total', { method: 'ibb' }), 3_000);
   });
 
   it('counts an HTTP upload, its download, their bytes and the storage used', async () => {
