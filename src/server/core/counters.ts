@@ -40,10 +40,13 @@ export function countBy(counts: Map<string, number>, label: string): void {
   counts.set(label, (counts.get(label) ?? 0) + 1);
 }
 
-/** Bytes a base64 text decodes to, from its length and padding (RFC 4648 §4), without decoding it. */
+/**
+ * Bytes a base64 text decodes to, from its length and padding (RFC 4648 §4), without decoding it.
+ * XEP-0047 §2.2 forbids whitespace in IBB data, so the length alone is enough.
+ */
 export function base64DecodedLength(text: string): number {
-  // IBB senders may wrap lines; whitespace is rare and only then worth a second pass.
-  const compact = /\s/.test(text) ? text.replace(/\s+/g, '') : text;
-  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
-  return Math.max(0, Math.floor((compact.length * 3) / 4) - padding);
+  const length = text.length;
+  if (length === 0) return 0;
+  const padding = text.charCodeAt(length - 1) !== 0x3d ? 0 : text.charCodeAt(length - 2) === 0x3d ? 2 : 1;
+  return Math.max(0, Math.floor((length * 3) / 4) - padding);
 }

@@ -359,7 +359,9 @@ export class Router {
     const ibb = this.counters.ibb;
     if (payload.name === 'data') {
       ibb.dataStanzas += 1;
-      ibb.dataBytes += base64DecodedLength(payload.getText());
+      // The text is the one child a well-formed <data/> has; getText() would join a new string.
+      const text = payload.children.length === 1 ? payload.children[0] : payload.getText();
+      if (typeof text === 'string') ibb.dataBytes += base64DecodedLength(text);
     } else if (payload.name === 'open') ibb.opened += 1;
     else if (payload.name === 'close') ibb.closed += 1;
   }

@@ -44,6 +44,5 @@ describe('server counters', () => {
       const text = Buffer.alloc(size, 7).toString('base64');
       assert.equal(base64DecodedLength(text), size, `size ${size}`);
     }
-    assert.equal(base64DecodedLength('aGVs\nbG8='), 5);
   });
 });
