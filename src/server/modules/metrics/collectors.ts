@@ -94,9 +94,11 @@ export function createMetrics(sources: MetricSources): { registry: Registry; tra
 
   // Counted as the modules report finished transfers; IBB from the core's counts (the server sees
   // no outcome beyond <close/>, so a closed IBB session counts as completed).
-  const finished: Record<TransferMethod, Record<TransferOutcome, number>> = {
+  // HTTP upload reports stored files only (a failed PUT keeps nothing and emits nothing), so it has
+  // no `aborted` series rather than one that always reads 0.
+  const finished: Record<TransferMethod, Partial<Record<TransferOutcome, number>>> = {
     socks5: { completed: 0, aborted: 0 },
-    http_upload: { completed: 0, aborted: 0 },
+    http_upload: { completed: 0 },
     http_download: { completed: 0, aborted: 0 },
   };
   const moved: Record<TransferMethod, number> = { socks5: 0, http_upload: 0, http_download: 0 };
@@ -122,7 +124,8 @@ export function createMetrics(sources: MetricSources): { registry: Registry; tra
     registry,
     transfers: {
       finished(method, outcome, bytes) {
-        finished[method][outcome] += 1;
+        const outcomes = finished[method];
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
         moved[method] += bytes;
       },
     },
