@@ -11,6 +11,7 @@ import type { KeyValueStore, ListStore, Storage, StoreDefinition } from '../stor
 import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
 import type { Services } from './services.js';
+import type { ServerCounters } from './counters.js';
 import type { PreAuthHooks } from '../stream/pre-auth-hooks.js';
 import type { HttpService } from '../transport/http/index.js';
 import type { AddressKind, IqHandler, IqMatch, OutboundFilter, RemoteHandler, StanzaHandler } from './routing-types.js';
@@ -43,6 +44,8 @@ export interface ModuleContext {
   readonly events: TypedEmitter<ServerEvents>;
   /** Stream features and IQs offered before authentication (in-band registration); features after it. */
   readonly preAuth: PreAuthHooks;
+  /** What the core counts (connections, logins, stanzas, routing errors, IBB): read them, never write. */
+  readonly counters: Readonly<ServerCounters>;
   /** Routes on the HTTP/HTTPS listeners (upload, admin console); removed at the module's teardown. */
   readonly http: HttpService;
   onIq(match: IqMatch, handler: IqHandler): void;
@@ -57,6 +60,8 @@ export interface ModuleContext {
   openList<V>(definition?: ModuleStoreDefinition<ListStore<V>>): Promise<ListStore<V>>;
   provide<K extends keyof Services>(name: K, service: Services[K]): void;
   require<K extends keyof Services>(name: K): Services[K];
+  /** A service used only when its module is loaded (metrics reading upload storage); call it after setup. */
+  service<K extends keyof Services>(name: K): Services[K] | undefined;
   /** Registers cleanup run at shutdown, in reverse order. */
   onTeardown(teardown: Teardown): void;
 }

@@ -7,6 +7,7 @@ import type { Element } from '../../protocol/xml/element.js';
 import type { Logger } from './logger.js';
 import type { ClientSession, SessionInfo } from './session.js';
 import type { OutboundFilter } from './routing-types.js';
+import type { ServerCounters } from './counters.js';
 
 interface Registered {
   filter: OutboundFilter;
@@ -16,12 +17,14 @@ interface Registered {
 export class OutboundPath {
   readonly #logger: Logger;
   readonly #toRemote: (stanza: Element, to: SessionInfo) => void;
+  readonly #counters: ServerCounters;
   #filters: readonly Registered[] = [];
 
   /** `toRemote` receives what is left for a session that is not bound to this process. */
-  constructor(logger: Logger, toRemote: (stanza: Element, to: SessionInfo) => void) {
+  constructor(logger: Logger, toRemote: (stanza: Element, to: SessionInfo) => void, counters: ServerCounters) {
     this.#logger = logger;
     this.#toRemote = toRemote;
+    this.#counters = counters;
   }
 
   /** Higher priority runs first; equal priorities run in the order they were added. */
@@ -47,6 +50,7 @@ export class OutboundPath {
       }
     }
     if (out === null) return;
+    this.#counters.countStanza(this.#counters.stanzasOut, out.name);
     if (to.isLocal) (to as ClientSession).send(out);
     else this.#toRemote(out, to);
   }

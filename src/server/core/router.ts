@@ -29,6 +29,8 @@ import { PendingIqs } from './pending-iqs.js';
 import { OutboundPath } from './outbound.js';
 import { SessionOrder } from './session-order.js';
 import { UnhandledIqLog } from './unhandled-iqs.js';
+import { ServerCounters, base64DecodedLength, countBy } from './counters.js';
+import { NS } from '../../protocol/namespaces.js';
 
 const MESSAGE_TYPES = new Set(['normal', 'chat', 'groupchat', 'headline', 'error']);
 const PRESENCE_TYPES = new Set([
@@ -53,10 +55,13 @@ export interface RouterOptions {
   domain: string;
   sessions: SessionDirectory;
   logger: Logger;
+  /** Where routing counts what it does (metrics); a fresh set when not given (unit tests). */
+  counters?: ServerCounters;
 }
 
 export class Router {
   readonly domain: string;
+  readonly counters: ServerCounters;
   readonly #sessions: SessionDirectory;
   readonly #logger: Logger;
   readonly #hosts = new Set<string>();
@@ -73,10 +78,15 @@ export class Router {
     this.domain = options.domain;
     this.#sessions = options.sessions;
     this.#logger = options.logger;
+    this.counters = options.counters ?? new ServerCounters();
     this.#hosts.add(options.domain);
-    this.#outbound = new OutboundPath(options.logger, (stanza, to) => {
-      void this.#routeRemote({ stanza, reason: 'session', to: to.jid, session: to, origin: undefined });
-    });
+    this.#outbound = new OutboundPath(
+      options.logger,
+      (stanza, to) => {
+        void this.#routeRemote({ stanza, reason: 'session', to: to.jid, session: to, origin: undefined });
+      },
+      this.counters,
+    );
     this.#order = new SessionOrder(
       (stanza, origin) => this.#dispatch(stanza, origin),
       (origin) => {
@@ -294,6 +304,7 @@ export class Router {
     if (event.address === 'full' && event.to) {
       const session = this.#sessions.get(event.to);
       if (session) {
+        if (ns === NS.IBB) this.#countIbb(child);
         this.#outbound.send(session, stanza);
         return undefined;
       }
@@ -343,10 +354,23 @@ export class Router {
     return undefined;
   }
 
+  /** XEP-0047 between two sessions: the only IQ payload the router looks into, and only to count it. */
+  #countIbb(payload: Element): void {
+    const ibb = this.counters.ibb;
+    if (payload.name === 'data') {
+      ibb.dataStanzas += 1;
+      // The text is the one child a well-formed <data/> has; getText() would join a new string.
+      const text = payload.children.length === 1 ? payload.children[0] : payload.getText();
+      if (typeof text === 'string') ibb.dataBytes += base64DecodedLength(text);
+    } else if (payload.name === 'open') ibb.opened += 1;
+    else if (payload.name === 'close') ibb.closed += 1;
+  }
+
   /** Answers a stanza with an error; never answers an error or a result (RFC 6120 §8.3.1). */
   #bounce(stanza: Element, error: StanzaError, origin: LocalSession | undefined): void {
     const type = stanza.attrs.type as string | undefined;
     if (type === 'error' || (stanza.name === 'iq' && type === 'result')) return;
+    countBy(this.counters.routingErrors, error.condition);
     const reply = errorReply(stanza, error);
     if (!reply.attrs.from) reply.attrs.from = this.domain;
     this.#send(reply, origin);

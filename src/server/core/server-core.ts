@@ -6,6 +6,7 @@ import type { Logger } from './logger.js';
 import { Router } from './router.js';
 import { LocalSessionDirectory } from './sessions.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { ServerCounters } from './counters.js';
 import type { ServerEvents } from './server-events.js';
 import type { ModuleContext, ModuleStoreDefinition, Teardown } from './module.js';
 import type { Services } from './services.js';
@@ -30,6 +31,7 @@ export class ServerCore {
   readonly events: TypedEmitter<ServerEvents>;
   readonly router: Router;
   readonly preAuth = new PreAuthHooks();
+  readonly counters = new ServerCounters();
   readonly #teardowns: Teardown[] = [];
   readonly #services = new Map<string, unknown>();
 
@@ -41,7 +43,12 @@ export class ServerCore {
     this.events = new TypedEmitter<ServerEvents>((error, event) =>
       this.logger.error({ err: error, event }, 'an event listener failed'),
     );
-    this.router = new Router({ domain: this.config.domain, sessions: this.sessions, logger: this.logger });
+    this.router = new Router({
+      domain: this.config.domain,
+      sessions: this.sessions,
+      logger: this.logger,
+      counters: this.counters,
+    });
   }
 
   /** Sets the modules up in the given (dependency) order. */
@@ -84,6 +91,7 @@ export class ServerCore {
       router,
       events: this.events,
       preAuth: this.preAuth,
+      counters: this.counters,
       http: this.http.forModule(moduleName, (teardown) => teardowns.push(teardown)),
       onIq: (match, handler) => teardowns.push(router.onIq(match, handler)),
       on: (kind, address, handler, priority) => teardowns.push(router.on(kind, address, handler, priority)),
@@ -104,6 +112,7 @@ export class ServerCore {
           throw new Error(`module ${moduleName} requires service ${String(name)}, which no loaded module provides`);
         return service as Services[K];
       },
+      service: (name) => this.service(name),
       onTeardown: (teardown) => teardowns.push(teardown),
     };
   }

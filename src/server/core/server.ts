@@ -119,12 +119,15 @@ export class FerryServer {
       sessions: core.sessions,
       router: core.router,
       events: core.events,
+      counters: core.counters,
       logger: this.logger,
       preAuth: core.preAuth,
       nonce: () => nonces.next(),
       onAuthenticated: () => (this.#unauthenticated -= 1),
       onEnded: (stream) => {
-        if (this.#streams.delete(stream) && !stream.isAuthenticated) this.#unauthenticated -= 1;
+        if (!this.#streams.delete(stream)) return;
+        core.counters.connectionsOpen[stream.transportKind] -= 1;
+        if (!stream.isAuthenticated) this.#unauthenticated -= 1;
       },
     });
     // One options object per policy, shared by every stream it applies to.
@@ -175,6 +178,9 @@ export class FerryServer {
     const refusal = this.#refusal();
     if (refusal) return refuseStream(transport, this.config.domain, refusal);
     this.#unauthenticated += 1;
+    const counters = this.#started.counters;
+    counters.connectionsAccepted[transport.kind] += 1;
+    counters.connectionsOpen[transport.kind] += 1;
     this.#streams.add(new C2sStream(transport, options));
   }
 

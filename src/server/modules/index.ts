@@ -9,6 +9,7 @@ import message from './message/index.js';
 import register from './register/index.js';
 import proxy65 from './proxy65/index.js';
 import httpUpload from './http-upload/index.js';
+import metrics from './metrics/index.js';
 
 export const builtinModules: readonly ModuleDefinition[] = [
   disco,
@@ -20,4 +21,5 @@ export const builtinModules: readonly ModuleDefinition[] = [
   register,
   proxy65,
   httpUpload,
+  metrics,
 ] as ModuleDefinition[];

@@ -14,6 +14,7 @@ import type { Router } from '../core/router.js';
 import type { LocalSessionDirectory } from '../core/sessions.js';
 import type { TypedEmitter } from '../core/typed-emitter.js';
 import type { ServerEvents } from '../core/server-events.js';
+import { countBy, type ServerCounters } from '../core/counters.js';
 import type { CredentialLookup } from '../auth/sasl.js';
 import type { LoginAttempt, LoginThrottle } from './auth-throttle.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
@@ -32,6 +33,7 @@ export interface C2sOptions {
   sessions: LocalSessionDirectory;
   router: Router;
   events: TypedEmitter<ServerEvents>;
+  counters: ServerCounters;
   logger: Logger;
   preAuth: PreAuthHooks;
   /** SCRAM server nonces (default: 18 random bytes each, from the mechanism). */
@@ -80,6 +82,10 @@ export class C2sStream implements StreamTransportHandlers {
 
   get isAuthenticated(): boolean {
     return this.#username !== undefined;
+  }
+
+  get transportKind(): StreamTransport['kind'] {
+    return this.#transport.kind;
   }
 
   get session(): BoundSession | undefined {
@@ -243,6 +249,7 @@ export class C2sStream implements StreamTransportHandlers {
     if (this.#state === 'closed' || !outcome) return;
     if (outcome.kind === 'reply') return this.#transport.send(outcome.element);
     if (outcome.kind === 'success') {
+      this.#options.counters.authSuccesses += 1;
       this.#username = outcome.username;
       this.#sasl = undefined;
       this.#state = 'header';
@@ -264,6 +271,7 @@ export class C2sStream implements StreamTransportHandlers {
   #onAuthFailure(failure: Element, condition: string, user: string | undefined): void {
     // The throttle's waits come before the password is checked (auth-throttle.ts), not here.
     this.#authFailures += 1;
+    countBy(this.#options.counters.authFailures, condition);
     this.#transport.send(failure);
     this.#log('info', { condition, user, failures: this.#authFailures }, 'authentication failed');
     if (this.#authFailures >= this.#options.maxAuthFailures) {
@@ -312,6 +320,7 @@ export class C2sStream implements StreamTransportHandlers {
       }
     }
     stanza.attrs.from = session.jid.toString();
+    this.#options.counters.countStanza(this.#options.counters.stanzasIn, stanza.name);
     // RFC 3921 §3: legacy session establishment is a no-op kept for old clients.
     if (
       stanza.name === 'iq' &&

@@ -31,6 +31,8 @@ export interface HttpUploadService {
   readonly jid: string;
   /** Runs the sweeper now (as at `now`, ms, when given) — for the admin console and tests. */
   sweep(now?: number): Promise<SweepReport>;
+  /** Sum of the stored files' sizes, from the in-memory index of file records (no store scan). */
+  readonly storedBytes: number;
 }
 
 declare module '../../core/services.js' {
@@ -123,7 +125,13 @@ export default defineModule({
       }),
     );
 
-    ctx.provide('http_upload', { jid: component, sweep: (now) => sweeper.sweep(now) });
+    ctx.provide('http_upload', {
+      jid: component,
+      sweep: (now) => sweeper.sweep(now),
+      get storedBytes() {
+        return records.totalBytes;
+      },
+    });
     ctx.logger.info(
       { jid: component, store: blobs.description, files: [...records.all()].length },
       'HTTP upload ready',
