@@ -1,0 +1,156 @@
+// Jingle file transfer (XEP-0234) over In-Band Bytestreams (XEP-0261), Ferry ↔ Ferry on a real
+// Ferry server: a verified file (SHA-256 in the offer), a stream (SHA-256 in a <checksum/> after
+// the bytes), an empty file, decline, the receiver aborting mid-way, and an iq for a session
+// nobody has. Sent with `method: 'jingle'`; received through the same 'offer' event as SI.
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
+import { hashingSink, patternStream, sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
+import { FileTransferManager } from '../../../src/client/file-transfer.js';
+import { createIbbTransport } from '../../../src/client/index.js';
+import type { FileOffer } from '../../../src/client/file-offer.js';
+import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
+import { NS } from '../../../src/protocol/namespaces.js';
+import { xml } from '../../../src/protocol/xml/element.js';
+
+const open: { close(): void }[] = [];
+
+function managers(pair: ConnectionPair) {
+  const sender = new FileTransferManager(pair.alice, { transports: [createIbbTransport()], acceptTimeoutMs: 10_000 });
+  const receiver = new FileTransferManager(pair.bob, {
+    transports: [createIbbTransport()],
+    streamTimeoutMs: 10_000,
+  });
+  const both = {
+    sender,
+    receiver,
+    nextOffer: () => new Promise<FileOffer>((resolve) => receiver.once('offer', resolve)),
+    close() {
+      sender.close();
+      receiver.close();
+    },
+  };
+  open.push(both);
+  return both;
+}
+
+describe('Jingle file transfer over IBB, Ferry ↔ Ferry', () => {
+  let pair: ConnectionPair;
+  const files = tempDir();
+  let source: string;
+  let sourceHash: string;
+  const size = 300 * 1024 + 7;
+  before(async () => {
+    pair = await startConnectionPair();
+    source = join(files.path, 'photo.jpg');
+    sourceHash = writeRandomFile(source, size);
+  });
+  after(async () => {
+    await pair.stop();
+    files.remove();
+  });
+  afterEach(() => {
+    for (const m of open.splice(0)) m.close();
+  });
+
+  it('a file path: offered with its SHA-256, received verified, .part renamed', async () => {
+    const m = managers(pair);
+    const target = join(files.path, 'received.jpg');
+    const offered = m.nextOffer();
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'jingle', mimeType: 'image/jpeg' });
+    const offer = await offered;
+    assert.equal(offer.method, 'jingle');
+    assert.equal(offer.name, 'photo.jpg');
+    assert.equal(offer.size, size);
+    assert.equal(offer.mimeType, 'image/jpeg');
+    assert.equal(offer.sha256, sourceHash);
+    const received = offer.accept({ to: target });
+    const [sent, got] = await Promise.all([transfer.done, received]);
+    assert.equal(sent.method, 'ibb');
+    assert.equal(sent.sha256, sourceHash);
+    assert.equal(got.sha256, sourceHash);
+    assert.equal(await sha256File(target), sourceHash);
+    assert.equal(existsSync(`${target}.part`), false);
+  });
+
+  it('a stream: hashed while sent, its SHA-256 in a <checksum/> session-info after the bytes', async () => {
+    const m = managers(pair);
+    const streamSize = 200 * 1024 + 3;
+    const sink = hashingSink();
+    m.receiver.once('offer', (offer) => void offer.accept({ to: sink }));
+    const transfer = m.sender.send(pair.bob.jid.toString(), patternStream(streamSize), {
+      method: 'jingle',
+      name: 'stream.bin',
+      size: streamSize,
+    });
+    const sent = await transfer.done;
+    assert.equal(sink.bytes, streamSize);
+    assert.equal(sent.sha256, sink.digest());
+  });
+
+  it('an empty file', async () => {
+    const m = managers(pair);
+    const empty = join(files.path, 'empty.txt');
+    writeFileSync(empty, '');
+    const target = join(files.path, 'received-empty.txt');
+    m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
+    const sent = await m.sender.send(pair.bob.jid.toString(), empty, { method: 'jingle' }).done;
+    assert.equal(sent.bytes, 0);
+    assert.equal(await sha256File(target), await sha256File(empty));
+  });
+
+  it('decline: session-terminate <decline/>, the sender gets FERRY_ERR_DECLINED', async () => {
+    const m = managers(pair);
+    m.receiver.once('offer', (offer) => offer.decline('not now'));
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'jingle' });
+    await assert.rejects(transfer.done, (error: { code?: string; message: string }) => {
+      assert.equal(error.code, 'FERRY_ERR_DECLINED');
+      assert.match(error.message, /not now/);
+      return true;
+    });
+  });
+
+  it('the receiver aborts mid-transfer: the sender is cancelled by the peer', async () => {
+    const m = managers(pair);
+    const big = join(files.path, 'big.bin');
+    writeRandomFile(big, 2 * 1024 * 1024);
+    const target = join(files.path, 'aborted.bin');
+    const controller = new AbortController();
+    let received: Promise<unknown> = Promise.resolve();
+    m.receiver.once('offer', (offer) => {
+      offer.on('progress', (progress) => {
+        if (progress.bytes > 0) controller.abort(new Error('user cancelled'));
+      });
+      received = offer.accept({ to: target, signal: controller.signal });
+    });
+    const transfer = m.sender.send(pair.bob.jid.toString(), big, { method: 'jingle' });
+    await assert.rejects(transfer.done, (error: { code?: string }) => error.code === 'FERRY_ERR_CANCELLED_BY_PEER');
+    await assert.rejects(received);
+    assert.equal(existsSync(target), false);
+  });
+
+  it('a Jingle iq for an unknown session: item-not-found + <unknown-session/>', async () => {
+    const m = managers(pair);
+    const iq = xml(
+      'iq',
+      { type: 'set', to: pair.bob.jid.toString() },
+      xml('jingle', { xmlns: NS.JINGLE, action: 'session-info', sid: 'no-such-session' }),
+    );
+    await assert.rejects(pair.alice.request(iq, 10_000), (error: unknown) => {
+      assert.ok(error instanceof StanzaError);
+      assert.equal(error.condition, 'item-not-found');
+      assert.equal(error.application?.getName(), 'unknown-session');
+      assert.equal(error.application?.attrs.xmlns, NS.JINGLE_ERRORS);
+      return true;
+    });
+    m.close();
+  });
+
+  it("the client's disco#info lists Jingle, its file transfer and the IBB transport", () => {
+    const m = managers(pair);
+    const { features } = m.receiver.entity.info;
+    for (const feature of [NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB]) assert.ok(features.includes(feature), feature);
+  });
+});
