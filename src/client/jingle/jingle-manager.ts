@@ -86,6 +86,8 @@ export interface JingleSendEvents {
 interface SessionHandler {
   deliver(jingle: Jingle): void;
   ended(output: Extract<SessionOutput, { kind: 'ended' }>): void;
+  /** We are ending it from outside the transfer (close, lost connection): fail with `error`. */
+  abort(error: Error): void;
 }
 
 export class JingleManager {
@@ -96,6 +98,7 @@ export class JingleManager {
   readonly #open = new Set<JingleSession>();
   readonly #unregister: () => void;
   readonly #withdrawFeatures: () => void;
+  readonly #unwatchConnection: () => void;
 
   constructor(connection: XmppConnection, options: JingleManagerOptions) {
     this.#connection = connection;
@@ -105,13 +108,23 @@ export class JingleManager {
     this.#unregister = connection.onIq('set', NS.JINGLE, 'jingle', (stanza, payload) =>
       this.#onIq(stanza.attrs.from as string, payload),
     );
+    this.#unwatchConnection = connection.onDisconnect((error) =>
+      this.#endAll({ condition: 'connectivity-error' }, error),
+    );
   }
 
   close(): void {
     this.#unregister();
+    this.#unwatchConnection();
     this.#withdrawFeatures();
+    const closed = new TransferError('FERRY_ERR_CANCELLED', 'the file transfer manager was closed');
+    this.#endAll({ condition: 'cancel', text: closed.message }, closed);
+  }
+
+  #endAll(reason: JingleReason, error: Error): void {
     for (const session of [...this.#open]) {
-      this.#run(session, session.terminate({ condition: 'cancel', text: 'the file transfer manager was closed' }));
+      this.#handlers.get(session)?.abort(error);
+      this.#run(session, session.terminate(reason));
     }
   }
 
@@ -267,6 +280,12 @@ export class JingleManager {
         peerEnded?.(error);
         checksum.reject(error);
       },
+      abort: (error) => {
+        clearTimeout(decisionTimer);
+        offer.fail(error);
+        peerEnded?.(error);
+        checksum.reject(error);
+      },
     });
     this.#options.emit(offer);
   }
@@ -349,7 +368,7 @@ export class JingleManager {
     this.#open.add(session);
     const accepted = deferred<Jingle>();
     const finished = deferred<void>();
-    const peerEnd = new AbortController();
+    const sessionEnd = new AbortController();
     let graceTimer: NodeJS.Timeout | undefined;
     this.#handlers.set(session, {
       deliver: (jingle) => {
@@ -373,7 +392,13 @@ export class JingleManager {
         const error = endedError(peer, file.name, output);
         accepted.reject(error);
         finished.reject(error);
-        peerEnd.abort(error);
+        sessionEnd.abort(error);
+      },
+      abort: (error) => {
+        clearTimeout(graceTimer);
+        accepted.reject(error);
+        finished.reject(error);
+        sessionEnd.abort(error);
       },
     });
     const stopOnAbort = () => this.#run(session, session.terminate({ condition: 'cancel' }));
@@ -395,7 +420,7 @@ export class JingleManager {
         throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', `${peer.toString()} answered with another transport`);
       }
       events.accepted({ sid: session.sid, method: 'ibb', offset: 0 });
-      const transferSignal = AbortSignal.any([signal, peerEnd.signal]);
+      const transferSignal = AbortSignal.any([signal, sessionEnd.signal]);
       const stream = await this.#options.ibb.open({
         connection: this.#connection,
         sid: ibbSid,
@@ -404,7 +429,7 @@ export class JingleManager {
         signal: transferSignal,
         blockSize: Math.min(agreed.blockSize, this.#options.ibb.blockSize),
       });
-      const digest = await this.#stream(stream, peer, file, source, events, transferSignal, peerEnd.signal);
+      const digest = await this.#stream(stream, peer, file, source, events, transferSignal, sessionEnd.signal);
       if (file.sendsChecksum) {
         const checksum = encodeJingleChecksum({
           creator: 'initiator',
@@ -422,7 +447,7 @@ export class JingleManager {
       return { sid: session.sid, method: 'ibb', bytes: file.size, offset: 0, sha256: digest };
     } catch (error) {
       if (session.state !== 'ended') this.#run(session, session.terminate({ condition: 'cancel' }));
-      throw peerEnd.signal.aborted ? (peerEnd.signal.reason as Error) : error;
+      throw sessionEnd.signal.aborted ? (sessionEnd.signal.reason as Error) : error;
     } finally {
       signal.removeEventListener('abort', stopOnAbort);
     }
@@ -435,7 +460,7 @@ export class JingleManager {
     source: string | Readable,
     events: JingleSendEvents,
     signal: AbortSignal,
-    peerEnd: AbortSignal,
+    sessionEnd: AbortSignal,
   ): Promise<string> {
     const input = typeof source === 'string' ? createReadStream(source) : source;
     const timeoutMs = this.#options.stallTimeoutMs;
@@ -451,8 +476,8 @@ export class JingleManager {
     try {
       await pipeline(input, meter, stream.writable, { signal: AbortSignal.any([signal, stall.signal]) });
     } catch (error) {
-      const reason = peerEnd.aborted
-        ? (peerEnd.reason as Error)
+      const reason = sessionEnd.aborted
+        ? (sessionEnd.reason as Error)
         : stall.signal.aborted && !signal.aborted
           ? (stall.signal.reason as Error)
           : (error as { code?: string }).code === 'FERRY_ERR_CANCELLED' && !signal.aborted

@@ -1,7 +1,7 @@
 // Jingle file transfer (XEP-0234) over In-Band Bytestreams (XEP-0261), Ferry ↔ Ferry on a real
 // Ferry server: a verified file (SHA-256 in the offer), a stream (SHA-256 in a <checksum/> after
-// the bytes), an empty file, decline, the receiver aborting mid-way, and an iq for a session
-// nobody has. Sent with `method: 'jingle'`; received through the same 'offer' event as SI.
+// the bytes), an empty file, decline, the receiver aborting mid-way, a hash mismatch, and an iq
+// for a session nobody has. Sent with `method: 'jingle'`; received through the same 'offer' event as SI.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -128,6 +128,23 @@ describe('Jingle file transfer over IBB, Ferry ↔ Ferry', () => {
     const transfer = m.sender.send(pair.bob.jid.toString(), big, { method: 'jingle' });
     await assert.rejects(transfer.done, (error: { code?: string }) => error.code === 'FERRY_ERR_CANCELLED_BY_PEER');
     await assert.rejects(received);
+    assert.equal(existsSync(target), false);
+  });
+
+  it('a hash mismatch: the receiver terminates <media-error/>, both sides fail, nothing is renamed', async () => {
+    const m = managers(pair);
+    const changing = join(files.path, 'changing.bin');
+    writeRandomFile(changing, 64 * 1024);
+    const target = join(files.path, 'mismatch.bin');
+    let received: Promise<unknown> = Promise.resolve();
+    m.receiver.once('offer', (offer) => {
+      // The sender hashed the file for its offer; the bytes it sends now are others of the same size.
+      writeRandomFile(changing, 64 * 1024);
+      received = offer.accept({ to: target });
+    });
+    const transfer = m.sender.send(pair.bob.jid.toString(), changing, { method: 'jingle' });
+    await assert.rejects(transfer.done, (error: { code?: string }) => error.code === 'FERRY_ERR_HASH_MISMATCH');
+    await assert.rejects(received, (error: { code?: string }) => error.code === 'FERRY_ERR_HASH_MISMATCH');
     assert.equal(existsSync(target), false);
   });
 
