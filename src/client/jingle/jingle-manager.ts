@@ -108,9 +108,20 @@ export class JingleManager {
     this.#unregister = connection.onIq('set', NS.JINGLE, 'jingle', (stanza, payload) =>
       this.#onIq(stanza.attrs.from as string, payload),
     );
-    this.#unwatchConnection = connection.onDisconnect((error) =>
+    const unwatchDisconnect = connection.onDisconnect((error) =>
       this.#endAll({ condition: 'connectivity-error' }, error),
     );
+    // The peer's resource going unavailable ends its sessions at once, not after a timeout.
+    const unwatchPresence = connection.onPresence((presence) => {
+      const from = presence.attrs.from as unknown;
+      if (presence.attrs.type !== 'unavailable' || typeof from !== 'string') return;
+      const error = new TransferError('FERRY_ERR_PEER_OFFLINE', `${from} went offline`);
+      this.#endAll({ condition: 'gone' }, error, from);
+    });
+    this.#unwatchConnection = () => {
+      unwatchDisconnect();
+      unwatchPresence();
+    };
   }
 
   close(): void {
@@ -121,8 +132,10 @@ export class JingleManager {
     this.#endAll({ condition: 'cancel', text: closed.message }, closed);
   }
 
-  #endAll(reason: JingleReason, error: Error): void {
+  /** Ends every open session (with `peer` only, when given), failing its transfer with `error`. */
+  #endAll(reason: JingleReason, error: Error, peer?: string): void {
     for (const session of [...this.#open]) {
+      if (peer !== undefined && session.peer !== peer) continue;
       this.#handlers.get(session)?.abort(error);
       this.#run(session, session.terminate(reason));
     }
@@ -414,7 +427,7 @@ export class JingleManager {
         throw error;
       });
       const answer = session.contents[0]?.transport;
-      const agreed = answer ? decodeIbbTransport(answer) : undefined;
+      const agreed = answer ? tryIbbTransport(answer) : undefined;
       if (!agreed || agreed.sid !== ibbSid) {
         this.#run(session, session.terminate({ condition: 'incompatible-parameters' }));
         throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', `${peer.toString()} answered with another transport`);
@@ -476,15 +489,19 @@ export class JingleManager {
     try {
       await pipeline(input, meter, stream.writable, { signal: AbortSignal.any([signal, stall.signal]) });
     } catch (error) {
+      // The peer's terminate, our caller's abort (its reason, not the pipeline's AbortError), a
+      // stall, or the receiver's IBB <close/>.
       const reason = sessionEnd.aborted
         ? (sessionEnd.reason as Error)
-        : stall.signal.aborted && !signal.aborted
-          ? (stall.signal.reason as Error)
-          : (error as { code?: string }).code === 'FERRY_ERR_CANCELLED' && !signal.aborted
-            ? new TransferError('FERRY_ERR_CANCELLED_BY_PEER', `the transfer was cancelled by the receiver`, {
-                cause: error,
-              })
-            : (error as Error);
+        : signal.aborted
+          ? (signal.reason as Error)
+          : stall.signal.aborted
+            ? (stall.signal.reason as Error)
+            : (error as { code?: string }).code === 'FERRY_ERR_CANCELLED'
+              ? new TransferError('FERRY_ERR_CANCELLED_BY_PEER', 'the transfer was cancelled by the receiver', {
+                  cause: error,
+                })
+              : (error as Error);
       stream.abort(reason);
       throw reason;
     } finally {
@@ -497,6 +514,14 @@ export class JingleManager {
       );
     }
     return meter.digest()!;
+  }
+}
+
+function tryIbbTransport(element: Element): ReturnType<typeof decodeIbbTransport> | undefined {
+  try {
+    return decodeIbbTransport(element);
+  } catch {
+    return undefined;
   }
 }
 

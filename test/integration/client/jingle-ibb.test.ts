@@ -131,6 +131,25 @@ describe('Jingle file transfer over IBB, Ferry ↔ Ferry', () => {
     assert.equal(existsSync(target), false);
   });
 
+  it('the sender aborts mid-transfer: session-terminate <cancel/>, the receiver is cancelled by the peer', async () => {
+    const m = managers(pair);
+    const big = join(files.path, 'big-sender.bin');
+    writeRandomFile(big, 2 * 1024 * 1024);
+    const target = join(files.path, 'sender-aborted.bin');
+    const controller = new AbortController();
+    let received: Promise<unknown> = Promise.resolve();
+    m.receiver.once('offer', (offer) => {
+      received = offer.accept({ to: target });
+    });
+    const transfer = m.sender.send(pair.bob.jid.toString(), big, { method: 'jingle', signal: controller.signal });
+    transfer.on('progress', (progress) => {
+      if (progress.bytes > 0) controller.abort(new Error('user cancelled'));
+    });
+    await assert.rejects(transfer.done, /user cancelled/);
+    await assert.rejects(received, (error: { code?: string }) => error.code === 'FERRY_ERR_CANCELLED_BY_PEER');
+    assert.equal(existsSync(target), false);
+  });
+
   it('a hash mismatch: the receiver terminates <media-error/>, both sides fail, nothing is renamed', async () => {
     const m = managers(pair);
     const changing = join(files.path, 'changing.bin');
