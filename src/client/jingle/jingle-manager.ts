@@ -86,8 +86,11 @@ export interface JingleSendEvents {
 interface SessionHandler {
   deliver(jingle: Jingle): void;
   ended(output: Extract<SessionOutput, { kind: 'ended' }>): void;
-  /** We are ending it from outside the transfer (close, lost connection): fail with `error`. */
-  abort(error: Error): void;
+  /**
+   * We are ending it from outside the transfer (close, lost connection): fail with `error`. A
+   * reason returned replaces the caller's (a transfer already confirmed ends with success).
+   */
+  abort(error: Error): JingleReason | undefined;
 }
 
 export class JingleManager {
@@ -106,7 +109,7 @@ export class JingleManager {
     this.#table = new JingleSessionTable(connection.jid.toString(), { isKnownInfo });
     this.#withdrawFeatures = options.entity.addFeatures(NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB);
     this.#unregister = connection.onIq('set', NS.JINGLE, 'jingle', (stanza, payload) =>
-      this.#onIq(stanza.attrs.from as string, payload),
+      this.#onIq(stanza.attrs.from, payload),
     );
     const unwatchDisconnect = connection.onDisconnect((error) =>
       this.#endAll({ condition: 'connectivity-error' }, error),
@@ -136,14 +139,15 @@ export class JingleManager {
   #endAll(reason: JingleReason, error: Error, peer?: string): void {
     for (const session of [...this.#open]) {
       if (peer !== undefined && session.peer !== peer) continue;
-      this.#handlers.get(session)?.abort(error);
-      this.#run(session, session.terminate(reason));
+      const instead = this.#handlers.get(session)?.abort(error);
+      this.#run(session, session.terminate(instead ?? reason));
     }
   }
 
   // --- incoming iqs -------------------------------------------------------------------------
 
-  #onIq(from: string, payload: Element): null | undefined {
+  #onIq(from: unknown, payload: Element): null | undefined {
+    if (typeof from !== 'string') return undefined;
     const jingle = decodeJingle(payload); // bad-request when malformed
     if (jingle.action === 'session-initiate' && !this.#options.wantsOffers()) return undefined;
     const routed = this.#table.receive(from, jingle);
@@ -164,7 +168,11 @@ export class JingleManager {
           this.#request(session, output.jingle);
           break;
         case 'deliver':
-          if (initiate !== undefined && output.jingle === initiate) this.#onInitiate(session, output.jingle);
+          // Neither side of this slice offers another transport or content: refuse them (§7.2).
+          if (output.jingle.action === 'transport-replace' || output.jingle.action === 'content-add') {
+            const answer = output.jingle.action === 'transport-replace' ? 'transport-reject' : 'content-reject';
+            this.#run(session, session.send(answer, { contents: output.jingle.contents }));
+          } else if (initiate !== undefined && output.jingle === initiate) this.#onInitiate(session, output.jingle);
           else this.#handlers.get(session)?.deliver(output.jingle);
           break;
         case 'ended':
@@ -184,7 +192,9 @@ export class JingleManager {
     const done = this.#connection.request(iq, REQUEST_TIMEOUT_MS).then(
       () => undefined,
       (error: unknown) => {
-        if ((error as { code?: string }).code === 'FERRY_ERR_DISCONNECTED') return;
+        // Lost or logged out: there is nobody to tell any more.
+        const code = (error as { code?: string }).code;
+        if (code === 'FERRY_ERR_DISCONNECTED' || code === 'FERRY_ERR_CANCELLED') return;
         const stanzaError =
           error instanceof StanzaError ? error : new StanzaError('remote-server-timeout', { text: String(error) });
         this.#run(session, session.requestFailed(jingle.action, stanzaError));
@@ -298,6 +308,7 @@ export class JingleManager {
         offer.fail(error);
         peerEnded?.(error);
         checksum.reject(error);
+        return undefined;
       },
     });
     this.#options.emit(offer);
@@ -409,9 +420,12 @@ export class JingleManager {
       },
       abort: (error) => {
         clearTimeout(graceTimer);
+        // The receiver confirmed the file (<received/>) but has not ended the session yet.
+        if (!finished.isPending) return { condition: 'success' };
         accepted.reject(error);
         finished.reject(error);
         sessionEnd.abort(error);
+        return undefined;
       },
     });
     const stopOnAbort = () => this.#run(session, session.terminate({ condition: 'cancel' }));

@@ -13,7 +13,8 @@ import { createIbbTransport } from '../../../src/client/index.js';
 import type { FileOffer } from '../../../src/client/file-offer.js';
 import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
 import { NS } from '../../../src/protocol/namespaces.js';
-import { xml } from '../../../src/protocol/xml/element.js';
+import { xml, type Element } from '../../../src/protocol/xml/element.js';
+import { withTimeout } from '../../helpers/xmpp-client.js';
 
 const open: { close(): void }[] = [];
 
@@ -182,6 +183,40 @@ describe('Jingle file transfer over IBB, Ferry ↔ Ferry', () => {
       return true;
     });
     m.close();
+  });
+
+  it('an offer over a transport this slice lacks (SOCKS5): the receiver terminates <unsupported-transports/>', async () => {
+    const receiver = new FileTransferManager(pair.bob, { transports: [createIbbTransport()] });
+    open.push(receiver);
+    const offers: FileOffer[] = [];
+    receiver.on('offer', (offer) => offers.push(offer));
+    const terminated = new Promise<Element>((resolve) => {
+      const stop = pair.alice.onIq('set', NS.JINGLE, 'jingle', (_stanza, payload) => {
+        stop();
+        resolve(payload);
+        return null;
+      });
+    });
+    const initiate = xml(
+      'jingle',
+      { xmlns: NS.JINGLE, action: 'session-initiate', sid: 's5b-only', initiator: pair.alice.jid.toString() },
+      xml(
+        'content',
+        { creator: 'initiator', name: 'a-file-offer', senders: 'initiator' },
+        xml(
+          'description',
+          { xmlns: NS.JINGLE_FT },
+          xml('file', null, xml('name', null, 'x.txt'), xml('size', null, '3')),
+        ),
+        xml('transport', { xmlns: NS.JINGLE_S5B, sid: 'vj3hs98y', mode: 'tcp' }),
+      ),
+    );
+    await pair.alice.request(xml('iq', { type: 'set', to: pair.bob.jid.toString() }, initiate), 10_000);
+    const terminate = await withTimeout(terminated, 10_000, 'the session-terminate');
+    assert.equal(terminate.attrs.action, 'session-terminate');
+    assert.equal(terminate.attrs.sid, 's5b-only');
+    assert.ok(terminate.getChild('reason')?.getChild('unsupported-transports'));
+    assert.equal(offers.length, 0, 'the application never saw it');
   });
 
   it("the client's disco#info lists Jingle, its file transfer and the IBB transport", () => {
