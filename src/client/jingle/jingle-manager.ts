@@ -257,8 +257,11 @@ export class JingleManager {
         try {
           const stream = await expectation.established;
           const result = await this.#receive(accepted, stream, options, file, checksum.promise, stop.signal);
-          await this.#request(session, session.send('session-info', { payloads: [received(content)] })[0]!.jingle);
-          this.#run(session, session.terminate({ condition: 'success' }));
+          // A sender that already ended the session with <success/> gets neither.
+          if (session.state !== 'ended') {
+            await this.#request(session, session.send('session-info', { payloads: [received(content)] })[0]!.jingle);
+            this.#run(session, session.terminate({ condition: 'success' }));
+          }
           return result;
         } catch (error) {
           expectation.cancel();
@@ -295,6 +298,13 @@ export class JingleManager {
       ended: (output) => {
         clearTimeout(decisionTimer);
         if (output.by !== 'peer') return;
+        if (output.reason?.condition === 'success' && peerEnded !== undefined) {
+          // COMPAT: some senders end the session themselves once the bytes are out (XEP-0234
+          // §6.6 only prefers the receiver): the IBB stream still ends by its <close/>, and then
+          // size and hash are checked as usual; a checksum can no longer come.
+          checksum.resolve(undefined);
+          return;
+        }
         const error = new TransferError(
           'FERRY_ERR_CANCELLED_BY_PEER',
           `${session.peer} ended the transfer of ${offer.name} (${output.reason?.condition ?? output.error?.condition ?? 'no reason'})`,

@@ -4,13 +4,15 @@
 // for a session nobody has. Sent with `method: 'jingle'`; received through the same 'offer' event as SI.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { hashingSink, patternStream, sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
 import { FileTransferManager } from '../../../src/client/file-transfer.js';
 import { createIbbTransport } from '../../../src/client/index.js';
 import type { FileOffer } from '../../../src/client/file-offer.js';
+import type { TransferResult } from '../../../src/client/outgoing-transfer.js';
 import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
 import { NS } from '../../../src/protocol/namespaces.js';
 import { xml, type Element } from '../../../src/protocol/xml/element.js';
@@ -183,6 +185,71 @@ describe('Jingle file transfer over IBB, Ferry ↔ Ferry', () => {
       return true;
     });
     m.close();
+  });
+
+  it('a scripted sender that terminates <success/> itself after the bytes: still received and verified', async () => {
+    const receiver = new FileTransferManager(pair.bob, { transports: [createIbbTransport()] });
+    open.push(receiver);
+    const target = join(files.path, 'from-script.jpg');
+    let received: Promise<TransferResult> | undefined;
+    receiver.once('offer', (offer) => {
+      received = offer.accept({ to: target });
+    });
+    const sessionAccept = new Promise<Element>((resolve) => {
+      const stop = pair.alice.onIq('set', NS.JINGLE, 'jingle', (_stanza, payload) => {
+        if (payload.attrs.action === 'session-accept') {
+          stop();
+          resolve(payload);
+        }
+        return null;
+      });
+    });
+    const jingle = (action: string, ...children: Element[]) =>
+      xml(
+        'iq',
+        { type: 'set', to: pair.bob.jid.toString() },
+        xml('jingle', { xmlns: NS.JINGLE, action, sid: 'scripted' }, ...children),
+      );
+    const hash = Buffer.from(sourceHash, 'hex').toString('base64');
+    await pair.alice.request(
+      jingle(
+        'session-initiate',
+        xml(
+          'content',
+          { creator: 'initiator', name: 'a-file-offer', senders: 'initiator' },
+          xml(
+            'description',
+            { xmlns: NS.JINGLE_FT },
+            xml(
+              'file',
+              null,
+              xml('name', null, 'photo.jpg'),
+              xml('size', null, String(size)),
+              xml('hash', { xmlns: NS.HASHES, algo: 'sha-256' }, hash),
+            ),
+          ),
+          xml('transport', { xmlns: NS.JINGLE_IBB, sid: 'ibb-scripted', 'block-size': '8192' }),
+        ),
+      ),
+      10_000,
+    );
+    const accept = await withTimeout(sessionAccept, 10_000, 'the session-accept');
+    const answered = accept.getChild('content')?.getChild('transport', NS.JINGLE_IBB);
+    assert.equal(answered?.attrs.sid, 'ibb-scripted');
+    const stream = await createIbbTransport().open({
+      connection: pair.alice,
+      sid: 'ibb-scripted',
+      initiator: pair.alice.jid,
+      target: pair.bob.jid,
+      signal: new AbortController().signal,
+      blockSize: Number(answered?.attrs['block-size']),
+    });
+    await pipeline(createReadStream(source), stream.writable);
+    await pair.alice.request(jingle('session-terminate', xml('reason', null, xml('success'))), 10_000);
+    assert.ok(received);
+    const result = await withTimeout(received, 10_000, 'the received file');
+    assert.equal(result.sha256, sourceHash);
+    assert.equal(await sha256File(target), sourceHash);
   });
 
   it('an offer over a transport this slice lacks (SOCKS5): the receiver terminates <unsupported-transports/>', async () => {
