@@ -206,6 +206,15 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     }
     const offline = watchOffline(connection, this.peer);
     try {
+      // As for SI: a peer whose disco#info lacks Jingle file transfer over IBB fails at once.
+      const support = await settings.peerSupport(this.peer, anySignal(signal, offline.signal));
+      const needed = [NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB];
+      if (support.kind === 'known' && !needed.every((feature) => support.info.features.includes(feature))) {
+        throw new TransferError(
+          'FERRY_ERR_PEER_UNSUPPORTED',
+          `${this.peer.toString()} does not take files over Jingle with IBB (its disco#info lacks ${needed.filter((feature) => !support.info.features.includes(feature)).join(', ')})`,
+        );
+      }
       return await settings.jingle(
         this.peer,
         source,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { hashingSink, patternStream, sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
 import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createIbbTransport } from '../../../src/client/index.js';
+import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
 import type { FileOffer } from '../../../src/client/file-offer.js';
 import type { TransferResult } from '../../../src/client/outgoing-transfer.js';
 import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
@@ -102,6 +102,23 @@ describe('Jingle file transfer over IBB, Ferry ↔ Ferry', () => {
     const sent = await m.sender.send(pair.bob.jid.toString(), empty, { method: 'jingle' }).done;
     assert.equal(sent.bytes, 0);
     assert.equal(await sha256File(target), await sha256File(empty));
+  });
+
+  it('a peer whose disco#info lacks Jingle over IBB: FERRY_ERR_PEER_UNSUPPORTED before any offer', async () => {
+    const sender = new FileTransferManager(pair.alice, { transports: [createIbbTransport()] });
+    const receiver = new FileTransferManager(pair.bob, {
+      transports: [createSocks5Transport({ discoverProxies: false })],
+    });
+    open.push(sender, receiver);
+    let offered = false;
+    receiver.on('offer', () => (offered = true));
+    const transfer = sender.send(pair.bob.jid.toString(), source, { method: 'jingle' });
+    await assert.rejects(transfer.done, (error: { code?: string; message: string }) => {
+      assert.equal(error.code, 'FERRY_ERR_PEER_UNSUPPORTED');
+      assert.match(error.message, /urn:xmpp:jingle:transports:ibb:1/);
+      return true;
+    });
+    assert.equal(offered, false);
   });
 
   it('decline: session-terminate <decline/>, the sender gets FERRY_ERR_DECLINED', async () => {
