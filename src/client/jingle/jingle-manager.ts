@@ -54,7 +54,7 @@ import { TransferError } from '../transfer-error.js';
 import type { IbbTransport } from '../transports/ibb/ibb-transport.js';
 import type { IncomingBytestream, OutgoingBytestream } from '../transports/bytestream.js';
 import { JingleOffer } from './jingle-offer.js';
-import type { JingleSession, SessionOutput } from './session-machine.js';
+import type { JingleSession, SessionOutput, SessionState } from './session-machine.js';
 import { JingleSession as Session } from './session-machine.js';
 import { JingleSessionTable } from './session-table.js';
 
@@ -231,6 +231,9 @@ export class JingleManager {
     const offer = new JingleOffer(from, session.sid, file, {
       accept: async (accepted, options) => {
         clearTimeout(decisionTimer);
+        if (session.state !== 'pending') {
+          throw new TransferError('FERRY_ERR_CANCELLED_BY_PEER', `${session.peer} withdrew ${accepted.name}`);
+        }
         const stop = new AbortController();
         peerEnded = (error) => stop.abort(error);
         try {
@@ -258,7 +261,8 @@ export class JingleManager {
           const stream = await expectation.established;
           const result = await this.#receive(accepted, stream, options, file, checksum.promise, stop.signal);
           // A sender that already ended the session with <success/> gets neither.
-          if (session.state !== 'ended') {
+          // (The state changed since the check above: TypeScript's narrowing does not know it.)
+          if ((session.state as SessionState) !== 'ended') {
             await this.#request(session, session.send('session-info', { payloads: [received(content)] })[0]!.jingle);
             this.#run(session, session.terminate({ condition: 'success' }));
           }
@@ -355,7 +359,7 @@ export class JingleManager {
     } finally {
       stall.stop();
     }
-    if (meter.bytes !== offer.size) {
+    if (offer.size !== undefined && meter.bytes !== offer.size) {
       throw new TransferError(
         'FERRY_ERR_SIZE_MISMATCH',
         `received ${meter.bytes} of ${offer.size} bytes of ${offer.name}`,

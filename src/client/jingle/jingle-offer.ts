@@ -30,7 +30,8 @@ export class JingleOffer extends EventEmitter<JingleOfferEvents> implements File
   readonly sid: string;
   /** A plain name: the sender's, sanitised (it chooses where bytes land). */
   readonly name: string;
-  readonly size: number;
+  /** Undefined when the offer did not say (XEP-0234 makes <size/> optional): then not checked. */
+  readonly size: number | undefined;
   /** XEP-0096's MD5: never in a Jingle offer. */
   readonly hash = undefined;
   /** SHA-256 (hex) when the offer carried one; otherwise it may come in a checksum after the bytes. */
@@ -48,7 +49,7 @@ export class JingleOffer extends EventEmitter<JingleOfferEvents> implements File
     this.from = from;
     this.sid = sid;
     this.name = sanitizeFileName(file.name ?? 'file');
-    this.size = file.size ?? 0;
+    this.size = file.size;
     this.sha256 = sha256Hex(file);
     this.mimeType = file.mediaType;
     this.description = file.desc;
