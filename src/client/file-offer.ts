@@ -32,11 +32,11 @@ export interface AcceptOptions {
 }
 
 /**
- * 'si': a SOCKS5/IBB offer the sender waits on. 'upload': a link with XEP-0447 metadata (name,
+ * 'si': a SOCKS5/IBB offer the sender waits on. 'jingle': an XEP-0234 offer (JingleOffer). 'upload': a link with XEP-0447 metadata (name,
  * size, SHA-256), as Ferry sends after an HTTP upload. 'link': a bare oob URL (body + oob, as
  * Conversations, Gajim and Dino send): the size is learnt from the download.
  */
-export type OfferMethod = 'si' | 'upload' | 'link';
+export type OfferMethod = 'si' | 'jingle' | 'upload' | 'link';
 
 export interface FileOffer {
   readonly method: OfferMethod;

@@ -19,6 +19,8 @@ import { HttpUploader, type Upload, type UploadOptions } from './upload/http-upl
 import { LinkOffers } from './upload/link-offers.js';
 import { sendRouting, type SendRouting } from './upload/send-routing.js';
 import { shareLink, type SharedFile } from './upload/share-link.js';
+import { JingleManager } from './jingle/jingle-manager.js';
+import type { IbbTransport } from './transports/ibb/ibb-transport.js';
 
 export interface FileTransferOptions {
   /** In order of preference; SOCKS5 before IBB (XEP-0096 §3.1). */
@@ -69,7 +71,7 @@ export interface RefusedOffer {
 }
 
 interface ManagerEvents {
-  /** An SI offer (IncomingOffer, method 'si') or a shared link (LinkOffer, 'upload'/'link'). */
+  /** An SI offer (IncomingOffer, 'si'), a Jingle one (JingleOffer, 'jingle') or a link (LinkOffer). */
   offer: [FileOffer];
   refused: [RefusedOffer];
 }
@@ -99,6 +101,8 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #ownsEntity: boolean;
   readonly #withdrawFeatures: () => void;
   readonly #peers: PeerDirectory;
+  /** XEP-0234 over IBB, when the manager has the IBB transport (jingle/jingle-manager.ts). */
+  readonly #jingle: JingleManager | undefined;
   readonly #accepted = new Map<string, AcceptedFile>();
   readonly #undecided = new Set<(error: Error) => void>();
   /** The stop controllers of accepted files still in progress. */
@@ -151,6 +155,16 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
             wants: () => this.listenerCount('offer') > 0,
             emit: (offer) => this.emit('offer', offer),
           });
+    const ibb = this.#options.transports.find((transport) => transport.method === 'ibb') as IbbTransport | undefined;
+    this.#jingle =
+      ibb &&
+      new JingleManager(connection, {
+        ...this.#options,
+        ibb,
+        entity: this.#entity,
+        wantsOffers: () => this.listenerCount('offer') > 0,
+        emit: (offer) => this.emit('offer', offer),
+      });
     this.#unregister = connection.onIq('set', NS.SI, 'si', (stanza, payload) =>
       this.#onOffer(stanza.attrs.from as string, payload),
     );
@@ -175,6 +189,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       streamTimeoutMs: this.#options.streamTimeoutMs,
       stallTimeoutMs: this.#options.stallTimeoutMs,
       peerSupport: (peer, signal) => this.#peers.support(peer, signal),
+      ...(this.#jingle ? { jingle: this.#jingle.send.bind(this.#jingle) } : {}),
     });
   }
 
@@ -195,6 +210,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
 
   close(): void {
     this.#unregister();
+    this.#jingle?.close();
     this.#unwatchConnection();
     this.#peers.close();
     this.#withdrawFeatures();

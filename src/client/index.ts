@@ -12,6 +12,7 @@ export { OutgoingTransfer, type SendOptions, type TransferResult, type FileMetad
 export { IncomingOffer, type AcceptOptions } from './incoming-offer.js';
 export type { FileOffer, OfferMethod } from './file-offer.js';
 export { LinkOffer, type LinkAcceptOptions } from './upload/link-offer.js';
+export { JingleOffer } from './jingle/jingle-offer.js';
 export { HttpUploader, Upload, type UploadOptions, type UploadResult } from './upload/http-uploader.js';
 export { shareLink, encodeLinkMessage, type SharedFile } from './upload/share-link.js';
 export { chooseSendRoute, type SendMethod, type SendRoute, type OnlineResource } from './upload/method-choice.js';

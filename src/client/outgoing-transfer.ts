@@ -35,7 +35,10 @@ export interface FileMetadata {
 export interface SendOptions extends FileMetadata {
   signal?: AbortSignal;
   computeHash?: boolean;
-  /** 'auto' (default): SI to a full JID or an SI-capable resource, else upload + link; 'upload' forces it. */
+  /**
+   * 'auto' (default): SI to a full JID or an SI-capable resource, else upload + link; 'upload'
+   * forces it; 'jingle': XEP-0234 over IBB, to a full JID only (never chosen automatically yet).
+   */
   method?: SendMethod;
 }
 
@@ -65,6 +68,16 @@ export interface SendSettings {
   peerSupport(peer: Jid, signal: AbortSignal): Promise<PeerSupport>;
   /** Decides SI or upload (bare JIDs, method 'upload'); without it only full JIDs are accepted. */
   route?(peer: Jid, method: SendMethod, signal: AbortSignal): Promise<SendRoute>;
+  /** XEP-0234 over IBB to a full JID (method 'jingle'; JingleManager.send). */
+  jingle?(
+    peer: Jid,
+    source: string | Readable,
+    options: SendOptions,
+    events: {
+      accepted(event: { sid: string; method: string; offset: number }): void;
+      progress(progress: Progress): void;
+    },
+  ): Promise<TransferResult>;
   /** Uploads the file (XEP-0363) and sends `peer` the link message. */
   upload?(
     peer: Jid,
@@ -121,6 +134,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     settings: SendSettings,
   ): Promise<TransferResult> {
     const signal = options.signal ?? new AbortController().signal;
+    if (options.method === 'jingle') return await this.#sendJingle(connection, source, options, settings, signal);
     if (settings.route && (!this.#peer.isFull || options.method === 'upload')) {
       const route = await settings.route(this.#peer, options.method ?? 'auto', signal);
       this.emit('route', route);
@@ -171,6 +185,48 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
           offline: offline.signal,
         });
       }
+    } finally {
+      offline.stop();
+    }
+  }
+
+  /** Explicit only for now (the automatic choice stays SI/upload): a full JID, over IBB. */
+  async #sendJingle(
+    connection: XmppConnection,
+    source: string | Readable,
+    options: SendOptions,
+    settings: SendSettings,
+    signal: AbortSignal,
+  ): Promise<TransferResult> {
+    if (!settings.jingle) {
+      throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', 'Jingle file transfer needs the IBB transport');
+    }
+    if (!this.#peer.isFull) {
+      throw new TransferError('FERRY_ERR_DECLINED', `${this.#peer.toString()} is not a full JID (Jingle needs one)`);
+    }
+    const offline = watchOffline(connection, this.peer);
+    try {
+      // As for SI: a peer whose disco#info lacks Jingle file transfer over IBB fails at once.
+      const support = await settings.peerSupport(this.peer, anySignal(signal, offline.signal));
+      const needed = [NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB];
+      if (support.kind === 'known' && !needed.every((feature) => support.info.features.includes(feature))) {
+        throw new TransferError(
+          'FERRY_ERR_PEER_UNSUPPORTED',
+          `${this.peer.toString()} does not take files over Jingle with IBB (its disco#info lacks ${needed.filter((feature) => !support.info.features.includes(feature)).join(', ')})`,
+        );
+      }
+      return await settings.jingle(
+        this.peer,
+        source,
+        { ...options, signal: anySignal(signal, offline.signal) },
+        {
+          accepted: (event) => {
+            this.#sid = event.sid;
+            this.emit('accepted', event);
+          },
+          progress: (progress) => this.emit('progress', progress),
+        },
+      );
     } finally {
       offline.stop();
     }

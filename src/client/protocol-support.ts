@@ -58,6 +58,13 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     status: 'complete',
     note: "sha-1 caps in every available presence; peers' disco#info cached by verified ver",
   },
+  {
+    xep: 166,
+    title: 'Jingle',
+    version: '1.1.2',
+    status: 'partial',
+    note: 'file-transfer sessions, both roles: initiate, accept, info, terminate with reasons; unknown-session, out-of-order, unsupported-info replies; no content-add or transport-replace yet',
+  },
   { xep: 199, title: 'XMPP Ping', version: '2.0.1', status: 'complete', note: 'answers pings to the full JID' },
   {
     xep: 203,
@@ -65,6 +72,20 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     version: '2.0',
     status: 'partial',
     note: 'read: the stamp of a link stored offline becomes the offer date',
+  },
+  {
+    xep: 234,
+    title: 'Jingle File Transfer',
+    version: '0.19.1',
+    status: 'partial',
+    note: "offers sent (:5) and received (:3, :4, :5) over IBB, with method 'jingle' only; sha-256 in the offer, or a checksum after the bytes for streams; received + terminate success; no requests, ranges or SOCKS5 yet",
+  },
+  {
+    xep: 261,
+    title: 'Jingle In-Band Bytestreams Transport Method',
+    version: '1.0',
+    status: 'complete',
+    note: "the responder's smaller block-size honoured; data in iq stanzas",
   },
   {
     xep: 300,

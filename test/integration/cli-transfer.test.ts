@@ -1,5 +1,6 @@
 // `ferry send` → `ferry receive` as processes against a real server: a verified file and exit
-// code 0; a declined offer is a clear message and a non-zero exit.
+// code 0 (SI over each transport, and Jingle over IBB); a declined offer is a clear message and a
+// non-zero exit.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -83,6 +84,12 @@ describe('ferry send / ferry receive', () => {
       received: /over socks5 via proxy\.localhost/,
     },
     { name: 'ibb', flags: ['--method', 'ibb'], expect: /over ibb/, received: /over ibb/ },
+    {
+      name: 'jingle',
+      flags: ['--method', 'jingle'],
+      expect: /over ibb \(sha-256 [0-9a-f]{64}\)/,
+      received: /over ibb, sha-256 [0-9a-f]{64} verified/,
+    },
   ];
   for (const { name: method, flags, expect, received: receivedLine } of methods) {
     it(`sends a verified file (${flags.join(' ')}) and both exit 0`, async () => {

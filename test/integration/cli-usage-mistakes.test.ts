@@ -54,8 +54,14 @@ describe('ferry mistakes caught before connecting: one line, the documented exit
     },
     {
       mistake: 'an unknown send --method',
+      args: () => ['send', 'bob@localhost', file, ...login(), '--method', 'pigeon'],
+      line: /^ferry: --method must be auto, socks5, ibb, jingle or upload, not pigeon$/,
+      code: 2,
+    },
+    {
+      mistake: 'send --method jingle to a bare JID',
       args: () => ['send', 'bob@localhost', file, ...login(), '--method', 'jingle'],
-      line: /^ferry: --method must be auto, socks5, ibb or upload, not jingle$/,
+      line: /^ferry: --method jingle needs a full JID .*, not bob@localhost$/,
       code: 2,
     },
     {

@@ -176,7 +176,7 @@ async function prepareDir(dir: string): Promise<void> {
 
 async function decide(offer: FileOffer, flags: ReceiveFlags, allowed: Jid | undefined): Promise<boolean> {
   const size = offer.size === undefined ? 'size unknown' : formatBytes(offer.size);
-  const summary = `${offer.name} (${size}) from ${offer.from.toString()}${offer.method === 'si' ? '' : ' as a link'}`;
+  const summary = `${offer.name} (${size}) from ${offer.from.toString()}${isLink(offer) ? ' as a link' : ''}`;
   if (allowed) return allowed.isFull ? allowed.equals(offer.from) : allowed.equals(offer.from.bare());
   if (flags.acceptAll) return true;
   if (!process.stdin.isTTY) {
@@ -208,9 +208,7 @@ async function receiveOne(offer: FileOffer, flags: ReceiveFlags): Promise<number
     return EXIT.ok;
   } catch (error) {
     bar.stop();
-    console.error(
-      `ferry: ${offer.name} from ${offer.from.toString()}: ${receiveFailure(error, path, offer.method !== 'si')}`,
-    );
+    console.error(`ferry: ${offer.name} from ${offer.from.toString()}: ${receiveFailure(error, path, isLink(offer))}`);
     return EXIT.failure;
   }
 }
@@ -230,4 +228,9 @@ function receiveFailure(error: unknown, path: string, isLink: boolean): string {
 function viaStreamhost(result: { streamhost?: string }, sender: string): string {
   if (result.streamhost === undefined) return '';
   return result.streamhost === sender ? ' (direct)' : ` via ${result.streamhost}`;
+}
+
+/** Links are downloaded; SI and Jingle offers have a sender waiting for the answer. */
+function isLink(offer: FileOffer): boolean {
+  return offer.method === 'upload' || offer.method === 'link';
 }

@@ -1,6 +1,7 @@
 // `ferry send <jid> <file>`: a full JID gets an SI offer (SOCKS5, then IBB) as before; a bare JID
 // gets one on its online resource that takes files, else an HTTP upload (XEP-0363) and a link
-// message its server keeps until the contact logs in. `--method upload` forces the upload. Exit 0
+// message its server keeps until the contact logs in. `--method upload` forces the upload;
+// `--method jingle` sends to a full JID with Jingle file transfer (XEP-0234) over IBB. Exit 0
 // only on a complete, verified transfer. Ctrl-C cancels properly (the bytestream is closed).
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -17,8 +18,8 @@ import { CliError, EXIT, finishWith, usageError } from '../cli-error.js';
 import { watchServer } from '../server-watch.js';
 import { addTransferOptions, checkTransferFlags, type TransferFlags } from '../transfer-options.js';
 
-type SendMethodFlag = MethodChoice | 'upload';
-const METHODS: readonly SendMethodFlag[] = ['auto', 'socks5', 'ibb', 'upload'];
+type SendMethodFlag = MethodChoice | 'jingle' | 'upload';
+const METHODS: readonly SendMethodFlag[] = ['auto', 'socks5', 'ibb', 'jingle', 'upload'];
 
 /**
  * How long a bare-JID send listens for the contact's presence before deciding: presence comes
@@ -46,7 +47,7 @@ export function registerSendCommand(program: Command): void {
   )
     .option(
       '--method <method>',
-      'auto (SOCKS5, then IBB; a bare JID that is offline: upload), socks5, ibb or upload (HTTP upload + link)',
+      'auto (SOCKS5, then IBB; a bare JID that is offline: upload), socks5, ibb, jingle (Jingle over IBB, to a full JID) or upload (HTTP upload + link)',
       'auto',
     )
     .option('--proxy <jid>', 'use this SOCKS5 proxy instead of discovering one')
@@ -56,7 +57,7 @@ export function registerSendCommand(program: Command): void {
     .action(async (to: string, file: string, flags: SendFlags) => {
       // Everything that needs no server is checked before the password prompt and the login.
       if (!METHODS.includes(flags.method))
-        throw usageError(`--method must be auto, socks5, ibb or upload, not ${flags.method}`);
+        throw usageError(`--method must be auto, socks5, ibb, jingle or upload, not ${flags.method}`);
       const blockSize = flags.blockSize === undefined ? undefined : Number(flags.blockSize);
       if (blockSize !== undefined && !(Number.isInteger(blockSize) && blockSize >= 1 && blockSize <= 65535)) {
         throw usageError(`--block-size must be a whole number 1..65535, not ${flags.blockSize}`);
@@ -67,10 +68,16 @@ export function registerSendCommand(program: Command): void {
       }
       const { stallTimeoutMs, keepaliveMs } = checkTransferFlags(flags);
       const recipient = checkRecipient(to);
+      if (flags.method === 'jingle' && !recipient.isFull) {
+        throw usageError(
+          `--method jingle needs a full JID (user@domain/resource, as ferry receive prints it), not ${to}`,
+        );
+      }
       await checkFile(file);
       checkLoginFlags(flags);
       const connection = await login(flags);
-      const streamMethod = flags.method === 'upload' ? 'auto' : flags.method;
+      // Jingle goes over the IBB transport (XEP-0261) in this version.
+      const streamMethod = flags.method === 'upload' ? 'auto' : flags.method === 'jingle' ? 'ibb' : flags.method;
       const manager = new FileTransferManager(connection, {
         transports: createTransports({ method: streamMethod, proxy: flags.proxy, blockSize, direct: flags.direct }),
         acceptTimeoutMs: timeout * 1000,
@@ -88,7 +95,8 @@ export function registerSendCommand(program: Command): void {
       try {
         if (!recipient.isFull && flags.method !== 'upload') await seePresence(connection, recipient, controller.signal);
         process.stderr.write(`sending ${file} to ${to}…\n`);
-        const method = flags.method === 'upload' ? 'upload' : flags.method === 'auto' ? 'auto' : 'si';
+        const method =
+          flags.method === 'upload' || flags.method === 'jingle' || flags.method === 'auto' ? flags.method : 'si';
         const transfer = manager.send(to, file, { signal: controller.signal, method });
         transfer.on('route', (route) => bar.note(describeRoute(route)));
         transfer.on('accepted', ({ method, offset }) =>
@@ -109,7 +117,7 @@ export function registerSendCommand(program: Command): void {
           return;
         }
         console.log(
-          `sent ${formatBytes(result.bytes + result.offset)} over ${route(result, connection.jid.toString())}${result.hash ? ` (md5 ${result.hash})` : ''}`,
+          `sent ${formatBytes(result.bytes + result.offset)} over ${route(result, connection.jid.toString())}${result.hash ? ` (md5 ${result.hash})` : result.sha256 ? ` (sha-256 ${result.sha256})` : ''}`,
         );
         finishWith(0);
       } catch (error) {

@@ -14,6 +14,11 @@ export interface BytestreamContext {
   initiator: Jid;
   target: Jid;
   signal: AbortSignal;
+  /**
+   * IBB initiator: the block-size agreed by the signalling (XEP-0261 §2: the responder's answer,
+   * which the initiator MUST use) instead of the transport's own. SI leaves it unset.
+   */
+  blockSize?: number;
 }
 
 /**

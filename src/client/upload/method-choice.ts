@@ -8,7 +8,8 @@ import type { Jid } from '../../protocol/jid.js';
 import { NS } from '../../protocol/namespaces.js';
 import { TransferError } from '../transfer-error.js';
 
-export type SendMethod = 'auto' | 'si' | 'upload';
+/** 'jingle' is decided before any route (outgoing-transfer.ts): a full JID, explicitly asked for. */
+export type SendMethod = 'auto' | 'si' | 'upload' | 'jingle';
 
 export interface OnlineResource {
   jid: Jid;

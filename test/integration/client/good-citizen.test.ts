@@ -49,7 +49,20 @@ describe('the client answers disco#info, ping and version, and announces caps', 
     assert.deepEqual(info.identities, [{ category: 'client', type: 'pc', name: 'Ferry' }]);
     assert.deepEqual(
       info.features,
-      [NS.BYTESTREAMS, NS.CAPS, NS.DISCO_INFO, NS.IBB, NS.SI, NS.SI_FILE, NS.VERSION, NS.PING].sort(),
+      [
+        NS.BYTESTREAMS,
+        NS.CAPS,
+        NS.DISCO_INFO,
+        NS.IBB,
+        NS.SI,
+        NS.SI_FILE,
+        NS.VERSION,
+        NS.PING,
+        // With the IBB transport, the manager also runs Jingle file transfer over it (XEP-0261).
+        NS.JINGLE,
+        NS.JINGLE_FT,
+        NS.JINGLE_IBB,
+      ].sort(),
     );
   });
 

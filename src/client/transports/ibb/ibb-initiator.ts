@@ -59,7 +59,8 @@ export async function openIbbSession(
 
   let blockSize: number;
   try {
-    blockSize = await negotiateBlockSize(connection, context, settings);
+    const asked = context.blockSize ?? settings.blockSize;
+    blockSize = await negotiateBlockSize(connection, context, { ...settings, blockSize: asked });
     if (session.isClosedEarly) throw new TransferError('FERRY_ERR_CANCELLED', 'the receiver closed the stream');
   } catch (error) {
     release();

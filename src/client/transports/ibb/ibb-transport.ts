@@ -29,6 +29,9 @@ export interface IbbTransportOptions {
 export interface IbbTransport {
   readonly method: 'ibb';
   readonly namespace: typeof NS.IBB;
+  /** What the initiator asks for, and the largest the target accepts (Jingle offers and answers them). */
+  readonly blockSize: number;
+  readonly maxBlockSize: number;
   open(context: BytestreamContext): Promise<IbbOutgoingBytestream>;
   expect(context: BytestreamContext, timeoutMs: number): IbbExpectation;
 }
@@ -38,6 +41,8 @@ export function createIbbTransport(options: IbbTransportOptions = {}): IbbTransp
   return {
     method: 'ibb',
     namespace: NS.IBB,
+    blockSize: settings.blockSize,
+    maxBlockSize: settings.maxBlockSize,
     open: (context) => openIbbSession(context, settings),
     expect: (context, timeoutMs) => expectIbbSession(context, timeoutMs, settings),
   };
