@@ -13,14 +13,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { DBUS_DAEMON, XVFB, escapeXml, startBus, startXvfb, stopChild } from './desktop-session.js';
 
 const run = promisify(execFile);
 
 export const PIDGIN = '/usr/bin/pidgin';
-export const XVFB = '/usr/bin/Xvfb';
-export const DBUS_DAEMON = '/usr/bin/dbus-daemon';
 export const DBUS_SEND = '/usr/bin/dbus-send';
 export const STDBUF = '/usr/bin/stdbuf';
 export const AUTOACCEPT = '/usr/lib/x86_64-linux-gnu/purple-2/autoaccept.so';
@@ -216,60 +214,4 @@ function seedConfig(o: PidginOptions & { purpleDir: string; receiveDir: string; 
 </pref>
 `,
   );
-}
-
-/** Xvfb on a display it picks itself (-displayfd): no race with other test files. */
-async function startXvfb(children: ChildProcess[]): Promise<string> {
-  const xvfb = spawn(XVFB, ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1024x768x24'], {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-  });
-  children.push(xvfb);
-  let stderr = '';
-  xvfb.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const fd = xvfb.stdio[3] as NodeJS.ReadableStream;
-  return bounded(
-    new Promise<string>((resolve, reject) => {
-      createInterface({ input: fd }).once('line', (line) => resolve(line.trim()));
-      xvfb.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${stderr.slice(-1000)}`)));
-    }),
-    10_000,
-    'Xvfb to start',
-  );
-}
-
-/** A private session bus at `address`, in the foreground (its PID is ours to stop). */
-async function startBus(children: ChildProcess[], address: string): Promise<void> {
-  const bus = spawn(DBUS_DAEMON, ['--session', '--nofork', '--nopidfile', `--address=${address}`, '--print-address'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(bus);
-  await bounded(
-    new Promise<void>((resolve, reject) => {
-      createInterface({ input: bus.stdout }).once('line', () => resolve());
-      bus.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
-    }),
-    10_000,
-    'dbus-daemon to start',
-  );
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
 }
