@@ -25,6 +25,9 @@ export function fakeSession(address: string, options: { isAvailable?: boolean } 
     jid: Jid.parse(address),
     isLocal: true,
     remoteAddress: '127.0.0.1',
+    transport: 'tcp',
+    isSecure: true,
+    since: 0,
     // Any element will do for "available" where a test does not look at it.
     presence: options.isAvailable ? ({} as Element) : undefined,
     priority: 0,

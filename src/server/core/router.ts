@@ -30,6 +30,7 @@ import { OutboundPath } from './outbound.js';
 import { SessionOrder } from './session-order.js';
 import { UnhandledIqLog } from './unhandled-iqs.js';
 import { ServerCounters, base64DecodedLength, countBy } from './counters.js';
+import { IbbSessions } from './ibb-sessions.js';
 import { NS } from '../../protocol/namespaces.js';
 
 const MESSAGE_TYPES = new Set(['normal', 'chat', 'groupchat', 'headline', 'error']);
@@ -62,6 +63,8 @@ export interface RouterOptions {
 export class Router {
   readonly domain: string;
   readonly counters: ServerCounters;
+  /** XEP-0047 sessions forwarded between local sessions now, for operators (ibb-sessions.ts). */
+  readonly ibbSessions = new IbbSessions();
   readonly #sessions: SessionDirectory;
   readonly #logger: Logger;
   readonly #hosts = new Set<string>();
@@ -281,7 +284,12 @@ export class Router {
     if (type === 'result' || type === 'error') {
       if (event.address === 'full' && event.to) {
         const session = this.#sessions.get(event.to);
-        if (session) this.#outbound.send(session, stanza);
+        if (session) {
+          // An error may answer an IBB <open/>: the only result the router looks at, and only errors.
+          if (type === 'error' && this.ibbSessions.size > 0)
+            this.ibbSessions.refused(event.from.toString(), event.to.toString(), stanza.attrs.id as string | undefined);
+          this.#outbound.send(session, stanza);
+        }
         return undefined; // RFC 6120 §10.5.3.1: silently ignore results to absent resources
       }
       this.#pending.settle(stanza);
@@ -304,7 +312,7 @@ export class Router {
     if (event.address === 'full' && event.to) {
       const session = this.#sessions.get(event.to);
       if (session) {
-        if (ns === NS.IBB) this.#countIbb(child);
+        if (ns === NS.IBB) this.#countIbb(child, event.from.toString(), event.to.toString(), stanza.attrs.id);
         this.#outbound.send(session, stanza);
         return undefined;
       }
@@ -354,16 +362,28 @@ export class Router {
     return undefined;
   }
 
-  /** XEP-0047 between two sessions: the only IQ payload the router looks into, and only to count it. */
-  #countIbb(payload: Element): void {
+  /**
+   * XEP-0047 between two sessions: the only IQ payload the router looks into, to count it and to
+   * keep the table of IBB sessions operators see.
+   */
+  #countIbb(payload: Element, from: string, to: string, id: unknown): void {
     const ibb = this.counters.ibb;
+    const sid = payload.attrs.sid;
     if (payload.name === 'data') {
       ibb.dataStanzas += 1;
       // The text is the one child a well-formed <data/> has; getText() would join a new string.
       const text = payload.children.length === 1 ? payload.children[0] : payload.getText();
-      if (typeof text === 'string') ibb.dataBytes += base64DecodedLength(text);
-    } else if (payload.name === 'open') ibb.opened += 1;
-    else if (payload.name === 'close') ibb.closed += 1;
+      if (typeof text !== 'string') return;
+      const bytes = base64DecodedLength(text);
+      ibb.dataBytes += bytes;
+      if (typeof sid === 'string') this.ibbSessions.data(from, to, sid, bytes);
+    } else if (payload.name === 'open') {
+      ibb.opened += 1;
+      if (typeof sid === 'string') this.ibbSessions.opened(from, to, sid, typeof id === 'string' ? id : undefined);
+    } else if (payload.name === 'close') {
+      ibb.closed += 1;
+      if (typeof sid === 'string') this.ibbSessions.closed(from, to, sid);
+    }
   }
 
   /** Answers a stanza with an error; never answers an error or a result (RFC 6120 §8.3.1). */

@@ -49,6 +49,8 @@ export class ServerCore {
       logger: this.logger,
       counters: this.counters,
     });
+    // A session's IBB sessions end with it, whatever ends it.
+    this.events.on('session-closed', (session) => this.router.ibbSessions.sessionEnded(session.jid.toString()));
   }
 
   /** Sets the modules up in the given (dependency) order. */

@@ -6,6 +6,7 @@
 import type { Jid } from '../../protocol/jid.js';
 import type { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Element } from '../../protocol/xml/element.js';
+import type { TransportKind } from './counters.js';
 
 export interface SessionInfo {
   readonly jid: Jid;
@@ -22,6 +23,12 @@ export interface SessionInfo {
 export interface LocalSession extends SessionInfo {
   readonly id: string;
   readonly remoteAddress: string;
+  /** What the client connected over, for operators (`ferry sessions`, the admin console). */
+  readonly transport: TransportKind;
+  /** Whether the stream is encrypted now (STARTTLS done, direct TLS, wss). */
+  readonly isSecure: boolean;
+  /** When the resource was bound, ms since the epoch. */
+  readonly since: number;
   /** Full or bare JIDs that received directed presence and must hear about unavailability (RFC 6121 §4.6). */
   readonly directedPresence: Set<string>;
 }

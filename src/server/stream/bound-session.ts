@@ -16,6 +16,7 @@ export class BoundSession implements ClientSession {
   #id: string | undefined;
   #directedPresence: Set<string> | undefined;
   isClosed = false;
+  readonly since = Date.now();
   readonly #transport: StreamTransport;
   readonly #stream: { close(error?: StreamError): void };
 
@@ -28,6 +29,14 @@ export class BoundSession implements ClientSession {
 
   get remoteAddress(): string {
     return this.#transport.remoteAddress;
+  }
+
+  get transport(): StreamTransport['kind'] {
+    return this.#transport.kind;
+  }
+
+  get isSecure(): boolean {
+    return this.#transport.isSecure;
   }
 
   get id(): string {

@@ -64,12 +64,23 @@ export async function handleGet(runtime: UploadRuntime, request: HttpRequest, re
     return;
   }
   const counter = new ByteCounter();
+  const untrack = runtime.live.add(
+    {
+      id: record.id,
+      method: 'download',
+      address: request.remoteAddress,
+      size: range ? range.end - range.start + 1 : record.size,
+    },
+    () => counter.bytes,
+  );
   let isComplete = true;
   try {
     await pipeline(blob, counter, response);
   } catch (error) {
     isComplete = false;
     runtime.logger.debug({ id: record.id, err: error }, 'HTTP upload: download cut off');
+  } finally {
+    untrack();
   }
   const served: UploadServedRecord = {
     id: record.id,

@@ -11,6 +11,7 @@
 import { NS } from '../../../protocol/namespaces.js';
 import { purposeFeature, uploadServiceForm } from '../../../protocol/payloads/http-upload.js';
 import { defineModule } from '../../core/module.js';
+import { LiveTransfers, type LiveTransferSnapshot } from '../../core/live-transfers.js';
 import { accessList } from '../../policy/index.js';
 import { openBlobStore } from './blob-stores.js';
 import { FILES_STORE, FileRecords, type FileRecord } from './file-records.js';
@@ -33,6 +34,8 @@ export interface HttpUploadService {
   sweep(now?: number): Promise<SweepReport>;
   /** Sum of the stored files' sizes, from the in-memory index of file records (no store scan). */
   readonly storedBytes: number;
+  /** PUTs and GETs streaming now, with their bytes so far (for operators: the operations service). */
+  transfers(): LiveTransferSnapshot[];
 }
 
 declare module '../../core/services.js' {
@@ -59,6 +62,7 @@ export default defineModule({
     const records = new FileRecords(await ctx.openKeyValue<FileRecord>({ name: FILES_STORE }));
     await records.reload();
     const runtime: UploadRuntime = {
+      domain: ctx.domain,
       options,
       slotKey: await loadSlotKey(ctx.config.data_dir),
       records,
@@ -66,6 +70,8 @@ export default defineModule({
       logger: ctx.logger,
       events: ctx.events,
       inFlight: new Map(),
+      // Requests are bounded by the HTTP listeners' connections; this only caps what operators see.
+      live: new LiveTransfers({ max: 10_000 }),
       now: () => Date.now(),
       // Called per request: the HTTPS port is known only once the listeners run.
       fileUrl: (id, name) => ctx.http.publicUrl(`${prefix}/${id}/${encodeURIComponent(name)}`),
@@ -131,6 +137,7 @@ export default defineModule({
       get storedBytes() {
         return records.totalBytes;
       },
+      transfers: () => runtime.live.snapshot(),
     });
     ctx.logger.info(
       { jid: component, store: blobs.description, files: [...records.all()].length },

@@ -49,8 +49,12 @@ export async function handlePut(runtime: UploadRuntime, request: HttpRequest, re
       finished = resolve;
     }),
   );
+  const hashing = new HashingStream();
+  const untrack = runtime.live.add(
+    { id, method: 'upload', from: claims.owner.includes('@') ? claims.owner : `${claims.owner}@${runtime.domain}`, address: request.remoteAddress, size: claims.size },
+    () => hashing.bytes,
+  );
   try {
-    const hashing = new HashingStream();
     request.body.on('error', (error) => hashing.destroy(error));
     await runtime.blobs.put(id, request.body.pipe(hashing), claims.size, { contentType, signal: request.signal });
     const record: FileRecord = {
@@ -98,6 +102,7 @@ export async function handlePut(runtime: UploadRuntime, request: HttpRequest, re
     }
     throw error;
   } finally {
+    untrack();
     runtime.inFlight.delete(id);
     finished();
   }
@@ -144,12 +149,14 @@ function isStreamCut(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR';
 }
 
-/** Hashes what passes through: the SHA-256 is known the moment the last byte is stored. */
+/** Hashes and counts what passes through: the SHA-256 is known the moment the last byte is stored. */
 class HashingStream extends Transform {
   readonly hash: Hash = createHash('sha256');
+  bytes = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
+    this.bytes += chunk.length;
     callback(null, chunk);
   }
 }

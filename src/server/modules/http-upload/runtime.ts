@@ -1,5 +1,6 @@
 // What the slot, PUT, GET and sweep code share while the module runs: created in setup(), gone at
 // teardown (no module-level state). One interface so each handler states what it uses.
+import type { LiveTransfers } from '../../core/live-transfers.js';
 import type { Logger } from '../../core/logger.js';
 import type { ServerEvents } from '../../core/server-events.js';
 import type { TypedEmitter } from '../../core/typed-emitter.js';
@@ -8,6 +9,8 @@ import type { FileRecords } from './file-records.js';
 import type { HttpUploadOptions } from './options.js';
 
 export interface UploadRuntime {
+  /** The server's domain: an owner without one (a local account) is `owner@domain`. */
+  readonly domain: string;
   readonly options: HttpUploadOptions;
   readonly slotKey: Buffer;
   readonly records: FileRecords;
@@ -17,6 +20,8 @@ export interface UploadRuntime {
   /** File ids whose PUT is streaming now: a second PUT to the slot gets 409, the sweeper leaves the blob alone. */
   /** PUTs in progress, by file id: settles (never rejects) when that PUT has finished either way. */
   readonly inFlight: Map<string, Promise<void>>;
+  /** PUTs and GETs streaming now, with their bytes so far: what operators see (operations service). */
+  readonly live: LiveTransfers;
   /** ms since the epoch. */
   now(): number;
   /** The absolute URL of a file: https://…/upload/<id>/<percent-encoded name>. */

@@ -10,6 +10,7 @@ import { StanzaError } from '../../../protocol/errors/stanza-error.js';
 import { decodeActivate, encodeProxyStreamhosts } from '../../../protocol/payloads/bytestreams.js';
 import { dstAddrHash } from '../../../socks5/index.js';
 import { defineModule } from '../../core/module.js';
+import { LiveTransfers, type LiveTransferSnapshot } from '../../core/live-transfers.js';
 import type { IqRequest } from '../../core/routing-types.js';
 import { AddressQuota, accessList, accessRuleSchema } from '../../policy/index.js';
 import { checkStreamhost, defaultAdvertisedHost } from './advertised-host.js';
@@ -31,6 +32,8 @@ export interface Proxy65Service {
   readonly listening: { host: string; port: number };
   /** The one streamhost peers are told about. */
   readonly advertised: { host: string; port: number };
+  /** Relays running now, with their bytes so far (for operators: the operations service). */
+  transfers(): LiveTransferSnapshot[];
 }
 
 declare module '../../core/services.js' {
@@ -89,6 +92,8 @@ export default defineModule({
         ctx.logger.debug({ hash, reason }, 'SOCKS5 pairing dropped before activation (both connections closed)'),
     });
     const relays = new Set<Relay>();
+    // Relays are bounded by what pairs and activates; this bound only caps what operators see.
+    const live = new LiveTransfers({ max: 10_000 });
     const listener = await listenSocks5({
       host: opts.host,
       port: opts.port,
@@ -106,6 +111,7 @@ export default defineModule({
     ctx.onTeardown(async () => {
       checking.abort();
       for (const relay of relays) relay.stop();
+      live.clear();
       pairings.clear();
       await listener.close();
     });
@@ -129,7 +135,7 @@ export default defineModule({
       },
     );
 
-    ctx.provide('proxy65', { jid: component, listening, advertised });
+    ctx.provide('proxy65', { jid: component, listening, advertised, transfers: () => live.snapshot() });
     ctx.onTeardown(ctx.router.addHost(component));
     ctx.require('disco').addComponent(component, {
       name: opts.name,
@@ -162,16 +168,19 @@ export default defineModule({
       const target = Jid.tryParse(activate)?.toString();
       if (target === undefined) throw new StanzaError('bad-request', { text: '<activate/> is not a valid JID' });
       const initiator = iq.from.toString();
-      const activation = pairings.activate(dstAddrHash(sid, initiator, target));
+      const hash = dstAddrHash(sid, initiator, target);
+      const activation = pairings.activate(hash);
       if (!activation.ok) throw new StanzaError(activation.condition, { text: activation.text });
       quota.release(activation.initiator);
       quota.release(activation.target);
+      let untrack = (): void => {};
       const relay = startRelay(
         activation.initiator,
         activation.target,
         { bytesPerSecond: opts.bandwidth_bytes_per_second },
         (stats) => {
           relays.delete(relay);
+          untrack();
           activation.release();
           const record: RelayRecord = { sid, initiator, target, ...stats };
           ctx.logger.info(record, 'SOCKS5 relay finished');
@@ -180,6 +189,7 @@ export default defineModule({
         },
       );
       relays.add(relay);
+      untrack = live.add({ id: hash, method: 'socks5-relay', from: initiator, to: target }, () => relay.bytes);
       ctx.logger.debug({ sid, initiator, target }, 'SOCKS5 bytestream activated');
       return null;
     });

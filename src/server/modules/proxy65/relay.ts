@@ -34,6 +34,8 @@ export interface RelayStats {
 export interface Relay {
   /** Cuts both connections now (shutdown); onDone still reports, with isAborted. */
   stop(): void;
+  /** Bytes relayed so far, both directions: read when asked (operators), never per chunk. */
+  readonly bytes: number;
 }
 
 /**
@@ -120,7 +122,12 @@ export function startRelay(
   // Both were paused since their SOCKS5 reply; early bytes come out first.
   pumpToTarget.start();
   pumpToInitiator.start();
-  return { stop: abort };
+  return {
+    stop: abort,
+    get bytes() {
+      return pumpToTarget.bytes + pumpToInitiator.bytes;
+    },
+  };
 }
 
 /** What the relay needs of Node's TCP handle to read into its own buffer. */
