@@ -7,6 +7,8 @@ export const EXIT = {
   failure: 1,
   /** The command line or the configuration is wrong: fix it and run again. */
   usage: 2,
+  /** No server runs on this data directory (no control socket answers), as `systemctl is-active` says 3. */
+  notRunning: 3,
   /** Ctrl-C (SIGINT), as shells report it: 128 + 2. */
   interrupted: 130,
 } as const;

@@ -12,5 +12,10 @@ export interface ServerEvents {
    * what they keep elsewhere (HTTP upload: the blobs).
    */
   'account-deleted': [username: string];
+  /**
+   * The server's listeners are up: what listens where, by name (`c2s`, `c2s-direct-tls`, `http`,
+   * `https`, `control`), as `host:port` or a socket path. Emitted once, after the modules are set up.
+   */
+  listening: [addresses: Readonly<Record<string, string>>];
   shutdown: [];
 }

@@ -1,5 +1,6 @@
 // The composition root: storage, TLS, router, modules, listeners; and an orderly shutdown.
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { StreamError } from '../../protocol/errors/stream-error.js';
@@ -24,6 +25,9 @@ import { HttpRoutes } from '../transport/http/index.js';
 import { RefusalLog } from '../policy/refusal-log.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 import { builtinModules } from '../modules/index.js';
+import { CONTROL_SOCKET_NAME } from '../control/control-protocol.js';
+import { ensureNoLiveServer, startControlServer, type ControlServer } from '../control/control-server.js';
+import { controlHandler } from '../control/control-handler.js';
 
 export interface ServerOptions {
   config: Config;
@@ -52,6 +56,7 @@ export class FerryServer {
   readonly #extraListeners = new Map<string, NetServer>();
   readonly #modules: readonly ModuleDefinition[];
   #isStopping = false;
+  #control: ControlServer | undefined;
 
   constructor(options: ServerOptions) {
     this.config = options.config;
@@ -86,6 +91,11 @@ export class FerryServer {
     const { config } = this;
     const modules = resolveModules(config, this.#modules); // fail on bad config before touching disk
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+    // Before the database is opened: a second server on this data directory stops here.
+    const controlPath = join(config.data_dir, CONTROL_SOCKET_NAME);
+    if ((await ensureNoLiveServer(controlPath)) === 'stale') {
+      this.logger.info({ path: controlPath }, 'removed a stale control socket (a server that did not stop cleanly)');
+    }
     const storage = await openStorage({
       backend: config.storage.backend,
       dataDir: config.data_dir,
@@ -142,6 +152,12 @@ export class FerryServer {
       onStream: (transport: StreamTransport, requireTls: boolean) =>
         this.#accept(transport, requireTls ? byPolicy.required : byPolicy.optional),
     });
+    this.#control = await startControlServer({
+      path: controlPath,
+      logger: this.logger,
+      handle: controlHandler({ operations: () => core.service('operations') }),
+    });
+    core.events.emit('listening', this.#describeListeners());
     this.logger.info({ domain: config.domain, modules: modules.map((m) => m.definition.name) }, 'Ferry started');
   }
 
@@ -161,6 +177,8 @@ export class FerryServer {
     if (this.#isStopping) return;
     this.#isStopping = true;
     this.#core?.events.emit('shutdown');
+    // First: from now on `ferry status` says no server is running.
+    await this.#control?.close();
     const ended = [...this.#streams].map((stream) => stream.closed);
     for (const stream of this.#streams) stream.close(new StreamError('system-shutdown'));
     await Promise.race([Promise.all(ended), delay(2_500)]);
@@ -168,6 +186,19 @@ export class FerryServer {
     await this.#core?.unload();
     await this.#core?.storage.close();
     this.logger.info('Ferry stopped');
+  }
+
+  /** What listens where, for operators: `host:port` by listener name, and the control socket's path. */
+  #describeListeners(): Record<string, string> {
+    const names: Record<string, string> = { c2s: 'c2s', directTls: 'c2s-direct-tls', http: 'http', https: 'https' };
+    const out: Record<string, string> = {};
+    for (const [name, address] of Object.entries(this.addresses())) {
+      if (address === undefined) continue;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      out[names[name] ?? name] = `${host}:${address.port}`;
+    }
+    if (this.#control) out.control = this.#control.path;
+    return out;
   }
 
   #accept(transport: StreamTransport, options: C2sOptions): void {

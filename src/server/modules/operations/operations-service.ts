@@ -28,6 +28,8 @@ export interface TransferView {
   readonly from?: string;
   /** Receiver's JID, when the server knows it (the IBB or SOCKS5 target). */
   readonly to?: string;
+  /** The HTTP client's address, for uploads and downloads (added with the control socket; optional). */
+  readonly address?: string;
   /** Bytes moved so far. */
   readonly bytes: number;
   /** Announced total, when known (upload slot size, a download's Content-Length). */
@@ -67,6 +69,16 @@ export interface Operations {
    * (`policy-violation` and the given text); resolves to how many sessions were closed.
    */
   kick(jid: string, reason?: string): Promise<number>;
+}
+
+/** Why an operation was refused: `code` is stable (the control socket sends it as is). */
+export class OperationError extends Error {
+  readonly code: 'bad-request' | 'not-found' | 'unavailable';
+  constructor(code: OperationError['code'], message: string) {
+    super(message);
+    this.name = 'OperationError';
+    this.code = code;
+  }
 }
 
 declare module '../../core/services.js' {
