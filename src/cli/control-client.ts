@@ -46,9 +46,8 @@ export function controlRequest(path: string, params: Params, timeoutMs = DEFAULT
       settle(() => reject(new CliError(`the server closed the control socket ${path} without answering`))),
     );
     socket.on('data', (chunk: Buffer) => {
-      const lines = reader.push(chunk);
-      if (lines === 'too-long') return settle(() => reject(new CliError('the server sent a reply too long to read')));
-      const line = lines[0];
+      const line = reader.push(chunk)[0];
+      if (reader.isTooLong) return settle(() => reject(new CliError('the server sent a reply too long to read')));
       if (line === undefined) return;
       settle(() => {
         try {

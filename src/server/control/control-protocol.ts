@@ -81,24 +81,27 @@ function isRequestId(value: unknown): value is RequestId {
 
 /**
  * Splits a byte stream into lines without assuming chunk boundaries, holding at most `maxBytes` of
- * an unfinished line. `push` returns the complete lines, or 'too-long' once a line exceeds the bound
- * (the reader is then spent: the caller closes the connection).
+ * an unfinished line. Once a line exceeds the bound, `isTooLong` is set and nothing more is read
+ * (the caller answers the lines before it, then closes the connection).
  */
 export class LineReader {
   readonly #maxBytes: number;
   #parts: Buffer[] = [];
   #length = 0;
+  isTooLong = false;
 
   constructor(maxBytes = MAX_LINE_BYTES) {
     this.#maxBytes = maxBytes;
   }
 
-  push(chunk: Buffer): string[] | 'too-long' {
+  /** The lines this chunk completes (blank ones skipped). */
+  push(chunk: Buffer): string[] {
     const lines: string[] = [];
+    if (this.isTooLong) return lines;
     let start = 0;
     for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, newline);
-      if (this.#length + piece.length > this.#maxBytes) return 'too-long';
+      if (this.#length + piece.length > this.#maxBytes) return this.#tooLong(lines);
       const line = this.#length === 0 ? piece : Buffer.concat([...this.#parts, piece]);
       this.#parts = [];
       this.#length = 0;
@@ -108,11 +111,18 @@ export class LineReader {
     }
     const rest = chunk.subarray(start);
     if (rest.length > 0) {
-      if (this.#length + rest.length > this.#maxBytes) return 'too-long';
+      if (this.#length + rest.length > this.#maxBytes) return this.#tooLong(lines);
       // A copy: the chunk's memory may be reused by whoever read it.
       this.#parts.push(Buffer.from(rest));
       this.#length += rest.length;
     }
+    return lines;
+  }
+
+  #tooLong(lines: string[]): string[] {
+    this.isTooLong = true;
+    this.#parts = [];
+    this.#length = 0;
     return lines;
   }
 }

@@ -8,6 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../core/logger.js';
 import {
   LineReader,
+  MAX_LINE_BYTES,
   decodeRequest,
   encodeReply,
   failure,
@@ -144,6 +145,8 @@ function serveConnection(socket: Socket, options: ControlServerOptions): void {
   const reader = new LineReader();
   const queue: string[] = [];
   let isBusy = false;
+  /** The last reply before the connection ends (a line too long, a flood), sent once the queue is answered. */
+  let farewell: ControlReply | undefined;
   socket.setTimeout(options.idleTimeoutMs ?? 60_000, () => socket.destroy());
   socket.on('error', () => {}); // a client that goes away mid-reply is no concern of the server's
   const reply = (answer: ControlReply): void => {
@@ -154,7 +157,13 @@ function serveConnection(socket: Socket, options: ControlServerOptions): void {
   const next = (): void => {
     if (isBusy || socket.destroyed) return;
     const line = queue.shift();
-    if (line === undefined) return;
+    if (line === undefined) {
+      if (farewell !== undefined) {
+        reply(farewell);
+        socket.end();
+      }
+      return;
+    }
     isBusy = true;
     void answer(line, options).then((answered) => {
       isBusy = false;
@@ -162,21 +171,18 @@ function serveConnection(socket: Socket, options: ControlServerOptions): void {
       next();
     });
   };
+  const stopReading = (last: ControlReply): void => {
+    farewell = last;
+    socket.pause();
+    socket.removeAllListeners('data');
+  };
   socket.on('data', (chunk: Buffer) => {
-    const lines = reader.push(chunk);
-    if (lines === 'too-long') {
-      reply(failure(null, 'line-too-long', 'a request line is at most 64 KiB'));
-      socket.end();
-      socket.pause();
-      return;
-    }
-    queue.push(...lines);
+    queue.push(...reader.push(chunk));
     if (queue.length > MAX_QUEUED_LINES) {
       queue.length = 0;
-      reply(failure(null, 'busy', `more than ${MAX_QUEUED_LINES} requests waiting on one connection`));
-      socket.end();
-      socket.pause();
-      return;
+      stopReading(failure(null, 'busy', `more than ${MAX_QUEUED_LINES} requests waiting on one connection`));
+    } else if (reader.isTooLong) {
+      stopReading(failure(null, 'line-too-long', `a request line is at most ${MAX_LINE_BYTES / 1024} KiB`));
     }
     next();
   });
