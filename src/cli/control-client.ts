@@ -65,7 +65,8 @@ export function controlRequest(path: string, params: Params, timeoutMs = DEFAULT
 function resultOf(reply: ControlReply): unknown {
   if (reply.ok) return reply.result;
   const message = reply.error?.message ?? 'the server refused the request';
-  throw new CliError(message, reply.error?.code === 'bad-request' ? EXIT.usage : EXIT.failure);
+  const code = reply.error?.code;
+  throw new CliError(message, code === 'bad-request' || code === 'bad-config' ? EXIT.usage : EXIT.failure);
 }
 
 function connectError(error: NodeJS.ErrnoException, path: string): CliError {

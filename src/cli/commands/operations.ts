@@ -1,9 +1,11 @@
-// `ferry status`, `ferry sessions`, `ferry transfers [--watch]`, `ferry kick <jid> [--reason TEXT]`:
+// `ferry status`, `ferry sessions`, `ferry transfers [--watch]`, `ferry kick <jid> [--reason TEXT]`,
+// `ferry reload`:
 // a running server seen and acted on from its own machine, through the control socket in its data
 // directory (found with the same --config / --data-dir as `ferry server`). No server: one line and
 // exit 3, so `ferry status` works like `systemctl is-active`.
 import type { Command } from 'commander';
 import type { SessionView, StatusView, TransferView } from '../../server/modules/operations/operations-service.js';
+import type { ReloadReport } from '../../server/core/reload.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
 import { controlRequest, controlSocketPath } from '../control-client.js';
 import { CliError, EXIT } from '../cli-error.js';
@@ -61,6 +63,19 @@ export function registerOperationsCommands(program: Command): void {
       if (reply.closed === 0) throw new CliError(`no session of ${jid} is connected`);
       if (!flags.json) print([`kicked ${jid}: ${reply.closed} session${reply.closed === 1 ? '' : 's'} closed`]);
     });
+
+  command(
+    program,
+    'reload',
+    're-read the configuration: log level and TLS certificate now, other changes named (restart needed); as SIGHUP',
+  ).action(async (flags: OutputFlags) => {
+    const report = (await controlRequest(socketOf(flags), { op: 'reload' })) as ReloadReport;
+    if (flags.json) return print([JSON.stringify(report)]);
+    print([
+      `reloaded: ${report.applied.join(', ')}`,
+      ...(report.restartNeeded.length > 0 ? [`restart needed to apply: ${report.restartNeeded.join(', ')}`] : []),
+    ]);
+  });
 }
 
 function command(program: Command, name: string, description: string): Command {

@@ -8,7 +8,8 @@ import { CliError, EXIT } from '../cli-error.js';
 export function registerServerCommand(program: Command): void {
   addConfigOptions(program.command('server').description('run the XMPP server')).action(async (flags: ConfigFlags) => {
     const config = configFromFlags(flags);
-    const server = new FerryServer({ config });
+    // SIGHUP and `ferry reload` read the same file, environment and flags again.
+    const server = new FerryServer({ config, reloadConfig: () => configFromFlags(flags) });
     try {
       await server.start();
     } catch (error) {
@@ -27,6 +28,8 @@ export function registerServerCommand(program: Command): void {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // Reload, not stop: the outcome (applied, restart needed, refused) is logged by reload() itself.
+    process.on('SIGHUP', () => void server.reload().catch(() => {}));
   });
 }
 

@@ -24,7 +24,15 @@ export type ControlRequest =
   | { id: RequestId; op: 'kick'; jid: string; reason?: string };
 
 export type ControlErrorCode =
-  'bad-json' | 'bad-request' | 'unknown-op' | 'line-too-long' | 'busy' | 'not-found' | 'unavailable' | 'internal';
+  | 'bad-json'
+  | 'bad-request'
+  | 'unknown-op'
+  | 'line-too-long'
+  | 'busy'
+  | 'not-found'
+  | 'unavailable'
+  | 'bad-config'
+  | 'internal';
 
 export interface ControlError {
   code: ControlErrorCode;

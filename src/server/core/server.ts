@@ -13,6 +13,7 @@ import type { ServerEvents } from './server-events.js';
 import type { ModuleDefinition } from './module.js';
 import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
+import { LIVE_KEYS, ReloadError, changedKeys, type ReloadReport } from './reload.js';
 import { ServerCore } from './server-core.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
@@ -33,6 +34,8 @@ export interface ServerOptions {
   config: Config;
   logger?: Logger;
   modules?: readonly ModuleDefinition[];
+  /** Reads the configuration again (the file, env, flags) for reload(); without it reload() is refused. */
+  reloadConfig?: () => Config;
 }
 
 export interface ListeningAddresses {
@@ -57,13 +60,23 @@ export class FerryServer {
   readonly #modules: readonly ModuleDefinition[];
   #isStopping = false;
   #control: ControlServer | undefined;
+  readonly #reloadConfig: (() => Config) | undefined;
+  readonly #ownsLogger: boolean;
+  /** What runs now: the start-up config with what reloads applied (the base reloads compare with). */
+  #running: Config;
+  /** The c2s options objects streams read their TLS context from at STARTTLS (one per policy). */
+  #c2s: C2sOptions[] = [];
+  #reloading: Promise<unknown> = Promise.resolve();
 
   constructor(options: ServerOptions) {
     this.config = options.config;
     this.logger = options.logger ?? createLogger(options.config.log);
+    this.#ownsLogger = options.logger === undefined;
     this.http = new HttpRoutes({ config: this.config, logger: this.logger });
     this.#modules = options.modules ?? builtinModules;
     this.#refusals = new RefusalLog(this.logger);
+    this.#reloadConfig = options.reloadConfig;
+    this.#running = options.config;
   }
 
   get #started(): ServerCore {
@@ -142,6 +155,7 @@ export class FerryServer {
     });
     // One options object per policy, shared by every stream it applies to.
     const byPolicy = { required: c2sOptions(true), optional: c2sOptions(false) };
+    this.#c2s = [byPolicy.required, byPolicy.optional];
     this.#listeners = await startListeners({
       config,
       secureContext,
@@ -155,7 +169,7 @@ export class FerryServer {
     this.#control = await startControlServer({
       path: controlPath,
       logger: this.logger,
-      handle: controlHandler({ operations: () => core.service('operations') }),
+      handle: controlHandler({ operations: () => core.service('operations'), reload: () => this.reload() }),
     });
     core.events.emit('listening', this.#describeListeners());
     this.logger.info({ domain: config.domain, modules: modules.map((m) => m.definition.name) }, 'Ferry started');
@@ -170,6 +184,62 @@ export class FerryServer {
   /** A service a loaded module provides, e.g. the proxy's real port; undefined when none does. */
   service<K extends keyof Services>(name: K): Services[K] | undefined {
     return this.#core?.service(name);
+  }
+
+  /**
+   * Re-reads the configuration and applies what can change live (reload.ts): the log level and the
+   * certificate, for new connections; every other changed key is logged as needing a restart. A
+   * configuration that does not load, or a certificate that cannot be read, is refused with its
+   * error and the running one stays. Reloads run one at a time.
+   */
+  reload(): Promise<ReloadReport> {
+    const run = this.#reloading.then(() => this.#reload());
+    this.#reloading = run.catch(() => {});
+    return run;
+  }
+
+  async #reload(): Promise<ReloadReport> {
+    if (this.#reloadConfig === undefined || this.#listeners === undefined) {
+      throw new ReloadError('unavailable', 'this server has no configuration source to re-read');
+    }
+    let next: Config;
+    let certificate: Awaited<ReturnType<typeof loadOrCreateCertificate>>;
+    try {
+      next = this.#reloadConfig();
+      resolveModules(next, this.#modules);
+      // The running domain and data_dir: a self-signed certificate is the running server's.
+      certificate = await loadOrCreateCertificate({
+        dataDir: this.config.data_dir,
+        domain: this.config.domain,
+        certFile: next.tls.cert_file,
+        keyFile: next.tls.key_file,
+      });
+      createSecureContext({ cert: certificate.cert, key: certificate.key }); // a bad pair fails here, not live
+    } catch (error) {
+      // One line: a ConfigError lists its keys on lines of their own.
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
+      this.logger.error({ reason }, `configuration reload refused, the running configuration stays: ${reason}`);
+      throw new ReloadError('bad-config', `the new configuration is refused (the running one stays): ${reason}`, {
+        cause: error,
+      });
+    }
+    // A logger the embedding application passed in is its own to configure, as at start.
+    if (this.#ownsLogger) this.logger.level = next.log.level;
+    const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
+    for (const options of this.#c2s) options.secureContext = secureContext;
+    this.#listeners.setCertificate(certificate);
+    const changed = changedKeys(this.#running, next);
+    const restartNeeded = changed.filter((key) => !LIVE_KEYS.has(key));
+    for (const key of restartNeeded) {
+      this.logger.warn({ key }, `${key} changed: restart ferry to apply it (the running value stays until then)`);
+    }
+    this.#running = { ...this.#running, log: { ...this.#running.log, level: next.log.level }, tls: next.tls };
+    const applied = ['log.level', 'tls (certificate re-read)'];
+    this.logger.info(
+      { level: next.log.level, certificate: certificate.source, restartNeeded },
+      'configuration reloaded',
+    );
+    return { applied, restartNeeded };
   }
 
   /** Closes every stream with system-shutdown, stops listeners and modules, closes the database. */

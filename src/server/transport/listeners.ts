@@ -27,6 +27,8 @@ export interface ListenerOptions {
 
 export interface ListenerSet {
   addresses(): Record<'c2s' | 'directTls' | 'http' | 'https', AddressInfo | undefined>;
+  /** A new certificate for the TLS listeners (direct TLS, HTTPS): connections from now on get it. */
+  setCertificate(certificate: CertificatePair): void;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   };
   const socketOptions = (kind: 'tcp' | 'direct-tls') => ({ kind, ...receiveOptions });
   const servers: { name: 'c2s' | 'directTls' | 'http' | 'https'; server: NetServer }[] = [];
+  const tlsServers: { setSecureContext(options: { cert: string; key: string }): void }[] = [];
   const sockets = new Set<Socket>();
   // One listener function for every socket (not a once() wrapper and closure per connection).
   function untrack(this: Socket): void {
@@ -81,6 +84,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
       logger.debug({ err: error }, 'direct TLS handshake failed');
       socket.destroy();
     });
+    tlsServers.push(server);
     servers.push({
       name: 'directTls',
       server: await listen(server, config.c2s_direct_tls.port, config.c2s_direct_tls.host),
@@ -137,6 +141,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
       handshakeTimeout: receiveOptions.tlsHandshakeTimeoutMs,
       connectionsCheckingInterval,
     });
+    tlsServers.push(https);
     await serveHttp('https', https, config.http.https_port, true);
   }
   for (const { name, server } of servers) {
@@ -159,6 +164,9 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
       >;
       for (const { name, server } of servers) out[name] = server.address() as AddressInfo;
       return out;
+    },
+    setCertificate({ cert, key }) {
+      for (const server of tlsServers) server.setSecureContext({ cert, key });
     },
     async close() {
       busyPoll?.stop();
