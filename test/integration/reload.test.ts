@@ -11,7 +11,10 @@ import { loadConfig } from '../../src/server/core/config.js';
 import { FerryServer } from '../../src/server/core/server.js';
 import { loadOrCreateCertificate } from '../../src/server/transport/certificate.js';
 import { ferry, startFerry } from '../helpers/cli.js';
-import { withTimeout } from '../helpers/xmpp-client.js';
+import { connectClient, withTimeout, xml } from '../helpers/xmpp-client.js';
+import { iqGet } from '../helpers/http-upload-client.js';
+import { PASSWORD } from '../helpers/server.js';
+import { NS } from '../../src/protocol/namespaces.js';
 
 const PORTS = {
   'c2s.port': 0,
@@ -93,6 +96,33 @@ describe('reload (in process)', () => {
     assert.deepEqual(report.restartNeeded, ['domain', 'limits.max_connections']);
     assert.equal(port('c2s'), c2s);
     assert.equal(server.config.domain, 'localhost');
+  });
+
+  it('hands modules the options they take live (upload quotas, proxy bandwidth); others need a restart', async () => {
+    await server.storage.accounts.create('alice', PASSWORD);
+    const alice = await connectClient({ port: port('c2s'), username: 'alice' });
+    try {
+      const slot = () =>
+        iqGet(alice, 'upload.localhost', xml('request', { xmlns: NS.HTTP_UPLOAD, filename: 'a.bin', size: 100 }));
+      assert.equal((await slot()).attrs.type, 'result');
+      overrides = {
+        ...overrides,
+        'modules.http_upload.user_quota_bytes': 10,
+        'modules.proxy65.bandwidth_bytes_per_second': 1_000_000,
+        'modules.http_upload.max_file_size': 1_000,
+      };
+      const report = await server.reload();
+      assert.ok(report.applied.includes('modules.http_upload.user_quota_bytes'), report.applied.join());
+      assert.ok(report.applied.includes('modules.proxy65.bandwidth_bytes_per_second'), report.applied.join());
+      assert.deepEqual(report.restartNeeded, ['domain', 'limits.max_connections', 'modules.http_upload.max_file_size']);
+      const refused = await slot();
+      assert.equal(refused.attrs.type, 'error', refused.toString());
+      // Applied once: the next reload does not name them again.
+      const again = await server.reload();
+      assert.ok(!again.applied.includes('modules.http_upload.user_quota_bytes'));
+    } finally {
+      await alice.stop();
+    }
   });
 
   it('refuses a configuration that does not load, and keeps the running one', async () => {

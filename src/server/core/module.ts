@@ -64,6 +64,12 @@ export interface ModuleContext {
   service<K extends keyof Services>(name: K): Services[K] | undefined;
   /** Registers cleanup run at shutdown, in reverse order. */
   onTeardown(teardown: Teardown): void;
+  /**
+   * Options this module can change while it runs: on a configuration reload (SIGHUP, `ferry
+   * reload`) `apply` gets the module's new options, validated, and returns the option keys it
+   * applied; any other changed key of the module is logged as needing a restart.
+   */
+  onReload<O>(apply: (options: O) => readonly string[]): void;
 }
 
 export interface ModuleDefinition<Schema extends z.ZodType = z.ZodType> {

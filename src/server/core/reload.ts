@@ -1,8 +1,9 @@
 // What a configuration reload (SIGHUP, `ferry reload`) may change while the server runs, and what
-// only a restart applies. Applied live: the log level, and the TLS certificate (its files re-read
-// even when their paths did not change, so a renewed certificate is picked up) for connections made
-// from then on. Everything else that changed (ports, domain, storage, limits, module options) is
-// named, one warning per key, and keeps its running value until a restart.
+// only a restart applies. Applied live: the log level, the TLS certificate (its files re-read even
+// when their paths did not change, so a renewed certificate is picked up) for connections made from
+// then on, and the module options a module takes through ctx.onReload. Everything else that changed
+// (ports, domain, storage, limits, other module options) is named, one warning per key, and keeps
+// its running value until a restart.
 import type { Config } from './config.js';
 
 /** Keys a reload applies; every other changed key needs a restart. */
@@ -32,10 +33,35 @@ export function changedKeys(running: Config, next: Config): string[] {
   return out.sort();
 }
 
+/** `running` with the values of `keys` taken from `next`: what runs after a reload applied them. */
+export function adopt(running: Config, next: Config, keys: readonly string[]): Config {
+  const out = structuredClone(running) as unknown as Record<string, unknown>;
+  for (const key of keys) {
+    const path = key.split('.');
+    let from: unknown = next;
+    let to = out;
+    for (const [index, part] of path.entries()) {
+      from = isRecord(from) ? from[part] : undefined;
+      if (index === path.length - 1) {
+        if (from === undefined) delete to[part];
+        else to[part] = structuredClone(from);
+      } else {
+        if (!isRecord(to[part])) to[part] = {};
+        to = to[part] as Record<string, unknown>;
+      }
+    }
+  }
+  return out as unknown as Config;
+}
+
 function walk(a: unknown, b: unknown, prefix: string, out: string[]): void {
-  if (isRecord(a) && isRecord(b)) {
-    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      walk(a[key], b[key], prefix === '' ? key : `${prefix}.${key}`, out);
+  // A table present on one side only is compared key by key with an empty one.
+  if ((isRecord(a) || a === undefined) && (isRecord(b) || b === undefined) && a !== b) {
+    a ??= {};
+    b ??= {};
+    const [left, right] = [a as Record<string, unknown>, b as Record<string, unknown>];
+    for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+      walk(left[key], right[key], prefix === '' ? key : `${prefix}.${key}`, out);
     }
     return;
   }

@@ -34,6 +34,7 @@ export class ServerCore {
   readonly counters = new ServerCounters();
   readonly #teardowns: Teardown[] = [];
   readonly #services = new Map<string, unknown>();
+  readonly #reloaders = new Map<string, (options: unknown) => readonly string[]>();
 
   constructor(options: ServerCoreOptions) {
     this.config = options.config;
@@ -67,8 +68,27 @@ export class ServerCore {
     return this.#services.get(name) as Services[K] | undefined;
   }
 
+  /**
+   * Hands each loaded module that can take new options (ctx.onReload) its options from a reloaded
+   * configuration; returns the keys applied (`modules.<name>.<key>`). A module that throws applies nothing.
+   */
+  reloadModules(modules: readonly LoadedModule[]): string[] {
+    const applied: string[] = [];
+    for (const { definition, options } of modules) {
+      const apply = this.#reloaders.get(definition.name);
+      if (apply === undefined) continue;
+      try {
+        for (const key of apply(options)) applied.push(`modules.${definition.name}.${key}`);
+      } catch (error) {
+        this.logger.error({ err: error, module: definition.name }, 'module failed to take its reloaded options');
+      }
+    }
+    return applied;
+  }
+
   /** Runs every module's teardown, last loaded first; a failing one is logged and the rest still run. */
   async unload(): Promise<void> {
+    this.#reloaders.clear();
     for (const teardown of this.#teardowns.splice(0).reverse()) {
       try {
         await teardown();
@@ -116,6 +136,9 @@ export class ServerCore {
       },
       service: (name) => this.service(name),
       onTeardown: (teardown) => teardowns.push(teardown),
+      onReload: (apply) => {
+        this.#reloaders.set(moduleName, apply as (options: unknown) => readonly string[]);
+      },
     };
   }
 }

@@ -13,7 +13,7 @@ import type { ServerEvents } from './server-events.js';
 import type { ModuleDefinition } from './module.js';
 import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
-import { LIVE_KEYS, ReloadError, changedKeys, type ReloadReport } from './reload.js';
+import { LIVE_KEYS, ReloadError, adopt, changedKeys, type ReloadReport } from './reload.js';
 import { ServerCore } from './server-core.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
@@ -203,10 +203,11 @@ export class FerryServer {
       throw new ReloadError('unavailable', 'this server has no configuration source to re-read');
     }
     let next: Config;
+    let modules: ReturnType<typeof resolveModules>;
     let certificate: Awaited<ReturnType<typeof loadOrCreateCertificate>>;
     try {
       next = this.#reloadConfig();
-      resolveModules(next, this.#modules);
+      modules = resolveModules(next, this.#modules);
       // The running domain and data_dir: a self-signed certificate is the running server's.
       certificate = await loadOrCreateCertificate({
         dataDir: this.config.data_dir,
@@ -228,13 +229,15 @@ export class FerryServer {
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     for (const options of this.#c2s) options.secureContext = secureContext;
     this.#listeners.setCertificate(certificate);
+    const moduleKeys = new Set(this.#started.reloadModules(modules));
     const changed = changedKeys(this.#running, next);
-    const restartNeeded = changed.filter((key) => !LIVE_KEYS.has(key));
+    const restartNeeded = changed.filter((key) => !LIVE_KEYS.has(key) && !moduleKeys.has(key));
     for (const key of restartNeeded) {
       this.logger.warn({ key }, `${key} changed: restart ferry to apply it (the running value stays until then)`);
     }
-    this.#running = { ...this.#running, log: { ...this.#running.log, level: next.log.level }, tls: next.tls };
-    const applied = ['log.level', 'tls (certificate re-read)'];
+    const appliedModuleKeys = changed.filter((key) => moduleKeys.has(key));
+    this.#running = adopt(this.#running, next, [...LIVE_KEYS, ...appliedModuleKeys]);
+    const applied = ['log.level', 'tls (certificate re-read)', ...appliedModuleKeys];
     this.logger.info(
       { level: next.log.level, certificate: certificate.source, restartNeeded },
       'configuration reloaded',

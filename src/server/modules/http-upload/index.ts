@@ -16,7 +16,7 @@ import { accessList } from '../../policy/index.js';
 import { openBlobStore } from './blob-stores.js';
 import { FILES_STORE, FileRecords, type FileRecord } from './file-records.js';
 import { handleGet } from './get-handler.js';
-import { MODULE_NAME, httpUploadOptions } from './options.js';
+import { MODULE_NAME, httpUploadOptions, type HttpUploadOptions } from './options.js';
 import { handlePut } from './put-handler.js';
 import { CORS_HEADERS } from './response-headers.js';
 import type { UploadRuntime } from './runtime.js';
@@ -97,9 +97,24 @@ export default defineModule({
       forms: [uploadServiceForm(options.max_file_size)],
     });
 
-    const isAllowed = accessList(options.acl, ctx.domain);
-    const refusal =
-      options.acl === 'local' ? 'Only accounts of this server may upload files' : 'You may not upload files here';
+    let isAllowed = accessList(options.acl, ctx.domain);
+    let refusal = refusalText(options.acl);
+    // Who may upload, the quotas and the type lists change on a reload; sizes, paths, the store and
+    // expiry need a restart (the HTTP route's body limit and the disco form are set up once).
+    ctx.onReload<HttpUploadOptions>((next) => {
+      isAllowed = accessList(next.acl, ctx.domain);
+      refusal = refusalText(next.acl);
+      const live = {
+        acl: next.acl,
+        daily_quota_bytes: next.daily_quota_bytes,
+        user_quota_bytes: next.user_quota_bytes,
+        global_quota_bytes: next.global_quota_bytes,
+        allowed_types: next.allowed_types,
+        forbidden_types: next.forbidden_types,
+      };
+      runtime.options = { ...runtime.options, ...live };
+      return Object.keys(live);
+    });
     ctx.onIq({ type: 'get', to: 'host', host: component, child: [NS.HTTP_UPLOAD, 'request'] }, (iq) => {
       if (!isAllowed(iq.from)) throw uploadErrors.forbidden(refusal);
       return answerSlotRequest(runtime, ownerOf(iq.from, ctx.domain), iq.payload);
@@ -145,3 +160,7 @@ export default defineModule({
     );
   },
 });
+
+function refusalText(acl: HttpUploadOptions['acl']): string {
+  return acl === 'local' ? 'Only accounts of this server may upload files' : 'You may not upload files here';
+}

@@ -51,7 +51,13 @@ export async function handlePut(runtime: UploadRuntime, request: HttpRequest, re
   );
   const hashing = new HashingStream();
   const untrack = runtime.live.add(
-    { id, method: 'upload', from: claims.owner.includes('@') ? claims.owner : `${claims.owner}@${runtime.domain}`, address: request.remoteAddress, size: claims.size },
+    {
+      id,
+      method: 'upload',
+      from: claims.owner.includes('@') ? claims.owner : `${claims.owner}@${runtime.domain}`,
+      address: request.remoteAddress,
+      size: claims.size,
+    },
     () => hashing.bytes,
   );
   try {

@@ -11,7 +11,8 @@ import type { HttpUploadOptions } from './options.js';
 export interface UploadRuntime {
   /** The server's domain: an owner without one (a local account) is `owner@domain`. */
   readonly domain: string;
-  readonly options: HttpUploadOptions;
+  /** Replaced as a whole when a reload changes the options that apply live (index.ts). */
+  options: HttpUploadOptions;
   readonly slotKey: Buffer;
   readonly records: FileRecords;
   readonly blobs: BlobStore;

@@ -143,9 +143,16 @@ export default defineModule({
       features: [NS.BYTESTREAMS],
     });
 
-    const isAllowed = accessList(opts.acl, ctx.domain);
-    const refusal =
-      opts.acl === 'local' ? 'this proxy serves accounts of this server only' : 'this proxy does not serve you';
+    // Who may use the proxy and the bandwidth of relays started from now on change on a reload.
+    let isAllowed = accessList(opts.acl, ctx.domain);
+    let refusal = refusalText(opts.acl);
+    let bytesPerSecond = opts.bandwidth_bytes_per_second;
+    ctx.onReload<z.output<typeof options>>((next) => {
+      isAllowed = accessList(next.acl, ctx.domain);
+      refusal = refusalText(next.acl);
+      bytesPerSecond = next.bandwidth_bytes_per_second;
+      return ['acl', 'bandwidth_bytes_per_second'];
+    });
     const assertAllowed = (iq: IqRequest): void => {
       if (!isAllowed(iq.from)) {
         throw new StanzaError('forbidden', { text: refusal });
@@ -174,20 +181,15 @@ export default defineModule({
       quota.release(activation.initiator);
       quota.release(activation.target);
       let untrack = (): void => {};
-      const relay = startRelay(
-        activation.initiator,
-        activation.target,
-        { bytesPerSecond: opts.bandwidth_bytes_per_second },
-        (stats) => {
-          relays.delete(relay);
-          untrack();
-          activation.release();
-          const record: RelayRecord = { sid, initiator, target, ...stats };
-          ctx.logger.info(record, 'SOCKS5 relay finished');
-          // Runs in a socket's 'close' handler: the emitter logs a throwing listener, never rethrows.
-          ctx.events.emit('proxy65-relay', record);
-        },
-      );
+      const relay = startRelay(activation.initiator, activation.target, { bytesPerSecond }, (stats) => {
+        relays.delete(relay);
+        untrack();
+        activation.release();
+        const record: RelayRecord = { sid, initiator, target, ...stats };
+        ctx.logger.info(record, 'SOCKS5 relay finished');
+        // Runs in a socket's 'close' handler: the emitter logs a throwing listener, never rethrows.
+        ctx.events.emit('proxy65-relay', record);
+      });
       relays.add(relay);
       untrack = live.add({ id: hash, method: 'socks5-relay', from: initiator, to: target }, () => relay.bytes);
       ctx.logger.debug({ sid, initiator, target }, 'SOCKS5 bytestream activated');
@@ -195,3 +197,7 @@ export default defineModule({
     });
   },
 });
+
+function refusalText(acl: z.output<typeof options>['acl']): string {
+  return acl === 'local' ? 'this proxy serves accounts of this server only' : 'this proxy does not serve you';
+}
