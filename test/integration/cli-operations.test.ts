@@ -15,7 +15,8 @@ import { FerryServer } from '../../src/server/core/server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
 import { openRawSession } from '../helpers/raw-stream.js';
-import { ferry } from '../helpers/cli.js';
+import { ferry, startFerry } from '../helpers/cli.js';
+import { controlRequest } from '../../src/cli/control-client.js';
 
 describe('ferry status, sessions, transfers, kick', () => {
   let ts: TestServer;
@@ -108,6 +109,21 @@ describe('ferry status, sessions, transfers, kick', () => {
     const bad = await ferry(['kick', 'x@@', ...at()]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^ferry: "x@@" is not an account or session address/);
+  });
+
+  it('transfers --watch refreshes until Ctrl-C, then exits 0', async () => {
+    const watching = startFerry(['transfers', '--watch', '--json', ...at()]);
+    // Two refreshes: the IBB session of the test above, printed twice.
+    await withTimeout(watching.printed(/"cli-ibb"[\s\S]*"cli-ibb"/), 20_000, 'two refreshes');
+    watching.kill('SIGINT');
+    const run = await watching.done;
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  it('serves many clients at once', async () => {
+    const path = join(ts.dataDir, 'ferry.sock');
+    const replies = await Promise.all(Array.from({ length: 20 }, () => controlRequest(path, { op: 'sessions' })));
+    for (const reply of replies) assert.equal((reply as unknown[]).length, 2);
   });
 
   it('the control socket is 0600', () => {
