@@ -4,7 +4,11 @@
 // then on, and the module options a module takes through ctx.onReload. Everything else that changed
 // (ports, domain, storage, limits, other module options) is named, one warning per key, and keeps
 // its running value until a restart.
+import { createSecureContext } from 'node:tls';
 import type { Config } from './config.js';
+import { resolveModules, type LoadedModule } from './load-modules.js';
+import type { ModuleDefinition } from './module.js';
+import { loadOrCreateCertificate, type CertificatePair } from '../transport/certificate.js';
 
 /** Keys a reload applies; every other changed key needs a restart. */
 export const LIVE_KEYS: ReadonlySet<string> = new Set(['log.level', 'tls.cert_file', 'tls.key_file']);
@@ -23,6 +27,38 @@ export class ReloadError extends Error {
     super(message, options);
     this.name = 'ReloadError';
     this.code = code;
+  }
+}
+
+/**
+ * Everything a reload needs, read and checked before anything changes: the configuration, every
+ * module's options, and the certificate (a pair that does not make a TLS context fails here, not
+ * live). Throws a ReloadError ('bad-config', one line) when any of it is wrong.
+ */
+export async function prepareReload(options: {
+  read: () => Config;
+  modules: readonly ModuleDefinition[];
+  /** The running server's: a self-signed certificate belongs to the running domain and data_dir. */
+  dataDir: string;
+  domain: string;
+}): Promise<{ next: Config; modules: LoadedModule[]; certificate: CertificatePair }> {
+  try {
+    const next = options.read();
+    const modules = resolveModules(next, options.modules);
+    const certificate = await loadOrCreateCertificate({
+      dataDir: options.dataDir,
+      domain: options.domain,
+      certFile: next.tls.cert_file,
+      keyFile: next.tls.key_file,
+    });
+    createSecureContext({ cert: certificate.cert, key: certificate.key });
+    return { next, modules, certificate };
+  } catch (error) {
+    // One line: a ConfigError lists its keys on lines of their own.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
+    throw new ReloadError('bad-config', `the new configuration is refused (the running one stays): ${reason}`, {
+      cause: error,
+    });
   }
 }
 

@@ -13,7 +13,7 @@ import type { ServerEvents } from './server-events.js';
 import type { ModuleDefinition } from './module.js';
 import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
-import { LIVE_KEYS, ReloadError, adopt, changedKeys, type ReloadReport } from './reload.js';
+import { LIVE_KEYS, ReloadError, adopt, changedKeys, prepareReload, type ReloadReport } from './reload.js';
 import { ServerCore } from './server-core.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
@@ -187,8 +187,9 @@ export class FerryServer {
   }
 
   /**
-   * Re-reads the configuration and applies what can change live (reload.ts): the log level and the
-   * certificate, for new connections; every other changed key is logged as needing a restart. A
+   * Re-reads the configuration and applies what can change live (reload.ts): the log level, the
+   * certificate for new connections, the module options modules take (ctx.onReload); every other
+   * changed key is logged as needing a restart. A
    * configuration that does not load, or a certificate that cannot be read, is refused with its
    * error and the running one stays. Reloads run one at a time.
    */
@@ -199,31 +200,21 @@ export class FerryServer {
   }
 
   async #reload(): Promise<ReloadReport> {
-    if (this.#reloadConfig === undefined || this.#listeners === undefined) {
+    if (this.#reloadConfig === undefined) {
       throw new ReloadError('unavailable', 'this server has no configuration source to re-read');
     }
-    let next: Config;
-    let modules: ReturnType<typeof resolveModules>;
-    let certificate: Awaited<ReturnType<typeof loadOrCreateCertificate>>;
-    try {
-      next = this.#reloadConfig();
-      modules = resolveModules(next, this.#modules);
-      // The running domain and data_dir: a self-signed certificate is the running server's.
-      certificate = await loadOrCreateCertificate({
-        dataDir: this.config.data_dir,
-        domain: this.config.domain,
-        certFile: next.tls.cert_file,
-        keyFile: next.tls.key_file,
-      });
-      createSecureContext({ cert: certificate.cert, key: certificate.key }); // a bad pair fails here, not live
-    } catch (error) {
-      // One line: a ConfigError lists its keys on lines of their own.
-      const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
-      this.logger.error({ reason }, `configuration reload refused, the running configuration stays: ${reason}`);
-      throw new ReloadError('bad-config', `the new configuration is refused (the running one stays): ${reason}`, {
-        cause: error,
-      });
+    if (this.#listeners === undefined || this.#isStopping) {
+      throw new ReloadError('unavailable', 'the server is not running (starting or stopping)');
     }
+    const { next, modules, certificate } = await prepareReload({
+      read: this.#reloadConfig,
+      modules: this.#modules,
+      dataDir: this.config.data_dir,
+      domain: this.config.domain,
+    }).catch((error: unknown) => {
+      this.logger.error((error as Error).message);
+      throw error;
+    });
     // A logger the embedding application passed in is its own to configure, as at start.
     if (this.#ownsLogger) this.logger.level = next.log.level;
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
