@@ -232,7 +232,6 @@ function readBytes(socket: Socket, count: number): Promise<void> {
         if (received >= count) resolve();
       });
       socket.resume(); // connectSocks5 hands the socket over paused
-
     }),
     10_000,
     `${count} relayed bytes`,
