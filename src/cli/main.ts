@@ -10,6 +10,7 @@ import { registerSendCommand } from './commands/send.js';
 import { registerReceiveCommand } from './commands/receive.js';
 import { registerUploadCommands } from './commands/uploads.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { EXIT } from './cli-error.js';
 import { explain } from './error-lines.js';
 
@@ -29,6 +30,7 @@ registerSendCommand(program);
 registerReceiveCommand(program);
 registerUploadCommands(program);
 registerDoctorCommand(program);
+registerBackupCommands(program);
 
 // Read before parsing finishes, so a failure while parsing is reported the same way.
 const isDebug = process.argv.includes('--debug');
