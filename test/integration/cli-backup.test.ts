@@ -23,7 +23,11 @@ describe('ferry backup and restore', () => {
     source = await startTestServer();
     await source.addUser('alice');
     await source.addUser('bob', 'bobs own password');
-    await source.server.storage.roster.put('alice', { jid: 'bob@localhost', subscription: 'both', groups: ['Friends'] });
+    await source.server.storage.roster.put('alice', {
+      jid: 'bob@localhost',
+      subscription: 'both',
+      groups: ['Friends'],
+    });
   });
   after(async () => {
     await source.stop();
@@ -37,7 +41,10 @@ describe('ferry backup and restore', () => {
     const run = await ferry(['backup', backupFile, '--data-dir', source.dataDir]);
     await writes;
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^backed up \d+ accounts of localhost to .*ferry\.backup \(schema \d+, with http_upload\.key/);
+    assert.match(
+      run.stdout,
+      /^backed up \d+ accounts of localhost to .*ferry\.backup \(schema \d+, with http_upload\.key/,
+    );
     assert.equal(statSync(backupFile).mode & 0o777, 0o600, 'the backup holds SCRAM keys');
     assert.equal(existsSync(`${backupFile}.partial`), false);
   });
@@ -47,7 +54,10 @@ describe('ferry backup and restore', () => {
     const run = await ferry(['restore', backupFile, '--data-dir', target]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^restored \d+ accounts of localhost from a backup of /);
-    assert.deepEqual(readFileSync(join(target, 'http_upload.key')), readFileSync(join(source.dataDir, 'http_upload.key')));
+    assert.deepEqual(
+      readFileSync(join(target, 'http_upload.key')),
+      readFileSync(join(source.dataDir, 'http_upload.key')),
+    );
 
     const restored = await startTestServer({ data_dir: target });
     try {
@@ -97,7 +107,14 @@ describe('ferry backup and restore', () => {
   });
 
   it('refuses a backup of another domain, and a file that is not a backup', async () => {
-    const foreign = await ferry(['restore', backupFile, '--data-dir', join(scratch, 'other'), '--domain', 'example.org']);
+    const foreign = await ferry([
+      'restore',
+      backupFile,
+      '--data-dir',
+      join(scratch, 'other'),
+      '--domain',
+      'example.org',
+    ]);
     assert.equal(foreign.code, 2);
     assert.match(foreign.stderr, /^ferry: the backup is of localhost, this data directory serves example\.org/);
 
@@ -114,5 +131,4 @@ describe('ferry backup and restore', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^ferry: no database at .*: nothing to back up\n$/);
   });
-
 });

@@ -5,7 +5,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FERRY_VERSION } from '../../version.js';
-import { backupDataDir, BackupError, databasePath, readBackup, restoreDataDir } from '../../server/storage/sqlite/backup.js';
+import {
+  backupDataDir,
+  BackupError,
+  databasePath,
+  readBackup,
+  restoreDataDir,
+} from '../../server/storage/sqlite/backup.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
 import { CliError, usageError } from '../cli-error.js';
 import type { Config } from '../../server/core/config.js';
@@ -73,7 +79,9 @@ export function registerBackupCommands(program: Command): void {
 function sqliteConfig(flags: ConfigFlags): Config {
   const config = configFromFlags(flags);
   if (config.storage.backend !== 'sqlite') {
-    throw usageError(`storage.backend is "${config.storage.backend}": ferry backup and restore handle the embedded SQLite store`);
+    throw usageError(
+      `storage.backend is "${config.storage.backend}": ferry backup and restore handle the embedded SQLite store`,
+    );
   }
   return config;
 }

@@ -1,6 +1,7 @@
 // `ferry server`: start the server on embedded defaults or a config file.
 import type { Command } from 'commander';
 import { FerryServer } from '../../server/core/server.js';
+import { createLogger, flushLogFile, reopenLogFile } from '../../server/core/logger.js';
 import type { Config } from '../../server/core/config.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
 import { CliError, EXIT } from '../cli-error.js';
@@ -8,7 +9,7 @@ import { CliError, EXIT } from '../cli-error.js';
 export function registerServerCommand(program: Command): void {
   addConfigOptions(program.command('server').description('run the XMPP server')).action(async (flags: ConfigFlags) => {
     const config = configFromFlags(flags);
-    const server = new FerryServer({ config });
+    const server = new FerryServer({ config, logger: createLogger(config.log) });
     try {
       await server.start();
     } catch (error) {
@@ -20,13 +21,23 @@ export function registerServerCommand(program: Command): void {
       if (isStopping) return;
       isStopping = true;
       server.logger.info({ signal }, 'shutting down');
+      const exit = (code: number) => {
+        flushLogFile(server.logger);
+        process.exit(code);
+      };
       void server.stop().then(
-        () => process.exit(EXIT.ok),
-        () => process.exit(EXIT.failure),
+        () => exit(EXIT.ok),
+        () => exit(EXIT.failure),
       );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // Prosody and ejabberd treat SIGHUP as "reload", and logrotate sends it after moving the log:
+    // the default action (exit 129) would stop a running service.
+    process.on('SIGHUP', () => {
+      if (reopenLogFile(server.logger)) server.logger.info({ file: config.log.file }, 'log file reopened (SIGHUP)');
+      else server.logger.info('SIGHUP: no log file to reopen');
+    });
   });
 }
 

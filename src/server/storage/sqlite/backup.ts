@@ -3,7 +3,16 @@
 // keeps writing (WAL), and it carries the data directory's small secrets beside the tables (the
 // upload slot key, a generated TLS pair) so that a restored server signs and serves as before.
 // Upload bytes are not in it: they can be large and may live in an object store.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
@@ -103,7 +112,9 @@ function extraFiles(dataDir: string): [string, Buffer][] {
   if (existsSync(tls)) {
     for (const name of tlsFileNames(tls)) names.push(`${TLS_DIR}/${name}`);
   }
-  return names.filter((name) => existsSync(join(dataDir, name))).map((name) => [name, readFileSync(join(dataDir, name))]);
+  return names
+    .filter((name) => existsSync(join(dataDir, name)))
+    .map((name) => [name, readFileSync(join(dataDir, name))]);
 }
 
 /** Only a generated pair's files (domain.crt/.key); nothing nested. */
@@ -114,8 +125,9 @@ function tlsFileNames(dir: string): string[] {
 }
 
 function schemaVersionOf(db: Database.Database): number {
-  return (db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as { version: number | null })
-    .version ?? 0;
+  return (
+    (db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as { version: number | null }).version ?? 0
+  );
 }
 
 /** Reads and checks a backup file without changing anything. */
