@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serverArgs } from '../helpers/cli.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
 
 /** The file's JSON lines once one of them has this msg; polls for up to 30 s. */
@@ -31,19 +32,7 @@ describe('ferry server log.file', () => {
     const logFile = join(dataDir, 'logs', 'ferry.log');
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'server',
-        '--data-dir',
-        dataDir,
-        '--set',
-        `log.file=${logFile}`,
-        ...['c2s.port', 'c2s_direct_tls.port', 'http.port', 'http.https_port', 'modules.proxy65.port'].flatMap(
-          (key) => ['--set', `${key}=0`],
-        ),
-      ],
+      ['--import', 'tsx', 'src/cli/main.ts', ...serverArgs(dataDir, `log.file=${logFile}`)],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRY_CONFIG: '' } },
     );
     let stdout = '';
