@@ -79,8 +79,10 @@ export function registerBackupCommands(program: Command): void {
 function sqliteConfig(flags: ConfigFlags): Config {
   const config = configFromFlags(flags);
   if (config.storage.backend !== 'sqlite') {
+    // A string compare, not the enum: the postgres backend may be a later addition to the schema.
+    const hint = String(config.storage.backend) === 'postgres' ? '; back PostgreSQL up with pg_dump' : '';
     throw usageError(
-      `storage.backend is "${config.storage.backend}": ferry backup and restore handle the embedded SQLite store`,
+      `storage.backend is "${config.storage.backend}": ferry backup and restore handle the embedded SQLite store${hint}`,
     );
   }
   return config;
