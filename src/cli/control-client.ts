@@ -80,3 +80,21 @@ function connectError(error: NodeJS.ErrnoException, path: string): CliError {
   }
   return new CliError(`cannot reach the server on ${path}: ${error.code ?? error.message}`);
 }
+
+/**
+ * Whether a server holds the data directory: its control socket accepts a connection. A stale
+ * socket file from a crash refuses it; one that accepts but stays silent is still a live process.
+ */
+export function isServerRunning(config: Config, timeoutMs = 2_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(controlSocketPath(config));
+    const done = (isRunning: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(isRunning);
+    };
+    const timer = setTimeout(() => done(true), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

@@ -11,6 +11,7 @@ import { registerReceiveCommand } from './commands/receive.js';
 import { registerUploadCommands } from './commands/uploads.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerOperationsCommands } from './commands/operations.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { EXIT } from './cli-error.js';
 import { explain } from './error-lines.js';
 
@@ -31,6 +32,7 @@ registerReceiveCommand(program);
 registerUploadCommands(program);
 registerDoctorCommand(program);
 registerOperationsCommands(program);
+registerBackupCommands(program);
 
 // Read before parsing finishes, so a failure while parsing is reported the same way.
 const isDebug = process.argv.includes('--debug');

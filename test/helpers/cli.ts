@@ -98,3 +98,14 @@ export async function closedPort(): Promise<number> {
 export function loginArgs(port: number): string[] {
   return ['--jid', 'alice@localhost', '--host', '127.0.0.1', '--port', String(port), '--insecure'];
 }
+
+/** Arguments for `ferry server` on a data directory, every listener on an ephemeral port, plus `key=value` settings. */
+export function serverArgs(dataDir: string, ...settings: string[]): string[] {
+  const ephemeral = ['c2s.port', 'c2s_direct_tls.port', 'http.port', 'http.https_port', 'modules.proxy65.port'];
+  return [
+    'server',
+    '--data-dir',
+    dataDir,
+    ...[...ephemeral.map((key) => `${key}=0`), ...settings].flatMap((setting) => ['--set', setting]),
+  ];
+}

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { serverArgs } from '../helpers/cli.js';
 import { openRawStream, STREAM_OPEN } from '../helpers/raw-stream.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
 
@@ -15,26 +16,7 @@ describe('ferry server process', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'server',
-        '--data-dir',
-        dataDir,
-        '--set',
-        'log.pretty=false',
-        '--set',
-        'c2s.port=0',
-        '--set',
-        'c2s_direct_tls.port=0',
-        '--set',
-        'http.port=0',
-        '--set',
-        'http.https_port=0',
-        '--set',
-        'modules.proxy65.port=0',
-      ],
+      ['--import', 'tsx', 'src/cli/main.ts', ...serverArgs(dataDir, 'log.pretty=false')],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FERRY_CONFIG: '' } },
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

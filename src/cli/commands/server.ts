@@ -1,6 +1,7 @@
 // `ferry server`: start the server on embedded defaults or a config file.
 import type { Command } from 'commander';
 import { FerryServer } from '../../server/core/server.js';
+import { flushLogFile } from '../../server/core/logger.js';
 import type { Config } from '../../server/core/config.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-options.js';
 import { CliError, EXIT } from '../cli-error.js';
@@ -21,14 +22,19 @@ export function registerServerCommand(program: Command): void {
       if (isStopping) return;
       isStopping = true;
       server.logger.info({ signal }, 'shutting down');
+      const exit = (code: number) => {
+        flushLogFile(server.logger);
+        process.exit(code);
+      };
       void server.stop().then(
-        () => process.exit(EXIT.ok),
-        () => process.exit(EXIT.failure),
+        () => exit(EXIT.ok),
+        () => exit(EXIT.failure),
       );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    // Reload, not stop: the outcome (applied, restart needed, refused) is logged by reload() itself.
+    // Reload, not stop, as Prosody and ejabberd do; logrotate sends it after moving log.file, which
+    // reload() reopens. The outcome (applied, restart needed, refused) is logged by reload() itself.
     process.on('SIGHUP', () => void server.reload().catch(() => {}));
   });
 }

@@ -27,6 +27,8 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** Human-readable lines; default: when stdout is a terminal. */
       pretty: z.boolean().optional(),
+      /** Append JSON lines to this file instead of stdout; reopened on SIGHUP (log rotation). */
+      file: z.string().min(1).optional(),
     })
     .prefault({}),
   c2s: listener(5222),

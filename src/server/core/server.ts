@@ -5,7 +5,7 @@ import { createSecureContext } from 'node:tls';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, reopenLogFile, type Logger } from './logger.js';
 import type { Router } from './router.js';
 import type { LocalSessionDirectory } from './sessions.js';
 import type { TypedEmitter } from './typed-emitter.js';
@@ -200,6 +200,11 @@ export class FerryServer {
   }
 
   async #reload(): Promise<ReloadReport> {
+    // First, and even when the new configuration is refused: logrotate sends SIGHUP after moving
+    // log.file, and the server must not go on writing into the moved file.
+    if (this.#ownsLogger && reopenLogFile(this.logger)) {
+      this.logger.info({ file: this.config.log.file }, 'log file reopened');
+    }
     if (this.#reloadConfig === undefined) {
       throw new ReloadError('unavailable', 'this server has no configuration source to re-read');
     }
