@@ -13,7 +13,7 @@ import type { ModuleDefinition } from './module.js';
 import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
 import { ServerCore } from './server-core.js';
-import { openStorage } from '../storage/index.js';
+import { openStorage, storageOptions } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
 import { startListeners, type ListenerSet } from '../transport/listeners.js';
@@ -87,9 +87,8 @@ export class FerryServer {
     const modules = resolveModules(config, this.#modules); // fail on bad config before touching disk
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
     const storage = await openStorage({
-      backend: config.storage.backend,
-      dataDir: config.data_dir,
-      scramIterations: config.scram_iterations,
+      ...storageOptions(config),
+      onBackgroundError: (error) => this.logger.warn({ err: error }, 'storage: a pooled database connection failed'),
     });
     const core = new ServerCore({ config, logger: this.logger, storage, http: this.http });
     this.#core = core;

@@ -1,0 +1,54 @@
+// What the PostgreSQL backend says when it cannot reach its database: one line naming the config
+// key that fixes it, the address it tried, and why, with the password never shown.
+
+/** A connection that could not be opened (refused, timed out, authentication, no such database). */
+export class StorageConnectError extends Error {
+  readonly code = 'FERRY_ERR_STORAGE_CONNECT';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StorageConnectError';
+  }
+}
+
+/** The URL without its password (and without query parameters, which may carry one too). */
+export function describeUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(an unparseable URL)';
+  }
+  const user = parsed.username === '' ? '' : `${decodeURIComponent(parsed.username)}@`;
+  return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
+}
+
+/** Every spelling of the URL's password replaced, in case a driver message ever quotes it. */
+export function withoutPassword(text: string, url: string): string {
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    return text.split(url).join('(the URL)');
+  }
+  if (password === '') return text;
+  return [password, decodeURIComponent(password)].reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+interface DriverError {
+  code?: string;
+  message?: string;
+}
+
+const TIMEOUT_MESSAGES = /timeout expired|connection timeout|timed out/i;
+
+/** Why the first connection failed, as the line `ferry server` and the CLI print. */
+export function connectError(error: unknown, url: string, timeoutMs: number): StorageConnectError {
+  const { code, message = String(error) } = (error ?? {}) as DriverError;
+  let reason: string;
+  if (TIMEOUT_MESSAGES.test(message)) reason = `no answer within ${timeoutMs / 1000} s`;
+  else if (code === 'ECONNREFUSED') reason = 'connection refused (is PostgreSQL running, on that host and port?)';
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') reason = 'no such host';
+  else reason = message.split('\n')[0] ?? message;
+  const line = `storage.postgres_url: cannot connect to ${describeUrl(url)}: ${reason}`;
+  return new StorageConnectError(withoutPassword(line, url), { cause: error });
+}
