@@ -7,7 +7,7 @@
 // joins it; other stanzas handled meanwhile use other connections.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { connectError, describeUrl } from './errors.js';
+import { connectError, describeUrl, queryError } from './errors.js';
 
 export interface PostgresConnectionOptions {
   /** `storage.postgres_url`: postgres://user:password@host:port/database */
@@ -38,6 +38,7 @@ export class PgDatabase {
   readonly #pool: pg.Pool;
   readonly #url: string;
   readonly #connectTimeoutMs: number;
+  readonly #statementTimeoutMs: number;
   readonly #transaction = new AsyncLocalStorage<{ client: pg.PoolClient; savepoints: number }>();
   #closed: Promise<void> | undefined;
 
@@ -45,6 +46,7 @@ export class PgDatabase {
     this.#url = options.url;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+    this.#statementTimeoutMs = statementTimeoutMs;
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? DEFAULT_POOL_SIZE,
@@ -82,7 +84,11 @@ export class PgDatabase {
   async query<R extends object = Row>(text: string, values: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
     const context = this.#transaction.getStore();
     const runner = context?.client ?? this.#pool;
-    return (await runner.query(text, values as unknown[])) as pg.QueryResult<R>;
+    try {
+      return (await runner.query(text, values as unknown[])) as pg.QueryResult<R>;
+    } catch (error) {
+      throw this.#named(error);
+    }
   }
 
   /**
@@ -92,7 +98,9 @@ export class PgDatabase {
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     const outer = this.#transaction.getStore();
     if (outer) return this.#savepoint(outer, work);
-    const client = await this.#pool.connect();
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw this.#named(error);
+    });
     // A checked-out connection has no pool listener: its errors reject the query in flight.
     const ignore = () => {};
     client.on('error', ignore);
@@ -123,6 +131,11 @@ export class PgDatabase {
       await outer.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
       throw error;
     }
+  }
+
+  /** Timeouts and lost connections named by the config key that bounds them (errors.ts). */
+  #named(error: unknown): unknown {
+    return queryError(error, this.#url, { connectMs: this.#connectTimeoutMs, statementMs: this.#statementTimeoutMs });
   }
 
   /** Idempotent: waits for queries in flight, then closes every connection. */

@@ -52,3 +52,34 @@ export function connectError(error: unknown, url: string, timeoutMs: number): St
   const line = `storage.postgres_url: cannot connect to ${describeUrl(url)}: ${reason}`;
   return new StorageConnectError(withoutPassword(line, url), { cause: error });
 }
+
+/** A statement the database cancelled, or the client gave up on, after the statement timeout. */
+export class StorageTimeoutError extends Error {
+  readonly code = 'FERRY_ERR_STORAGE_TIMEOUT';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StorageTimeoutError';
+  }
+}
+
+// SQLSTATE 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout).
+const TIMEOUT_STATES = new Set(['57014', '55P03']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ETIMEDOUT']);
+
+/**
+ * An error from a query once running, named by the config key that bounds it when it is a
+ * timeout or a lost database; anything else (a constraint, a bug) is passed through unchanged.
+ */
+export function queryError(error: unknown, url: string, timeouts: { connectMs: number; statementMs: number }): unknown {
+  const { code, message = '' } = (error ?? {}) as DriverError;
+  if ((code !== undefined && TIMEOUT_STATES.has(code)) || /query read timeout/i.test(message)) {
+    return new StorageTimeoutError(
+      `storage.postgres_statement_timeout_seconds: ${describeUrl(url)} did not finish a statement within ${timeouts.statementMs / 1000} s (${message})`,
+      { cause: error },
+    );
+  }
+  if ((code !== undefined && CONNECTION_CODES.has(code)) || /timeout exceeded when trying to connect/i.test(message)) {
+    return connectError(error, url, timeouts.connectMs);
+  }
+  return error;
+}

@@ -35,14 +35,13 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   try {
     await db.connect();
     await migratePostgres(db).catch((error: unknown) => {
-      if (error instanceof StorageSchemaError) throw error;
+      // Ferry's own errors (a newer schema, a timeout naming its key) already say what to fix.
+      if (String((error as { code?: unknown } | null)?.code).startsWith('FERRY_ERR_')) throw error;
       // Permissions, a lock held too long by another node: name the database, not just the SQL.
-      throw new StorageSchemaError(
-        `${db.description}: cannot bring the schema up to date: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-        },
-      );
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StorageSchemaError(`${db.description}: cannot bring the schema up to date: ${reason}`, {
+        cause: error,
+      });
     });
     return new PostgresStorage(db, scramIterations);
   } catch (error) {

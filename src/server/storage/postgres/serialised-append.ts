@@ -13,13 +13,13 @@
 // and with it the identity default, is computed.
 
 // Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)), one per kind of queue.
-const LOCK_CLASSES = { offline: 0x4672_0001, list: 0x4672_0002 } as const;
+export const APPEND_LOCK_CLASSES = { offline: 0x4672_0001, list: 0x4672_0002 } as const;
 
 /**
  * `insert` must read its row `FROM serialised`; `queueKey` is the SQL text expression (over the
  * statement's parameters) naming the queue.
  */
-export function serialisedAppend(kind: keyof typeof LOCK_CLASSES, insert: string, queueKey: string): string {
-  return `WITH serialised AS (SELECT pg_advisory_xact_lock(${LOCK_CLASSES[kind]}, hashtext(${queueKey})))
+export function serialisedAppend(kind: keyof typeof APPEND_LOCK_CLASSES, insert: string, queueKey: string): string {
+  return `WITH serialised AS (SELECT pg_advisory_xact_lock(${APPEND_LOCK_CLASSES[kind]}, hashtext(${queueKey})))
     ${insert}`;
 }
