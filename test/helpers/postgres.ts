@@ -91,19 +91,27 @@ export async function startPostgres(): Promise<PostgresInstance> {
       '--locale=C.UTF-8',
       '--no-sync',
     ]);
-    const port = await closedPort();
-    const options = [
-      `-p ${port}`,
-      "-c listen_addresses='127.0.0.1'",
-      `-c unix_socket_directories='${dir}'`,
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-      '-c max_connections=200',
-    ].join(' ');
-    run(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
-    process.once('exit', stopAtExit);
-    return instance(bin, dir, data, port, stopAtExit);
+    // The free port may be taken by another test file before the server binds it: try another.
+    for (let attempt = 1; ; attempt++) {
+      const port = await closedPort();
+      const options = [
+        `-p ${port}`,
+        "-c listen_addresses='127.0.0.1'",
+        `-c unix_socket_directories='${dir}'`,
+        '-c fsync=off',
+        '-c synchronous_commit=off',
+        '-c full_page_writes=off',
+        '-c max_connections=200',
+      ].join(' ');
+      try {
+        run(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
+      } catch (error) {
+        if (attempt < 3) continue;
+        throw error;
+      }
+      process.once('exit', stopAtExit);
+      return instance(bin, dir, data, port, stopAtExit);
+    }
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

@@ -31,7 +31,13 @@ export function withoutPassword(text: string, url: string): string {
     return text.split(url).join('(the URL)');
   }
   if (password === '') return text;
-  return [password, decodeURIComponent(password)].reduce((out, secret) => out.split(secret).join('***'), text);
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // A malformed escape: only the raw spelling can appear anywhere.
+  }
+  return [password, decoded].reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 interface DriverError {
@@ -40,12 +46,16 @@ interface DriverError {
 }
 
 const TIMEOUT_MESSAGES = /timeout expired|connection timeout|timed out/i;
+// pg-pool's words when no connection became free, or could be opened, within the connect timeout.
+const POOL_WAIT_MESSAGE = /timeout exceeded when trying to connect/i;
 
 /** Why the first connection failed, as the line `ferry server` and the CLI print. */
 export function connectError(error: unknown, url: string, timeoutMs: number): StorageConnectError {
   const { code, message = String(error) } = (error ?? {}) as DriverError;
   let reason: string;
-  if (TIMEOUT_MESSAGES.test(message)) reason = `no answer within ${timeoutMs / 1000} s`;
+  if (POOL_WAIT_MESSAGE.test(message)) {
+    reason = `no connection within ${timeoutMs / 1000} s (every one of storage.postgres_pool_size busy, or the database not answering)`;
+  } else if (TIMEOUT_MESSAGES.test(message)) reason = `no answer within ${timeoutMs / 1000} s`;
   else if (code === 'ECONNREFUSED') reason = 'connection refused (is PostgreSQL running, on that host and port?)';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') reason = 'no such host';
   else reason = message.split('\n')[0] ?? message;
@@ -64,7 +74,8 @@ export class StorageTimeoutError extends Error {
 
 // SQLSTATE 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout).
 const TIMEOUT_STATES = new Set(['57014', '55P03']);
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ETIMEDOUT']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ETIMEDOUT']);
+const LOST = /ECONNRESET|EPIPE|Connection terminated/i;
 
 /**
  * An error from a query once running, named by the config key that bounds it when it is a
@@ -78,8 +89,12 @@ export function queryError(error: unknown, url: string, timeouts: { connectMs: n
       { cause: error },
     );
   }
-  if ((code !== undefined && CONNECTION_CODES.has(code)) || /timeout exceeded when trying to connect/i.test(message)) {
+  if ((code !== undefined && CONNECTION_CODES.has(code)) || POOL_WAIT_MESSAGE.test(message)) {
     return connectError(error, url, timeouts.connectMs);
+  }
+  if (LOST.test(`${code ?? ''} ${message}`)) {
+    const line = `storage.postgres_url: lost the connection to ${describeUrl(url)} during a statement: ${message}`;
+    return new StorageConnectError(withoutPassword(line, url), { cause: error });
   }
   return error;
 }
