@@ -112,7 +112,7 @@ describe('the server on PostgreSQL', { skip: postgresSkipReason() }, () => {
     }
   });
 
-  it('migrates an empty database once when several openers start at the same moment', async () => {
+  it('migrates an empty database once when several openers, then two servers, start at the same moment', async () => {
     const url = postgres.url(await postgres.createDatabase());
     // Two processes (CLI commands, each its own connection pool) and two pools in this one.
     const processes = [ferry(['users'], postgresEnv(url)), ferry(['users'], postgresEnv(url))];
@@ -121,6 +121,9 @@ describe('the server on PostgreSQL', { skip: postgresSkipReason() }, () => {
     );
     for (const run of await Promise.all(processes)) assert.equal(run.code, 0, run.stderr);
     await Promise.all(opened.map((storage) => storage.close()));
+    // Two whole servers starting together: their modules open (and version) their stores at once.
+    const servers = await Promise.all([startOn(url), startOn(url)]);
+    await Promise.all(servers.map((server) => server.stop()));
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
