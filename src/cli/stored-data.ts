@@ -1,7 +1,8 @@
-// The server's stored data as CLI commands reach it (accounts, uploads): the data directory named
-// by the config, opened beside a running server (WAL + busy timeout make that safe).
+// The server's stored data as CLI commands reach it (accounts, uploads): the data directory or
+// the PostgreSQL database named by the config, opened beside a running server (SQLite: WAL and
+// a busy timeout make that safe; PostgreSQL: transactions and row locks).
 import { Jid } from '../protocol/jid.js';
-import { openStorage, type Storage } from '../server/storage/index.js';
+import { openStorage, storageOptions, type Storage } from '../server/storage/index.js';
 import type { Config } from '../server/core/config.js';
 import { configFromFlags, type ConfigFlags } from './config-options.js';
 import { usageError } from './cli-error.js';
@@ -17,11 +18,7 @@ export function accountConfig(flags: ConfigFlags): Config {
 }
 
 export async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await openStorage({
-    backend: config.storage.backend,
-    dataDir: config.data_dir,
-    scramIterations: config.scram_iterations,
-  });
+  const storage = await openStorage(storageOptions(config));
   try {
     return await run(storage);
   } finally {

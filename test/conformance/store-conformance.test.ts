@@ -1,7 +1,7 @@
 // One list of behavioural cases for the storage contract (src/server/storage/types.ts), run
 // against every backend in STORE_BACKENDS (ADR 0005). Backend-specific behaviour (files, WAL,
 // other processes) is tested beside each backend instead.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { STORE_BACKENDS, type StoreCase } from './store-backends.js';
 import { accountCases } from './store-cases/accounts.js';
 import { keyValueCases } from './store-cases/key-value.js';
@@ -20,7 +20,8 @@ const SUITES: [string, readonly StoreCase[]][] = [
 ];
 
 for (const backend of STORE_BACKENDS) {
-  describe(`storage conformance: ${backend.name}`, () => {
+  describe(`storage conformance: ${backend.name}`, { skip: backend.skip }, () => {
+    after(() => backend.close?.());
     for (const [title, cases] of SUITES) {
       describe(title, () => {
         for (const { name, run } of cases) {

@@ -129,8 +129,34 @@ export const configSchema = z.strictObject({
     .prefault({}),
   storage: z
     .strictObject({
-      /** `sqlite`: one file in data_dir (the default); `memory`: nothing survives a restart (tests, trials). */
-      backend: z.enum(['sqlite', 'memory']).default('sqlite'),
+      /**
+       * `sqlite`: one file in data_dir (the default); `postgres`: a PostgreSQL database several
+       * Ferry processes can share (needs postgres_url); `memory`: nothing survives a restart (tests, trials).
+       */
+      backend: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+      /**
+       * postgres://user:password@host:5432/database (PGPASSWORD or ~/.pgpass may supply the
+       * password instead). The message for a bad value never repeats it: it may hold a password.
+       */
+      postgres_url: z
+        .string()
+        .refine(isPostgresUrl, { error: 'must be a URL like postgres://user:password@host:5432/database' })
+        .optional(),
+      /** Connections each process keeps open at most. */
+      postgres_pool_size: z.number().int().min(1).max(1000).default(10),
+      /** Opening a connection (TCP, TLS, authentication) that takes longer fails. */
+      postgres_connect_timeout_seconds: z.number().positive().max(600).default(10),
+      /** A statement, or a wait for a lock, that takes longer is cancelled and fails. */
+      postgres_statement_timeout_seconds: z.number().positive().max(3_600).default(30),
+    })
+    .superRefine((storage, context) => {
+      if (storage.backend === 'postgres' && storage.postgres_url === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['postgres_url'],
+          message: 'required when storage.backend is "postgres" (postgres://user:password@host:5432/database)',
+        });
+      }
     })
     .prefault({}),
   scram_iterations: z.number().int().min(4096).default(4096),
@@ -148,6 +174,15 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.host !== '';
+  } catch {
+    return false;
+  }
+}
 export type ConfigInput = z.input<typeof configSchema>;
 
 export class ConfigError extends Error {

@@ -15,7 +15,7 @@ import type { Services } from './services.js';
 import { resolveModules } from './load-modules.js';
 import { LIVE_KEYS, ReloadError, adopt, changedKeys, prepareReload, type ReloadReport } from './reload.js';
 import { ServerCore } from './server-core.js';
-import { openStorage } from '../storage/index.js';
+import { openStorage, storageOptions } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
 import { startListeners, type ListenerSet } from '../transport/listeners.js';
@@ -110,9 +110,8 @@ export class FerryServer {
       this.logger.info({ path: controlPath }, 'removed a stale control socket (a server that did not stop cleanly)');
     }
     const storage = await openStorage({
-      backend: config.storage.backend,
-      dataDir: config.data_dir,
-      scramIterations: config.scram_iterations,
+      ...storageOptions(config),
+      onBackgroundError: (error) => this.logger.warn({ err: error }, 'storage: a pooled database connection failed'),
     });
     const core = new ServerCore({ config, logger: this.logger, storage, http: this.http });
     this.#core = core;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openMemoryStorage, openStorage } from '../../../../src/server/storage/index.js';
+import { ConfigError, loadConfig } from '../../../../src/server/core/config.js';
+import { openMemoryStorage, openStorage, storageOptions } from '../../../../src/server/storage/index.js';
 
 describe('openStorage', () => {
   let root: string;
@@ -27,9 +28,47 @@ describe('openStorage', () => {
     assert.equal(existsSync(join(root, 'data')), false);
   });
 
-  it('rejects an unknown backend and a non-positive scramIterations', async () => {
-    await assert.rejects(openStorage({ backend: 'postgres' as never, dataDir: root }), TypeError);
+  it('rejects an unknown backend, postgres without a URL, and a non-positive scramIterations', async () => {
+    await assert.rejects(openStorage({ backend: 'oracle' as never, dataDir: root }), TypeError);
+    await assert.rejects(openStorage({ backend: 'postgres', dataDir: root }), /storage\.postgres_url is required/);
     await assert.rejects(openStorage({ backend: 'memory', dataDir: root, scramIterations: 0 }), RangeError);
+  });
+});
+
+describe('storageOptions', () => {
+  const url = 'postgres://ferry:s3cret@db.example.com:5432/ferry';
+
+  it('carries the postgres keys from the config, in milliseconds', () => {
+    const config = loadConfig({
+      overrides: {
+        'storage.backend': 'postgres',
+        'storage.postgres_url': url,
+        'storage.postgres_pool_size': 3,
+        'storage.postgres_connect_timeout_seconds': 2,
+      },
+    });
+    assert.deepEqual(storageOptions(config), {
+      backend: 'postgres',
+      dataDir: './data',
+      scramIterations: 4096,
+      postgres: { url, poolSize: 3, connectTimeoutMs: 2_000, statementTimeoutMs: 30_000 },
+    });
+  });
+
+  it('comes after a config that refuses postgres without a URL, or with one that is not postgres://, never quoting it', () => {
+    const refused = (overrides: Record<string, string>) => {
+      try {
+        loadConfig({ overrides: { 'storage.backend': 'postgres', ...overrides } });
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.message;
+      }
+      assert.fail('accepted');
+    };
+    assert.match(refused({}), /storage\.postgres_url: required when storage\.backend is "postgres"/);
+    const message = refused({ 'storage.postgres_url': 'mysql://ferry:s3cret@db/ferry' });
+    assert.match(message, /storage\.postgres_url: must be a URL like postgres:/);
+    assert.doesNotMatch(message, /s3cret/);
   });
 });
 
