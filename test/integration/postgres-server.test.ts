@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { openStorage, type Storage } from '../../src/server/storage/index.js';
 import { closedPort, ferry, startFerry } from '../helpers/cli.js';
+import { serverArgs } from '../helpers/cli.js';
 import { POSTGRES_PASSWORD, postgresSkipReason, startPostgres, type PostgresInstance } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml } from '../helpers/xmpp-client.js';
@@ -25,18 +26,6 @@ function postgresEnv(url: string, extra: Record<string, string> = {}): Record<st
 function rosterNames(iq: Element): Record<string, string | undefined> {
   const items = iq.getChild('query', ROSTER)?.getChildren('item') ?? [];
   return Object.fromEntries(items.map((item: Element) => [item.attrs.jid as string, item.attrs.name as string]));
-}
-
-/** `ferry server` on a throwaway data directory, every listener on an ephemeral port. */
-function serverArgs(dataDir: string): string[] {
-  return [
-    'server',
-    '--data-dir',
-    dataDir,
-    ...['c2s.port=0', 'c2s_direct_tls.port=0', 'http.port=0', 'http.https_port=0', 'modules.proxy65.port=0'].flatMap(
-      (pair) => ['--set', pair],
-    ),
-  ];
 }
 
 describe('the server on PostgreSQL', { skip: postgresSkipReason() }, () => {
@@ -79,6 +68,34 @@ describe('the server on PostgreSQL', { skip: postgresSkipReason() }, () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('`ferry doctor --server` reads the database schema without changing it, and names the key when it cannot connect', async () => {
+    const url = postgres.url(await postgres.createDatabase());
+    const doctor = (target: string) =>
+      ferry(
+        ['doctor', '--server', '--json', '--data-dir', dataDir],
+        postgresEnv(target, { FERRY_STORAGE_POSTGRES_CONNECT_TIMEOUT_SECONDS: '2' }),
+      );
+    const databaseLine = (stdout: string) =>
+      (JSON.parse(stdout) as { checks: { name: string; status: string; detail: string; fix?: string }[] }).checks.find(
+        (check) => check.name === 'database',
+      )!;
+    const empty = databaseLine((await doctor(url)).stdout);
+    assert.equal(empty.status, 'ok');
+    assert.match(empty.detail, /has no Ferry schema yet/);
+
+    const server = await startOn(url);
+    await server.stop();
+    const current = databaseLine((await doctor(url)).stdout);
+    assert.equal(current.status, 'ok');
+    assert.match(current.detail, /schema version \d+ \(current\)/);
+
+    const unreachable = url.replace(/:(\d+)\//, ':1/');
+    const down = databaseLine((await doctor(unreachable)).stdout);
+    assert.equal(down.status, 'fail');
+    assert.match(down.detail, /storage\.postgres_url/);
+    assert.ok(!down.detail.includes(POSTGRES_PASSWORD), 'the password stays out of the report');
   });
 
   it('keeps a roster across a restart of the server', async () => {

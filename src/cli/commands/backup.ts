@@ -79,7 +79,7 @@ export function registerBackupCommands(program: Command): void {
 function sqliteConfig(flags: ConfigFlags): Config {
   const config = configFromFlags(flags);
   if (config.storage.backend !== 'sqlite') {
-    const hint = String(config.storage.backend) === 'postgres' ? '; back PostgreSQL up with pg_dump' : '';
+    const hint = config.storage.backend === 'postgres' ? '; back PostgreSQL up with pg_dump' : '';
     throw usageError(
       `storage.backend is "${config.storage.backend}": ferry backup and restore handle the embedded SQLite store${hint}`,
     );

@@ -11,9 +11,9 @@ import { resolveModules, type LoadedModule } from '../../server/core/load-module
 import { builtinModules } from '../../server/modules/index.js';
 import { defaultAdvertisedHost } from '../../server/modules/proxy65/advertised-host.js';
 import { SLOT_KEY_BYTES, SLOT_KEY_FILE } from '../../server/modules/http-upload/slot-token.js';
-import { DEFAULT_SQLITE_FILE_NAME, readSchemaVersion } from '../../server/storage/index.js';
 import { configFromFlags, type ConfigFlags } from '../config-options.js';
 import { addressKind } from './address-kind.js';
+import { databaseCheck } from './database-check.js';
 import { describe, fail, pass, warn, type Check, type Verdict } from './runner.js';
 
 const DAY_MS = 86_400_000;
@@ -83,34 +83,6 @@ export const dataDirCheck: Check<ServerDoctorState> = {
         `chmod 700 ${dir}: it holds password keys and the upload signing key`,
       );
     return pass(`${dir} is writable`);
-  },
-};
-
-export const databaseCheck: Check<ServerDoctorState> = {
-  name: 'database',
-  needs: ['config'],
-  async run(state) {
-    const config = state.config!;
-    if (config.storage.backend === 'memory') return pass('storage.backend = "memory": nothing is stored');
-    const path = resolve(config.data_dir, DEFAULT_SQLITE_FILE_NAME);
-    if (!existsSync(path)) return pass(`${path} does not exist yet; the server creates it at first start`);
-    let version;
-    try {
-      version = readSchemaVersion(path);
-    } catch (error) {
-      return fail(
-        `${path} cannot be opened: ${describe(error)}`,
-        'restore it from a backup, or move it away to start with an empty database (accounts are lost)',
-      );
-    }
-    if (version.found > version.latest)
-      return fail(
-        `${path} is at schema version ${version.found}, newer than this Ferry knows (${version.latest})`,
-        'run the Ferry version that wrote it, or restore a backup made before the upgrade',
-      );
-    if (version.found < version.latest)
-      return pass(`${path}: schema version ${version.found}; the server migrates it to ${version.latest} at start`);
-    return pass(`${path}: schema version ${version.found} (current)`);
   },
 };
 
