@@ -10,6 +10,7 @@ import register from './register/index.js';
 import proxy65 from './proxy65/index.js';
 import httpUpload from './http-upload/index.js';
 import metrics from './metrics/index.js';
+import admin from './admin/index.js';
 
 export const builtinModules: readonly ModuleDefinition[] = [
   disco,
@@ -22,4 +23,5 @@ export const builtinModules: readonly ModuleDefinition[] = [
   proxy65,
   httpUpload,
   metrics,
+  admin,
 ] as ModuleDefinition[];

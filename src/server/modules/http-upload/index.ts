@@ -15,7 +15,7 @@ import { accessList } from '../../policy/index.js';
 import { openBlobStore } from './blob-stores.js';
 import { FILES_STORE, FileRecords, type FileRecord } from './file-records.js';
 import { handleGet } from './get-handler.js';
-import { MODULE_NAME, httpUploadOptions } from './options.js';
+import { MODULE_NAME, httpUploadOptions, type HttpUploadOptions } from './options.js';
 import { handlePut } from './put-handler.js';
 import { CORS_HEADERS } from './response-headers.js';
 import type { UploadRuntime } from './runtime.js';
@@ -33,7 +33,30 @@ export interface HttpUploadService {
   sweep(now?: number): Promise<SweepReport>;
   /** Sum of the stored files' sizes, from the in-memory index of file records (no store scan). */
   readonly storedBytes: number;
+  /** Every stored file's record (one account's with `owner`, a prepared username), oldest first. */
+  list(filter?: { owner?: string }): FileRecord[];
+  /** Deletes the record, then the bytes; the record, or undefined when there was no such file. */
+  delete(id: string): Promise<FileRecord | undefined>;
+  /** The effective limits, for the admin console (nothing secret: no S3 keys). */
+  readonly settings: UploadSettings;
 }
+
+export type UploadSettings = Pick<
+  HttpUploadOptions,
+  | 'acl'
+  | 'max_file_size'
+  | 'slot_expiry_seconds'
+  | 'daily_quota_bytes'
+  | 'user_quota_bytes'
+  | 'global_quota_bytes'
+  | 'allowed_types'
+  | 'forbidden_types'
+  | 'expire_after_days'
+  | 'permanent'
+  | 'profile_expire_after_days'
+  | 'profile_max_file_size'
+  | 'store'
+>;
 
 declare module '../../core/services.js' {
   interface Services {
@@ -130,6 +153,31 @@ export default defineModule({
       sweep: (now) => sweeper.sweep(now),
       get storedBytes() {
         return records.totalBytes;
+      },
+      list: (filter = {}) =>
+        (filter.owner === undefined ? [...records.all()] : records.ofOwner(filter.owner)).sort(
+          (a, b) => a.created - b.created || a.id.localeCompare(b.id),
+        ),
+      delete: async (id) => {
+        // The record first: once it is gone nobody is served the file, whatever happens to the blob.
+        const record = await records.remove(id);
+        if (record) await blobs.delete(id);
+        return record;
+      },
+      settings: {
+        acl: options.acl,
+        max_file_size: options.max_file_size,
+        slot_expiry_seconds: options.slot_expiry_seconds,
+        daily_quota_bytes: options.daily_quota_bytes,
+        user_quota_bytes: options.user_quota_bytes,
+        global_quota_bytes: options.global_quota_bytes,
+        allowed_types: options.allowed_types,
+        forbidden_types: options.forbidden_types,
+        expire_after_days: options.expire_after_days,
+        permanent: options.permanent,
+        profile_expire_after_days: options.profile_expire_after_days,
+        profile_max_file_size: options.profile_max_file_size,
+        store: options.store,
       },
     });
     ctx.logger.info(

@@ -11,8 +11,8 @@ import { decodeActivate, encodeProxyStreamhosts } from '../../../protocol/payloa
 import { dstAddrHash } from '../../../socks5/index.js';
 import { defineModule } from '../../core/module.js';
 import type { IqRequest } from '../../core/routing-types.js';
-import { AddressQuota, accessList, accessRuleSchema } from '../../policy/index.js';
-import { checkStreamhost, defaultAdvertisedHost } from './advertised-host.js';
+import { AddressQuota, accessList, accessRuleSchema, type AccessRule } from '../../policy/index.js';
+import { checkStreamhost, defaultAdvertisedHost, type StreamhostCheck } from './advertised-host.js';
 import { PairingTable } from './pairings.js';
 import { startRelay, type Relay, type RelayStats } from './relay.js';
 import { listenSocks5 } from './socks5-listener.js';
@@ -31,6 +31,12 @@ export interface Proxy65Service {
   readonly listening: { host: string; port: number };
   /** The one streamhost peers are told about. */
   readonly advertised: { host: string; port: number };
+  /** Who may use the proxy (modules.proxy65.acl). */
+  readonly acl: AccessRule;
+  /** Per relayed stream and direction; 0 = unlimited. */
+  readonly bandwidthBytesPerSecond: number;
+  /** The start-up check, run again now: does SOCKS5 answer at the advertised address? */
+  checkAdvertised(): Promise<StreamhostCheck>;
 }
 
 declare module '../../core/services.js' {
@@ -129,7 +135,15 @@ export default defineModule({
       },
     );
 
-    ctx.provide('proxy65', { jid: component, listening, advertised });
+    ctx.provide('proxy65', {
+      jid: component,
+      listening,
+      advertised,
+      acl: opts.acl,
+      bandwidthBytesPerSecond: opts.bandwidth_bytes_per_second,
+      checkAdvertised: () =>
+        checkStreamhost(advertised.host, advertised.port, { timeoutMs: 3_000, signal: checking.signal }),
+    });
     ctx.onTeardown(ctx.router.addHost(component));
     ctx.require('disco').addComponent(component, {
       name: opts.name,
