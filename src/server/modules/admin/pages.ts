@@ -11,7 +11,7 @@ import { SECURITY_HEADERS } from './http-json.js';
 import { effectiveSettings } from './settings.js';
 import { logsBody, settingsBody, uploadsBody, usersBody } from './console/admin-pages.js';
 import { CONSOLE_CSS } from './console/console-css.js';
-import { CONSOLE_JS } from './console/console-js.js';
+import { CONSOLE_JS, FAVICON_SVG } from './console/console-js.js';
 import { html, type Html } from './console/html.js';
 import { page, type PageFrame } from './console/layout.js';
 import { dashboardBody, loginBody } from './console/live-pages.js';
@@ -21,6 +21,7 @@ type Current = NonNullable<PageFrame['current']>;
 const STATIC: Readonly<Record<string, { type: string; body: string }>> = {
   'console.css': { type: 'text/css; charset=utf-8', body: CONSOLE_CSS },
   'console.js': { type: 'text/javascript; charset=utf-8', body: CONSOLE_JS },
+  'favicon.svg': { type: 'image/svg+xml', body: FAVICON_SVG },
 };
 
 export type PageHandler = (

@@ -136,3 +136,8 @@ export const CONSOLE_JS = String.raw`'use strict';
   setTimeout(refresh, 2000);
 })();
 `;
+
+/** A ferry's hull, so browsers stop asking for /favicon.ico. */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 9h14l-2 4H3z" fill="#0b5cad"/>' +
+  '<rect x="5" y="5" width="6" height="4" fill="#1b1f24"/></svg>';

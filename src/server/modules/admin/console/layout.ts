@@ -31,6 +31,7 @@ export function page(frame: PageFrame, body: Html): string {
         ${session ? html`<meta name="ferry-csrf" content="${session.csrfToken}" />` : ''}
         <title>${frame.title} · Ferry admin</title>
         <link rel="stylesheet" href="${base}/static/console.css" />
+        <link rel="icon" href="${base}/static/favicon.svg" />
         <script src="${base}/static/console.js" defer></script>
       </head>
       <body>
