@@ -93,6 +93,10 @@ export default defineModule({
           ? api(request, response, request.segments.slice(1))
           : pages(request, response, request.segments),
     });
+    const { http } = ctx.config;
+    if (!http.enabled || !http.https_enabled) {
+      ctx.logger.warn('the admin console answers on HTTPS only, and the HTTPS listener is off (http.https_enabled)');
+    }
     ctx.logger.info({ path: opts.path, admins: [...admins] }, 'admin console ready');
   },
 });
