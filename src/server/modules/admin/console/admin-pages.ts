@@ -31,7 +31,7 @@ export function usersBody(users: readonly UserView[], domain: string): Html {
     <section aria-labelledby="users-h">
       <h2 id="users-h">Accounts (${users.length})</h2>
       <div class="scroll">
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th scope="col">Account</th>
@@ -52,8 +52,8 @@ function userRow(user: UserView, index: number): Html {
   const name = encodeURIComponent(user.name);
   return html`<tr data-user="${user.name}">
     <th scope="row">${user.jid}${user.isAdmin ? html` <span class="badge">admin</span>` : ''}</th>
-    <td>${user.sessions}</td>
-    <td>${user.uploads ? `${user.uploads.count} (${formatBytes(user.uploads.bytes)})` : '–'}</td>
+    <td data-label="Sessions">${user.sessions}</td>
+    <td data-label="Uploads">${user.uploads ? `${user.uploads.count} (${formatBytes(user.uploads.bytes)})` : '–'}</td>
     <td class="actions">
       <form data-api="users/${name}/password" data-method="POST" data-then="reload" class="inline">
         <label for="pw-${index}" class="visually-hidden">New password for ${user.jid}</label>
@@ -93,7 +93,7 @@ export function uploadsBody(uploads: readonly UploadView[] | undefined): Html {
   const total = uploads.reduce((sum, upload) => sum + upload.size, 0);
   return html`<p>${uploads.length} files, ${formatBytes(total)}.</p>
     <div class="scroll">
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th scope="col">File</th>
@@ -110,11 +110,11 @@ export function uploadsBody(uploads: readonly UploadView[] | undefined): Html {
             (upload) =>
               html`<tr>
                 <th scope="row" title="${upload.id}">${upload.name}</th>
-                <td>${upload.owner}</td>
-                <td>${formatBytes(upload.size)}</td>
-                <td>${upload.contentType}</td>
-                <td>${formatTime(upload.created)}</td>
-                <td>${upload.expires === undefined ? 'never' : formatTime(upload.expires)}</td>
+                <td data-label="Owner">${upload.owner}</td>
+                <td data-label="Size">${formatBytes(upload.size)}</td>
+                <td data-label="Type">${upload.contentType}</td>
+                <td data-label="Uploaded">${formatTime(upload.created)}</td>
+                <td data-label="Expires">${upload.expires === undefined ? 'never' : formatTime(upload.expires)}</td>
                 <td>
                   <form
                     data-api="uploads/${encodeURIComponent(upload.id)}"
@@ -144,7 +144,7 @@ export function logsBody(lines: readonly LogEntry[], level: LogLevelName): Html 
     </form>
     <p>The last ${lines.length} lines, newest last.</p>
     <div class="scroll">
-      <table class="logs">
+      <table class="logs stack">
         <thead>
           <tr>
             <th scope="col">Time</th>
@@ -157,8 +157,8 @@ export function logsBody(lines: readonly LogEntry[], level: LogLevelName): Html 
           ${lines.map(
             (line) =>
               html`<tr class="level-${line.level}">
-                <td>${formatTime(line.time)}</td>
-                <td>${line.level}</td>
+                <td data-label="Time">${formatTime(line.time)}</td>
+                <td data-label="Level">${line.level}</td>
                 <td>${line.msg}</td>
                 <td><code>${JSON.stringify(line.fields)}</code></td>
               </tr>`,
@@ -214,15 +214,13 @@ export function settingsBody(settings: EffectiveSettings): Html {
       ${
         upload.enabled
           ? html`<dl class="settings">
-              ${Object.entries(upload)
-                .filter(([key]) => key !== 'enabled')
-                .map(
-                  ([key, value]) =>
-                    html`<div>
-                      <dt>${key.replaceAll('_', ' ')}</dt>
-                      <dd>${describe(key, value)}</dd>
-                    </div>`,
-                )}
+              ${uploadRows(upload).map(
+                ([label, value]) =>
+                  html`<div>
+                    <dt>${label}</dt>
+                    <dd>${value}</dd>
+                  </div>`,
+              )}
             </dl>`
           : html`<p>off</p>`
       }
@@ -235,9 +233,27 @@ function describeAcl(acl: 'local' | 'any' | readonly string[]): string {
   return acl.join(', ');
 }
 
-function describe(key: string, value: unknown): string {
-  if (typeof value === 'number' && /bytes|size/i.test(key)) return value === 0 ? 'no limit' : formatBytes(value);
-  if (key === 'acl') return describeAcl(value as 'local');
-  if (Array.isArray(value)) return value.length === 0 ? 'any' : value.join(', ');
-  return String(value);
+type UploadSettings = Extract<EffectiveSettings['upload'], { enabled: true }>;
+
+function uploadRows(upload: UploadSettings): [string, string][] {
+  const limit = (bytes: number) => (bytes === 0 ? 'no limit' : formatBytes(bytes));
+  const days = (count: number) => (count === 0 ? 'never' : `after ${count} days`);
+  const types = (list: readonly string[], none: string) => (list.length === 0 ? none : list.join(', '));
+  return [
+    ['Status', `on, ${upload.jid}`],
+    ['Stored now', formatBytes(upload.storedBytes)],
+    ['Who may upload', describeAcl(upload.acl)],
+    ['Largest file', formatBytes(upload.max_file_size)],
+    ['Slot valid for', `${upload.slot_expiry_seconds} s`],
+    ['Per account, per 24 h', limit(upload.daily_quota_bytes)],
+    ['Per account, stored', limit(upload.user_quota_bytes)],
+    ['Everyone, stored', limit(upload.global_quota_bytes)],
+    ['Allowed types', types(upload.allowed_types, 'any')],
+    ['Refused types', types(upload.forbidden_types, 'none')],
+    ['Files expire', days(upload.expire_after_days)],
+    ['Permanent files', upload.permanent || upload.expire_after_days === 0 ? 'accepted' : 'refused'],
+    ['Profile files expire', days(upload.profile_expire_after_days)],
+    ['Largest profile file', formatBytes(upload.profile_max_file_size)],
+    ['Store', upload.store],
+  ];
 }

@@ -52,6 +52,12 @@ output { margin-left: 0.5rem; }
 @media (max-width: 40rem) {
   .logout { margin-left: 0; }
   main { padding: 0.75rem; }
+  .totals, .settings { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  /* Tables with actions become one card per row: nothing to scroll sideways for. */
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 0.5rem 0; }
+  table.stack th, table.stack td { display: block; border: 0; padding: 0.15rem 0; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
   td.actions { min-width: 0; }
 }
 `;

@@ -1,4 +1,8 @@
 // What the pages show, as plain values: the API's handlers build them, the pages render them.
+import type { Services } from '../../../core/services.js';
+
+/** The http_upload service's effective limits (nothing secret). */
+type UploadSettings = Services['http_upload']['settings'];
 
 export interface UserView {
   name: string;
@@ -31,7 +35,7 @@ export interface EffectiveSettings {
         acl: 'local' | 'any' | readonly string[];
         bandwidthBytesPerSecond: number;
       };
-  upload: { enabled: false } | ({ enabled: true; jid: string; storedBytes: number } & Record<string, unknown>);
+  upload: { enabled: false } | ({ enabled: true; jid: string; storedBytes: number } & UploadSettings);
   /** Whether settings can be changed from the console (not yet). */
   editable: false;
 }
