@@ -387,6 +387,8 @@ describe('admin API: endpoints', () => {
 
   it('logs out: the session is gone and the cookie cleared', async () => {
     const own = await logIn(ts.ports.https, ADMIN, PASSWORD);
+    const current = await consoleRequest(ts.ports.https, '/admin/api/session', { cookie: own.cookie });
+    assert.deepEqual(current.json, { jid: ADMIN, csrfToken: own.csrf });
     const out = await consoleRequest(ts.ports.https, '/admin/api/logout', {
       cookie: own.cookie,
       csrf: own.csrf,

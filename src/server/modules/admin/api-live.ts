@@ -24,10 +24,21 @@ export function liveEndpoints(admin: AdminContext): Endpoint[] {
       path: 'sessions/kick',
       async handler({ session, body }) {
         const { jid, reason } = decode(kickBody, await body());
-        const closed = await operations().kick(jid, reason ?? 'disconnected by an administrator');
+        const closed = await withTimeout(operations().kick(jid, reason ?? 'disconnected by an administrator'));
         admin.audit(session!, 'session.kick', jid, { closed });
         return { body: { closed } };
       },
     },
   ];
+}
+
+/** Closing streams should take moments; an answer is owed to the console either way. */
+const KICK_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(apiErrors.unavailable('the sessions did not close in time')), KICK_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
