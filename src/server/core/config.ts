@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { Jid } from '../../protocol/jid.js';
 
 const host = z.string().min(1);
 const port = z.number().int().min(0).max(65535);
@@ -21,6 +22,11 @@ const listener = (defaultPort: number, defaults: { enabled?: boolean } = {}) =>
 
 export const configSchema = z.strictObject({
   domain: z.string().min(1).default('localhost'),
+  /**
+   * Accounts of this server allowed into the admin console (bare JIDs; a comma-separated string is
+   * a list too, for FERRY_ADMINS and --set). The console ([modules.admin]) is on when this is not empty.
+   */
+  admins: z.preprocess(commaList, z.array(z.string())).default([]),
   data_dir: z.string().min(1).default('./data'),
   log: z
     .strictObject({
@@ -233,12 +239,35 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (options.values) raw = mergeDeep(raw, options.values as Record<string, unknown>);
   for (const [key, value] of Object.entries(envOverrides(options.env ?? {}))) setPath(raw, key, value);
   for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(raw, key, coerce(value));
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.superRefine(checkAdmins).safeParse(raw);
   if (!parsed.success) {
     const where = options.file ? ` in ${options.file}` : '';
     throw new ConfigError(`invalid configuration${where}:\n${describeIssues(parsed.error.issues)}`);
   }
   return parsed.data;
+}
+
+/** 'a, b' → ['a', 'b'], for list keys given as one environment variable or --set value. */
+function commaList(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** Admins are accounts of this server, so a typo or another server's user cannot become one. */
+function checkAdmins(config: Config, context: z.RefinementCtx): void {
+  const domain = Jid.tryParse(config.domain)?.domain;
+  config.admins.forEach((entry, index) => {
+    const jid = Jid.tryParse(entry);
+    if (jid && jid.local !== '' && jid.isBare && jid.domain === domain) return;
+    context.addIssue({
+      code: 'custom',
+      path: ['admins', index],
+      message: `"${entry}" is not a bare JID of this server (user@${config.domain})`,
+    });
+  });
 }
 
 /** FERRY_C2S_PORT=5333 → c2s.port; FERRY_DATA_DIR → data_dir; FERRY_MODULES__PROXY65__PORT → modules.proxy65.port. */

@@ -22,7 +22,8 @@ export function resolveModules(config: Config, available: readonly ModuleDefinit
       problems.push(`modules.${definition.name}.enabled: expected true or false`);
       continue;
     }
-    if (!(flag ?? definition.enabledByDefault ?? true)) continue;
+    const byDefault = definition.enabledByDefault ?? true;
+    if (!(flag ?? (typeof byDefault === 'function' ? byDefault(config) : byDefault))) continue;
     const schema = definition.options ?? z.strictObject({});
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {

@@ -76,8 +76,11 @@ export interface ModuleDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly spec: ModuleSpec | readonly ModuleSpec[];
   readonly depends?: readonly string[];
-  /** Loaded unless the config says `[modules.NAME] enabled = false` (or true for opt-in ones). */
-  readonly enabledByDefault?: boolean;
+  /**
+   * Loaded unless the config says `[modules.NAME] enabled = false` (or true for opt-in ones). A
+   * function decides from the configuration (the admin console: on when `admins` lists someone).
+   */
+  readonly enabledByDefault?: boolean | ((config: Config) => boolean);
   readonly options?: Schema;
   setup(ctx: ModuleContext, options: z.output<Schema>): void | Teardown | Promise<void | Teardown>;
 }

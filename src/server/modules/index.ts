@@ -11,6 +11,7 @@ import proxy65 from './proxy65/index.js';
 import httpUpload from './http-upload/index.js';
 import metrics from './metrics/index.js';
 import operations from './operations/index.js';
+import admin from './admin/index.js';
 
 export const builtinModules: readonly ModuleDefinition[] = [
   disco,
@@ -24,4 +25,5 @@ export const builtinModules: readonly ModuleDefinition[] = [
   httpUpload,
   metrics,
   operations,
+  admin,
 ] as ModuleDefinition[];

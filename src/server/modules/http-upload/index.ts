@@ -36,7 +36,30 @@ export interface HttpUploadService {
   readonly storedBytes: number;
   /** PUTs and GETs streaming now, with their bytes so far (for operators: the operations service). */
   transfers(): LiveTransferSnapshot[];
+  /** Every stored file's record (one account's with `owner`, a prepared username), oldest first. */
+  list(filter?: { owner?: string }): FileRecord[];
+  /** Deletes the record, then the bytes; the record, or undefined when there was no such file. */
+  delete(id: string): Promise<FileRecord | undefined>;
+  /** The effective limits, for the admin console (nothing secret: no S3 keys). */
+  readonly settings: UploadSettings;
 }
+
+export type UploadSettings = Pick<
+  HttpUploadOptions,
+  | 'acl'
+  | 'max_file_size'
+  | 'slot_expiry_seconds'
+  | 'daily_quota_bytes'
+  | 'user_quota_bytes'
+  | 'global_quota_bytes'
+  | 'allowed_types'
+  | 'forbidden_types'
+  | 'expire_after_days'
+  | 'permanent'
+  | 'profile_expire_after_days'
+  | 'profile_max_file_size'
+  | 'store'
+>;
 
 declare module '../../core/services.js' {
   interface Services {
@@ -153,6 +176,31 @@ export default defineModule({
         return records.totalBytes;
       },
       transfers: () => runtime.live.snapshot(),
+      list: (filter = {}) =>
+        (filter.owner === undefined ? [...records.all()] : records.ofOwner(filter.owner)).sort(
+          (a, b) => a.created - b.created || a.id.localeCompare(b.id),
+        ),
+      delete: async (id) => {
+        // The record first: once it is gone nobody is served the file, whatever happens to the blob.
+        const record = await records.remove(id);
+        if (record) await blobs.delete(id);
+        return record;
+      },
+      settings: {
+        acl: options.acl,
+        max_file_size: options.max_file_size,
+        slot_expiry_seconds: options.slot_expiry_seconds,
+        daily_quota_bytes: options.daily_quota_bytes,
+        user_quota_bytes: options.user_quota_bytes,
+        global_quota_bytes: options.global_quota_bytes,
+        allowed_types: options.allowed_types,
+        forbidden_types: options.forbidden_types,
+        expire_after_days: options.expire_after_days,
+        permanent: options.permanent,
+        profile_expire_after_days: options.profile_expire_after_days,
+        profile_max_file_size: options.profile_max_file_size,
+        store: options.store,
+      },
     });
     ctx.logger.info(
       { jid: component, store: blobs.description, files: [...records.all()].length },

@@ -12,8 +12,8 @@ import { dstAddrHash } from '../../../socks5/index.js';
 import { defineModule } from '../../core/module.js';
 import { LiveTransfers, type LiveTransferSnapshot } from '../../core/live-transfers.js';
 import type { IqRequest } from '../../core/routing-types.js';
-import { AddressQuota, accessList, accessRuleSchema } from '../../policy/index.js';
-import { checkStreamhost, defaultAdvertisedHost } from './advertised-host.js';
+import { AddressQuota, accessList, accessRuleSchema, type AccessRule } from '../../policy/index.js';
+import { checkStreamhost, defaultAdvertisedHost, type StreamhostCheck } from './advertised-host.js';
 import { PairingTable } from './pairings.js';
 import { startRelay, type Relay, type RelayStats } from './relay.js';
 import { listenSocks5 } from './socks5-listener.js';
@@ -34,6 +34,12 @@ export interface Proxy65Service {
   readonly advertised: { host: string; port: number };
   /** Relays running now, with their bytes so far (for operators: the operations service). */
   transfers(): LiveTransferSnapshot[];
+  /** Who may use the proxy (modules.proxy65.acl), as it runs now (a reload may change it). */
+  readonly acl: AccessRule;
+  /** Per relayed stream and direction; 0 = unlimited. */
+  readonly bandwidthBytesPerSecond: number;
+  /** The start-up check, run again now: does SOCKS5 answer at the advertised address? */
+  checkAdvertised(): Promise<StreamhostCheck>;
 }
 
 declare module '../../core/services.js' {
@@ -135,7 +141,26 @@ export default defineModule({
       },
     );
 
-    ctx.provide('proxy65', { jid: component, listening, advertised, transfers: () => live.snapshot() });
+    // Who may use the proxy and the bandwidth of relays started from now on change on a reload.
+    let acl = opts.acl;
+    let isAllowed = accessList(opts.acl, ctx.domain);
+    let refusal = refusalText(opts.acl);
+    let bytesPerSecond = opts.bandwidth_bytes_per_second;
+    ctx.provide('proxy65', {
+      jid: component,
+      listening,
+      advertised,
+      transfers: () => live.snapshot(),
+      // Getters: a reload changes them (below), and the admin console shows what runs now.
+      get acl() {
+        return acl;
+      },
+      get bandwidthBytesPerSecond() {
+        return bytesPerSecond;
+      },
+      checkAdvertised: () =>
+        checkStreamhost(advertised.host, advertised.port, { timeoutMs: 3_000, signal: checking.signal }),
+    });
     ctx.onTeardown(ctx.router.addHost(component));
     ctx.require('disco').addComponent(component, {
       name: opts.name,
@@ -143,11 +168,8 @@ export default defineModule({
       features: [NS.BYTESTREAMS],
     });
 
-    // Who may use the proxy and the bandwidth of relays started from now on change on a reload.
-    let isAllowed = accessList(opts.acl, ctx.domain);
-    let refusal = refusalText(opts.acl);
-    let bytesPerSecond = opts.bandwidth_bytes_per_second;
     ctx.onReload<z.output<typeof options>>((next) => {
+      acl = next.acl;
       isAllowed = accessList(next.acl, ctx.domain);
       refusal = refusalText(next.acl);
       bytesPerSecond = next.bandwidth_bytes_per_second;

@@ -1,0 +1,91 @@
+// GET users, POST users, POST users/:name/password, DELETE users/:name. A deleted account's
+// sessions end and the `account-deleted` event takes its uploads with it, as for in-band removal.
+import { StreamError } from '../../../protocol/errors/stream-error.js';
+import { Jid } from '../../../protocol/jid.js';
+import { AccountExistsError, AccountNotFoundError, InvalidUsernameError } from '../../storage/types.js';
+import type { AdminContext } from './admin-context.js';
+import { apiErrors } from './api-errors.js';
+import { createUserBody, decode, passwordBody } from './api-input.js';
+import type { Endpoint } from './api-table.js';
+import type { UserView } from './console/views.js';
+
+export async function listUsers(admin: AdminContext): Promise<UserView[]> {
+  const { ctx } = admin;
+  const uploads = ctx.service('http_upload');
+  return (await ctx.storage.accounts.list()).map((name) => {
+    const jid = `${name}@${ctx.domain}`;
+    const files = uploads?.list({ owner: name });
+    return {
+      name,
+      jid,
+      isAdmin: admin.admins.has(jid),
+      sessions: ctx.sessions.resources(jid).length,
+      ...(files ? { uploads: { count: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0) } } : {}),
+    };
+  });
+}
+
+export function userEndpoints(admin: AdminContext): Endpoint[] {
+  const { ctx } = admin;
+  /** 'alice' or 'alice@<domain>' → the prepared username. @throws ApiError 400 */
+  const username = (given: string): string => {
+    const jid = Jid.tryParse(given.includes('@') ? given : `${given}@${ctx.domain}`);
+    if (!jid || jid.local === '' || !jid.isBare || jid.domain !== Jid.parse(ctx.domain).domain) {
+      throw apiErrors.invalid(`"${given.slice(0, 100)}" is not a username of this server`);
+    }
+    return jid.local;
+  };
+  return [
+    { method: 'GET', path: 'users', handler: async () => ({ body: { users: await listUsers(admin) } }) },
+    {
+      method: 'POST',
+      path: 'users',
+      async handler({ session, body }) {
+        const input = decode(createUserBody, await body());
+        const name = username(input.username);
+        try {
+          await ctx.storage.accounts.create(name, input.password);
+        } catch (error) {
+          if (error instanceof AccountExistsError) throw apiErrors.conflict(`${name} already exists`);
+          if (error instanceof InvalidUsernameError) throw apiErrors.invalid(`"${name}" is not a valid username`);
+          throw error;
+        }
+        admin.audit(session!, 'user.create', name);
+        return { status: 201, body: { name, jid: `${name}@${ctx.domain}` } };
+      },
+    },
+    {
+      method: 'POST',
+      path: 'users/:name/password',
+      async handler({ session, params, body }) {
+        const name = username(params.name!);
+        const { password } = decode(passwordBody, await body());
+        try {
+          await ctx.storage.accounts.setPassword(name, password);
+        } catch (error) {
+          if (error instanceof AccountNotFoundError) throw apiErrors.notFound(`no account ${name}`);
+          throw error;
+        }
+        admin.audit(session!, 'user.password', name);
+        return { body: { ok: true } };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: 'users/:name',
+      async handler({ session, params }) {
+        const name = username(params.name!);
+        if (!(await ctx.storage.accounts.delete(name))) throw apiErrors.notFound(`no account ${name}`);
+        const jid = `${name}@${ctx.domain}`;
+        // Modules keeping data outside the database (HTTP upload's blobs) clean up on this.
+        ctx.events.emit('account-deleted', name);
+        for (const resource of ctx.sessions.resources(jid)) {
+          ctx.sessions.close(resource, new StreamError('not-authorized', 'account removed'));
+        }
+        admin.sessions.endAllOf(jid);
+        admin.audit(session!, 'user.delete', name);
+        return { body: { ok: true } };
+      },
+    },
+  ];
+}

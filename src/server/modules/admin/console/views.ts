@@ -1,0 +1,41 @@
+// What the pages show, as plain values: the API's handlers build them, the pages render them.
+import type { Services } from '../../../core/services.js';
+
+/** The http_upload service's effective limits (nothing secret). */
+type UploadSettings = Services['http_upload']['settings'];
+
+export interface UserView {
+  name: string;
+  jid: string;
+  isAdmin: boolean;
+  /** Bound sessions (resources) right now. */
+  sessions: number;
+  /** Stored uploads and their bytes; absent when HTTP upload is off. */
+  uploads?: { count: number; bytes: number };
+}
+
+export interface UploadView {
+  id: string;
+  owner: string;
+  name: string;
+  size: number;
+  contentType: string;
+  created: number;
+  expires?: number;
+}
+
+export interface EffectiveSettings {
+  proxy:
+    | { enabled: false }
+    | {
+        enabled: true;
+        jid: string;
+        listening: { host: string; port: number };
+        advertised: { host: string; port: number };
+        acl: 'local' | 'any' | readonly string[];
+        bandwidthBytesPerSecond: number;
+      };
+  upload: { enabled: false } | ({ enabled: true; jid: string; storedBytes: number } & UploadSettings);
+  /** Whether settings can be changed from the console (not yet). */
+  editable: false;
+}
