@@ -13,8 +13,12 @@ export const IP = ['/usr/sbin/ip', '/usr/bin/ip', '/sbin/ip', '/bin/ip'].find((p
 export function netnsUnavailable(): string | false {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
   if (process.getuid?.() !== 0) return 'ip netns needs root (CI runs as root)';
-  const probe = spawnSync(IP, ['netns', 'list'], { timeout: 5_000, encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return `ip netns is unavailable: ${probe.error?.message ?? probe.stderr}`;
+  // Root is not enough in a container without CAP_SYS_ADMIN: make one and delete it.
+  const name = `ferry-probe-${process.pid}`;
+  const probe = spawnSync(IP, ['netns', 'add', name], { timeout: 5_000, encoding: 'utf8' });
+  spawnSync(IP, ['netns', 'del', name], { timeout: 5_000 });
+  if (probe.error || probe.status !== 0)
+    return `ip netns is unavailable: ${probe.error?.message ?? probe.stderr.trim()}`;
   return false;
 }
 
