@@ -9,9 +9,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
-import { exitWithin, type Run } from '../helpers/cli-process.js';
+import { sha256File, tempDir } from '../helpers/files.js';
+import type { Run } from '../helpers/cli-process.js';
 import { createNetns, netnsUnavailable, printed, stopRun, tails, type Netns } from '../helpers/libervia-netns.js';
+import { fromLibervia as fromLv, toLibervia as toLv, type TransferContext } from '../helpers/libervia-transfers.js';
 import { liberviaUnavailable, startLibervia, type LiberviaKnobs, type LiberviaPeer } from '../helpers/libervia-peer.js';
 import {
   C2S_PORT,
@@ -29,7 +30,6 @@ const LV_USER = 'lv';
 const FERRY_USER = 'fx';
 const PASSWORD = 'correct horse battery staple';
 const FERRY_BARE = `${FERRY_USER}@${DOMAIN}`;
-const LV_BARE = `${LV_USER}@${DOMAIN}`;
 const CASE_MS = 90_000;
 /** IBB from and to Libervia goes 4 KiB per iq, one in flight: keep those files small. */
 const IBB_SIZE = 300 * 1024 + 7;
@@ -93,68 +93,10 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
       files.remove();
     });
 
-    /**
-     * Libervia's `file send` to a `ferry receive --once` (resource rx-TAG, offers from Libervia
-     * only); both exit codes, the saved file and the stanzas of the case.
-     */
-    async function fromLibervia(tag: string, knobs: LiberviaKnobs, size: number, flags: string[] = []) {
-      lv.setKnobs(knobs);
-      const name = `from-lv-${tag}.bin`;
-      const source = join(files.path, name);
-      const hash = writeRandomFile(source, size);
-      const dir = join(files.path, `ferry-rx-${tag}`);
-      const resource = `rx-${tag}`;
-      const receive = ferry(
-        ['receive', ...login, '--dir', dir, '--accept-all', '--once', '--from', LV_BARE].concat([
-          '--resource',
-          resource,
-          '--stall-timeout',
-          '20',
-          ...flags,
-        ]),
-      );
-      await printed(receive, /^receiving as /m, 30_000, 'ferry receive to log in');
-      const wireFrom = lv.stanzas().length;
-      const send = lv.send(source, `${FERRY_BARE}/${resource}`, 60);
-      const sendCode = await exitWithin(send, 65_000, 'libervia-cli file send');
-      // A refused offer leaves `ferry receive --once` waiting for the next one.
-      const receiveCode = sendCode === 0 ? await exitWithin(receive, 30_000, 'ferry receive --once') : null;
-      await stopRun(receive);
-      return {
-        send,
-        sendCode,
-        receive,
-        receiveCode,
-        hash,
-        target: join(dir, name),
-        wire: () => lv.stanzas().slice(wireFrom),
-      };
-    }
-
-    /** `ferry send FLAGS` to Libervia's `file receive` (offers from the ferry account only). */
-    async function toLibervia(tag: string, flags: string[], size: number) {
-      lv.setKnobs({});
-      const name = `to-lv-${tag}.bin`;
-      const source = join(files.path, name);
-      const hash = writeRandomFile(source, size);
-      const dir = join(files.path, `lv-rx-${tag}`);
-      const receive = await lv.receive(FERRY_BARE, dir, 60);
-      const wireFrom = lv.stanzas().length;
-      const send = ferry(['send', ...login, ...flags, '--timeout', '30', '--stall-timeout', '20', lv.jid, source]);
-      const sendCode = await exitWithin(send, 65_000, 'ferry send');
-      // A failed session leaves `file receive` waiting for the next offer.
-      const receiveCode = sendCode === 0 ? await exitWithin(receive, 30_000, 'libervia-cli file receive') : null;
-      await stopRun(receive);
-      return {
-        send,
-        sendCode,
-        receive,
-        receiveCode,
-        hash,
-        target: join(dir, name),
-        wire: () => lv.stanzas().slice(wireFrom),
-      };
-    }
+    const context = (): TransferContext => ({ lv, ferry, login, ferryJid: FERRY_BARE, dir: files.path });
+    const fromLibervia = (tag: string, knobs: LiberviaKnobs, size: number, flags: string[] = []) =>
+      fromLv(context(), tag, knobs, size, flags);
+    const toLibervia = (tag: string, flags: string[], size: number) => toLv(context(), tag, flags, size);
 
     describe('Jingle over IBB (XEP-0234 + XEP-0261)', () => {
       it(
