@@ -1,13 +1,14 @@
 // Libervia 0.9 (Debian 12's libervia-backend + libervia-cli) as a scripted file-transfer peer:
 // one backend per test file section, headless, inside the section's network namespace, with one
-// profile logged in to the server under test. `libervia-cli file send` / `file receive` are the
-// steps of each case. Every wait is bounded; every process is ours and stopped by its PID.
+// profile logged in to the server under test, set up over D-Bus by test/interop/peers/
+// libervia_bridge.py, which then prints every stanza. `libervia-cli file send` / `file receive`
+// are the steps of each case. Every wait is bounded; every process is ours and stopped by its PID.
 //
 // What the recipe avoids (each silently changes results):
 // - D-Bus service activation: the package installs a session-bus service file, so on a normal
 //   session bus a CLI call made before the backend owns its name starts a second backend (with
 //   none of our settings) and the first one dies. Hence a private bus whose config has no
-//   <servicedir>: until the backend is up, a CLI call fails (exit 5) instead.
+//   <servicedir>: until the backend is up, a call fails instead.
 // - UPnP and interface enumeration (python3-miniupnpc, python3-netifaces, both Recommends): the
 //   shim blocks both imports, leaving 127.0.0.1 as the only direct SOCKS5 candidate.
 // - A non-system python3 first on PATH (the launchers are `#!/usr/bin/env python3`).
@@ -25,6 +26,7 @@ export const LIBERVIA_BACKEND = '/usr/bin/libervia-backend';
 export const LIBERVIA_CLI = '/usr/bin/libervia-cli';
 const DBUS_DAEMON = '/usr/bin/dbus-daemon';
 const SHIM = fileURLToPath(new URL('../interop/peers/libervia_sitecustomize.py', import.meta.url));
+const BRIDGE = fileURLToPath(new URL('../interop/peers/libervia_bridge.py', import.meta.url));
 const RESOURCE = 'libervia';
 
 /** Why Libervia tests cannot run here, or false when they can. */
@@ -57,6 +59,8 @@ export interface LiberviaOptions {
   account: { username: string; domain: string; password: string };
   /** Where the server's c2s listens inside the namespace (loopback). */
   c2sPort: number;
+  /** Settles when the server is up: the profile is made meanwhile, and logs in after it. */
+  serverReady?: Promise<unknown>;
 }
 
 export interface LiberviaPeer {
@@ -70,7 +74,7 @@ export interface LiberviaPeer {
   receive(from: string, dir: string, seconds: number): Promise<Run>;
   /** `libervia-cli info disco JID`: the entity's features and identities, as printed. */
   disco(jid: string): Promise<string>;
-  /** Every stanza the profile sent or received since start, as the raw XML text. */
+  /** Every stanza the profile sent or received since start, as XML text ("==== IN|OUT ====" before each). */
   stanzas(): string;
   /** The end of the backend's log (the shim's "[knob]" lines are there). */
   logTail(chars?: number): string;
@@ -116,19 +120,12 @@ export async function startLibervia(options: LiberviaOptions): Promise<LiberviaP
     LANG: 'C.UTF-8',
     PYTHONPATH: shimDir,
     LV_KNOBS: knobsFile,
-    // Output read while the process runs (debug monitor, "waiting for…" lines): no block buffering.
+    // Output read while the process runs (stanzas, "waiting for…" lines): no block buffering.
     PYTHONUNBUFFERED: '1',
   };
   /** One CLI call, killed by `timeout` after `seconds` (exit 124) if it hangs. */
   const cli = (args: string[], seconds: number): Run =>
     netns.spawn('/usr/bin/timeout', ['-k', '3', String(seconds), LIBERVIA_CLI, ...args], { env });
-  const step = async (args: string[], seconds = 30): Promise<void> => {
-    const run = cli(args, seconds);
-    const code = await exitWithin(run, (seconds + 5) * 1_000, `libervia-cli ${args.join(' ')}`);
-    if (code !== 0)
-      throw new Error(`libervia-cli ${args.join(' ')} exited ${String(code)}${tails(run)}${backendTail()}`);
-  };
-
   const bus = netns.spawn(
     DBUS_DAEMON,
     [`--config-file=${join(dir, 'dbus-session.conf')}`, '--nofork', '--print-address'],
@@ -136,39 +133,29 @@ export async function startLibervia(options: LiberviaOptions): Promise<LiberviaP
       env,
     },
   );
-  const backend = netns.spawn(LIBERVIA_BACKEND, ['fg'], { env });
-  const backendTail = (chars = 3_000) =>
-    `\n--- libervia-backend (tail) ---\n${backend.stdout().slice(-chars)}${backend.stderr().slice(-chars)}`;
+  const jid = `${account.username}@${account.domain}/${RESOURCE}`;
+  let backend: Run | undefined;
   let monitor: Run | undefined;
+  const backendTail = (chars = 3_000) =>
+    backend
+      ? `\n--- libervia-backend (tail) ---\n${backend.stdout().slice(-chars)}${backend.stderr().slice(-chars)}`
+      : '';
   const stop = async () => {
     for (const run of [monitor, backend, bus]) if (run) await stopRun(run);
   };
   try {
     await printed(bus, /unix:path=/, 10_000, 'the private D-Bus bus to start');
-    await waitForBackend(cli, backend, backendTail);
-    const profile = account.username;
-    await step([
-      'profile',
-      'create',
-      '-j',
-      `${account.username}@${account.domain}/${RESOURCE}`,
-      '-x',
-      account.password,
-      profile,
-    ]);
-    // Self-signed server certificates; STARTTLS is still used.
-    await step(['param', 'set', '-p', profile, 'Connection', 'check_certificate', 'false']);
-    await step(['param', 'set', '-p', profile, 'General', 'allow_get_ip', 'false']);
-    // The stanzas go to "debug monitor" as bridge signals, for assertions on the wire.
-    await step(['param', 'set', '-p', profile, 'Debug', 'Xml log', 'true']);
-    await step(['profile', 'connect', '-p', profile, '-c']);
-    monitor = cli(['debug', 'monitor', '-O', 'xml-raw'], 3_600);
-    await monitorListening(monitor, () => step(['ping', '-p', profile, account.domain]));
+    backend = netns.spawn(LIBERVIA_BACKEND, ['fg'], { env });
+    await options.serverReady;
+    // Waits for the backend, makes and logs in the profile, then prints every stanza.
+    monitor = netns.spawn('/usr/bin/python3', [BRIDGE, account.username, jid, account.password, '60'], { env });
+    await printed(monitor, /^ready$/m, 90_000, `Libervia to start and log in as ${jid}`).catch((error: Error) => {
+      throw new Error(`${error.message}${backendTail()}`);
+    });
   } catch (error) {
     await stop();
     throw error;
   }
-  const jid = `${account.username}@${account.domain}/${RESOURCE}`;
   const peer: LiberviaPeer = {
     jid,
     setKnobs: (knobs) => writeFileSync(knobsFile, JSON.stringify(knobs)),
@@ -185,45 +172,15 @@ export async function startLibervia(options: LiberviaOptions): Promise<LiberviaP
       if (code !== 0) throw new Error(`libervia-cli info disco ${target} exited ${String(code)}${tails(run)}`);
       return run.stdout();
     },
-    stanzas: () => monitor?.stdout() ?? '',
-    logTail: (chars = 20_000) => (backend.stdout() + backend.stderr()).slice(-chars),
+    // Twisted quotes attributes with '; the cases match "-quoted XML as the XEPs show it.
+    stanzas: () => (monitor?.stdout() ?? '').replace(/=(?:'([^']*)')/g, '="$1"'),
+    logTail: (chars = 20_000) => (backend ? backend.stdout() + backend.stderr() : '').slice(-chars),
     evidence: (run) =>
       `${run ? `\n--- libervia-cli ---${tails(run)}` : ''}${backendTail()}` +
       `\n--- stanzas (tail) ---\n${(monitor?.stdout() ?? '').replace(/<data [^]*?<\/data>/g, '<data…/>').slice(-4_000)}`,
     stop,
   };
   return peer;
-}
-
-/** Ready = the bridge answers a call (exit 5 "no backend" until then); each probe is bounded too. */
-async function waitForBackend(
-  cli: (args: string[], seconds: number) => Run,
-  backend: Run,
-  backendTail: () => string,
-): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (backend.child.exitCode !== null || backend.child.signalCode !== null) {
-      throw new Error(`libervia-backend exited during start-up${backendTail()}`);
-    }
-    // COMPAT: a probe made while the backend is still registering its bridge methods hung once
-    // for minutes: `timeout` ends it and the next probe goes through.
-    const probe = cli(['profile', 'list'], 5);
-    if ((await probe.exited) === 0) return;
-    if (Date.now() > deadline) throw new Error(`libervia-backend not ready within 60 s${backendTail()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** The monitor prints nothing until it has subscribed: ping the server until a ping shows. */
-async function monitorListening(monitor: Run, ping: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!monitor.stdout().includes('urn:xmpp:ping')) {
-    if (Date.now() > deadline)
-      throw new Error(`libervia-cli debug monitor shows no stanza within 20 s${tails(monitor)}`);
-    await ping();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** A session bus of our own, without <servicedir>: no service activation. */

@@ -1,19 +1,20 @@
-// Interop: the `ferry` CLI against Libervia 0.9 (Debian 12's libervia-backend + libervia-cli), a
-// Jingle file-transfer implementation we did not write, on a Ferry server and on a private
-// Prosody 0.12. Everything runs in a private network namespace with only `lo` (see
-// test/helpers/libervia-netns.ts); one Libervia backend per server serves every case, its
-// behaviour switched per case by the test knobs of test/interop/peers/libervia_sitecustomize.py.
-// Bytes are checked by SHA-256, exit codes on both sides, and the wire through the stanzas
-// Libervia's `debug monitor` printed. Every case is bounded; Libervia's CLI runs under `timeout`.
+// The Libervia interop cases, run once per server by test/interop/libervia-ferry.test.ts and
+// libervia-prosody.test.ts (one file each: a test file must finish within the runner's timeout).
+// The `ferry` CLI against Libervia 0.9 (Debian 12's libervia-backend + libervia-cli), a Jingle
+// file-transfer implementation we did not write. Everything runs in a private network namespace
+// with only `lo` (libervia-netns.ts); one Libervia backend serves every case, its behaviour
+// switched per case by the knobs of test/interop/peers/libervia_sitecustomize.py. Bytes are
+// checked by SHA-256, exit codes on both sides, and the wire through the stanzas Libervia logged
+// (its xmlLog bridge signal). Every case is bounded; Libervia's CLI runs under `timeout`.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256File, tempDir } from '../helpers/files.js';
-import type { Run } from '../helpers/cli-process.js';
-import { createNetns, netnsUnavailable, printed, stopRun, tails, type Netns } from '../helpers/libervia-netns.js';
-import { fromLibervia as fromLv, toLibervia as toLv, type TransferContext } from '../helpers/libervia-transfers.js';
-import { liberviaUnavailable, startLibervia, type LiberviaKnobs, type LiberviaPeer } from '../helpers/libervia-peer.js';
+import { sha256File, tempDir } from './files.js';
+import type { Run } from './cli-process.js';
+import { createNetns, netnsUnavailable, printed, stopRun, tails, type Netns } from './libervia-netns.js';
+import { fromLibervia as fromLv, toLibervia as toLv, type TransferContext } from './libervia-transfers.js';
+import { liberviaUnavailable, startLibervia, type LiberviaKnobs, type LiberviaPeer } from './libervia-peer.js';
 import {
   C2S_PORT,
   ferryBuildProblem,
@@ -21,8 +22,8 @@ import {
   startFerryServer,
   startProsodyServer,
   type XmppServer,
-} from '../helpers/libervia-servers.js';
-import { prosodyUnavailable } from '../helpers/prosody.js';
+} from './libervia-servers.js';
+import { prosodyUnavailable } from './prosody.js';
 import { NS } from '../../src/protocol/namespaces.js';
 
 const DOMAIN = 'lv.localhost';
@@ -32,13 +33,14 @@ const PASSWORD = 'correct horse battery staple';
 const FERRY_BARE = `${FERRY_USER}@${DOMAIN}`;
 const CASE_MS = 90_000;
 /** IBB from and to Libervia goes 4 KiB per iq, one in flight: keep those files small. */
-const IBB_SIZE = 300 * 1024 + 7;
+const IBB_SIZE = 128 * 1024 + 7;
 const S5B_SIZE = 2 * 1024 * 1024 + 7;
 
 /**
  * Jingle over SOCKS5 (XEP-0260) in Ferry's client is being written on another branch. These cases
- * run when the client's disco#info lists the transport (checked once per server), or when
- * FERRY_TEST_JINGLE_S5B=1 forces them (to see how they fail before it exists).
+ * run when the client's disco#info lists the transport (asked once per server), or when
+ * FERRY_TEST_JINGLE_S5B=1 forces them. Before it exists, Ferry answers Libervia's SOCKS5 offer
+ * with <unsupported-transports/> and Libervia's `file send` exits 1.
  */
 const S5B_NOT_READY = 'needs XEP-0260 in the client';
 const FORCE_S5B = process.env.FERRY_TEST_JINGLE_S5B === '1';
@@ -56,18 +58,19 @@ const OFFER_HASH_TODO =
 
 const skip = netnsUnavailable() || liberviaUnavailable();
 
-for (const kind of ['Ferry', 'Prosody'] as const) {
+export function liberviaSuite(kind: 'Ferry' | 'Prosody'): void {
   const serverSkip = skip || (kind === 'Prosody' ? prosodyUnavailable() : false);
   describe(`Libervia 0.9 ⇄ the ferry CLI on a ${kind} server`, { skip: serverSkip }, () => {
     let netns: Netns;
-    let server: XmppServer;
-    let lv: LiberviaPeer;
+    let server: XmppServer | undefined;
+    let lv: LiberviaPeer | undefined;
+    let hasJingleS5b = FORCE_S5B;
     const files = tempDir(`ferry-libervia-${kind.toLowerCase()}-`);
 
     const login = ['--jid', FERRY_BARE, '--host', '127.0.0.1', '--port', String(C2S_PORT), '--insecure'];
     const ferry = (args: string[]) => ferryCli(netns, args, PASSWORD);
     const evidence = (ferryRun: Run, lvRun?: Run) =>
-      `\n--- ferry ---${tails(ferryRun)}${lv.evidence(lvRun)}\n--- ${kind} server (tail) ---${server.logTail(1_500)}`;
+      `\n--- ferry ---${tails(ferryRun)}${lv!.evidence(lvRun)}\n--- ${kind} server (tail) ---${server!.logTail(1_500)}`;
 
     before(async () => {
       const buildProblem = ferryBuildProblem();
@@ -75,17 +78,31 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
       netns = createNetns('ferry-lv');
       const users = { [LV_USER]: PASSWORD, [FERRY_USER]: PASSWORD };
       const serverDir = join(files.path, 'server');
-      server =
-        kind === 'Ferry'
-          ? await startFerryServer(netns, serverDir, DOMAIN, users)
-          : await startProsodyServer(netns, serverDir, DOMAIN, users);
-      lv = await startLibervia({
+      // The server and the backend start side by side; Libervia logs in once the server is up.
+      const starting = (kind === 'Ferry' ? startFerryServer : startProsodyServer)(netns, serverDir, DOMAIN, users);
+      const liberviaStarting = startLibervia({
         netns,
         dir: join(files.path, 'libervia'),
         account: { username: LV_USER, domain: DOMAIN, password: PASSWORD },
         c2sPort: C2S_PORT,
+        serverReady: starting,
       });
+      const [serverStart, liberviaStart] = await Promise.allSettled([starting, liberviaStarting]);
+      if (serverStart.status === 'fulfilled') server = serverStart.value;
+      if (liberviaStart.status === 'fulfilled') lv = liberviaStart.value;
+      for (const start of [serverStart, liberviaStart]) if (start.status === 'rejected') throw start.reason;
+      if (!hasJingleS5b) hasJingleS5b = await clientListsJingleS5b();
     });
+    /** The client's own disco#info decides: a `ferry receive` logged in, asked by Libervia. */
+    async function clientListsJingleS5b(): Promise<boolean> {
+      const probe = ferry(['receive', ...login, '--dir', join(files.path, 'probe'), '--resource', 'probe']);
+      try {
+        await printed(probe, /^receiving as /m, 30_000, 'ferry receive to log in');
+        return (await lv!.disco(`${FERRY_BARE}/probe`)).includes(NS.JINGLE_S5B);
+      } finally {
+        await stopRun(probe);
+      }
+    }
     after(async () => {
       await lv?.stop();
       await server?.stop();
@@ -93,7 +110,7 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
       files.remove();
     });
 
-    const context = (): TransferContext => ({ lv, ferry, login, ferryJid: FERRY_BARE, dir: files.path });
+    const context = (): TransferContext => ({ lv: lv!, ferry, login, ferryJid: FERRY_BARE, dir: files.path });
     const fromLibervia = (tag: string, knobs: LiberviaKnobs, size: number, flags: string[] = []) =>
       fromLv(context(), tag, knobs, size, flags);
     const toLibervia = (tag: string, flags: string[], size: number) => toLv(context(), tag, flags, size);
@@ -105,7 +122,7 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
         async () => {
           const r = await fromLibervia('jingle-ibb', { transport: 'ibb' }, IBB_SIZE);
           const why = evidence(r.receive, r.send);
-          assert.match(lv.logTail(), /\[knob\] jingle transport for \S+: urn:xmpp:jingle:transports:ibb:1/, why);
+          assert.match(lv!.logTail(), /\[knob\] jingle transport for \S+: urn:xmpp:jingle:transports:ibb:1/, why);
           assert.equal(r.sendCode, 0, `libervia-cli file send exit code${why}`);
           assert.equal(r.receiveCode, 0, `ferry receive exit code${why}`);
           assert.match(r.receive.stdout(), /^received .* over ibb/m, why);
@@ -168,7 +185,7 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
         it(`Libervia → ferry receive, ${c.name}: bytes intact`, { timeout: CASE_MS }, async () => {
           const r = await fromLibervia(c.tag, c.knobs, S5B_SIZE);
           const why = evidence(r.receive, r.send);
-          assert.match(lv.logTail(), /\[knob\] file send to \S+: jingle disabled, SI/, why);
+          assert.match(lv!.logTail(), /\[knob\] file send to \S+: jingle disabled, SI/, why);
           assert.equal(r.sendCode, 0, `libervia-cli file send exit code${why}`);
           assert.equal(r.receiveCode, 0, `ferry receive exit code${why}`);
           assert.match(r.receive.stdout(), c.summary, why);
@@ -204,21 +221,8 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
     });
 
     describe('Jingle over SOCKS5 (XEP-0260)', () => {
-      let ready = FORCE_S5B;
-      before(async () => {
-        if (ready) return;
-        // The client's own disco#info decides: a `ferry receive` logged in, asked by Libervia.
-        const probe = ferry(['receive', ...login, '--dir', join(files.path, 'probe'), '--resource', 'probe']);
-        try {
-          await printed(probe, /^receiving as /m, 30_000, 'ferry receive to log in');
-          ready = (await lv.disco(`${FERRY_BARE}/probe`)).includes(NS.JINGLE_S5B);
-        } finally {
-          await stopRun(probe);
-        }
-      });
-
       it('Libervia → ferry receive, direct: bytes intact, no fallback', { timeout: CASE_MS }, async (t) => {
-        if (!ready) return t.skip(S5B_NOT_READY);
+        if (!hasJingleS5b) return t.skip(S5B_NOT_READY);
         const r = await fromLibervia('jingle-s5b', {}, S5B_SIZE);
         const why = evidence(r.receive, r.send);
         assert.equal(r.sendCode, 0, `libervia-cli file send exit code${why}`);
@@ -234,7 +238,7 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
         'ferry send --method jingle → Libervia, direct: bytes intact',
         { timeout: CASE_MS, todo: OFFER_HASH_TODO },
         async (t) => {
-          if (!ready) return t.skip(S5B_NOT_READY);
+          if (!hasJingleS5b) return t.skip(S5B_NOT_READY);
           const r = await toLibervia('jingle-s5b', ['--method', 'jingle'], S5B_SIZE);
           const why = evidence(r.send, r.receive);
           assert.equal(r.sendCode, 0, `ferry send exit code${why}`);
@@ -249,14 +253,14 @@ for (const kind of ['Ferry', 'Prosody'] as const) {
         "Libervia → ferry receive, Libervia's proxy candidate: proxy-error, transport-replace, done over IBB",
         { timeout: CASE_MS },
         async (t) => {
-          if (!ready) return t.skip(S5B_NOT_READY);
+          if (!hasJingleS5b) return t.skip(S5B_NOT_READY);
           // COMPAT: Libervia 0.9 cannot activate a proxy it nominated for Jingle (it calls
           // activate() with its arguments in the wrong order), answers <proxy-error/> and replaces
           // the transport with IBB. With only its proxy offered, and no direct candidate of ours
           // (--no-direct), the session must still end with the file, over IBB.
           const r = await fromLibervia('jingle-s5b-proxy', { proxyOnly: true }, IBB_SIZE, ['--no-direct']);
           const why = evidence(r.receive, r.send);
-          assert.match(lv.logTail(), /\[knob\] socks5 candidates: proxy only/, why);
+          assert.match(lv!.logTail(), /\[knob\] socks5 candidates: proxy only/, why);
           assert.equal(r.sendCode, 0, `libervia-cli file send exit code${why}`);
           assert.equal(r.receiveCode, 0, `ferry receive exit code${why}`);
           assert.match(r.receive.stdout(), /^received .* over ibb/m, why);
