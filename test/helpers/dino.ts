@@ -15,7 +15,7 @@
 // bus (open-conversation) and xdotool (the attach button, GTK's file chooser, "Send").
 // Every process is started by us and stopped by its PID (the namespace's by its process group);
 // every wait is bounded.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -84,6 +84,10 @@ export function dinoUnavailable(): string | false {
     return `not installed: ${[...new Set(missing)].join(', ')} (apt-get install --no-install-recommends dino-im socat iproute2 xvfb dbus-daemon libglib2.0-bin xdotool x11-apps)`;
   }
   if (process.getuid?.() !== 0) return 'needs root: Dino runs in a private network and mount namespace (unshare -n -m)';
+  const probe = spawnSync(UNSHARE, ['-n', '-m', '/bin/true'], { encoding: 'utf8', timeout: 5_000 });
+  if (probe.status !== 0) {
+    return `cannot create a private network and mount namespace for Dino: ${probe.stderr.trim() || `unshare exited ${probe.status}`}`;
+  }
   return false;
 }
 
