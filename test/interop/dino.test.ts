@@ -1,13 +1,11 @@
-// Interop: the `ferry` CLI against a real Dino 0.4.2 (Debian 12 `dino-im`) through a Ferry server
-// (and through a private Prosody 0.12, the reference),
-// with Jingle file transfer (XEP-0234 :5): the only way Dino sends to or receives from a client
-// (it has no SI: an SI offer gets service-unavailable). Dino runs once per server, on its
-// own Xvfb display and private D-Bus session bus, in a private network+mount namespace
-// (test/helpers/dino.ts), driven by its GActions and xdotool.
-// Dino picks the transport from the peer's disco#info: XEP-0260 SOCKS5 when listed, else XEP-0261
-// IBB. The Ferry server runs without HTTP upload (Prosody has none here): with it, Dino uploads
-// instead of using Jingle.
-// Bytes are checked by SHA-256; the ferry command must exit 0.
+// Interop: the `ferry` CLI against a real Dino 0.4.2 (Debian 12 `dino-im`) through a Ferry server,
+// and through a private Prosody 0.12 as the reference, with Jingle file transfer (XEP-0234 :5):
+// the only way Dino sends to or receives from a client (it has no SI: an SI offer gets
+// service-unavailable). Dino runs once per server, on its own Xvfb display and private D-Bus
+// session bus, in a private network+mount namespace (test/helpers/dino.ts), driven by its GActions
+// and xdotool. Dino picks the transport from the peer's disco#info: XEP-0260 SOCKS5 when listed,
+// else XEP-0261 IBB. The Ferry server runs without HTTP upload (the Prosody has none): with it,
+// Dino uploads instead of using Jingle. Bytes are checked by SHA-256; the ferry command must exit 0.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

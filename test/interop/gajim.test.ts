@@ -1,14 +1,15 @@
-// Interop: a real Gajim 1.7.3 (Debian 12) sends files to `ferry receive` through a Ferry server (and
-// through a private Prosody 0.12, the reference), with
-// Jingle file transfer (XEP-0234 :5): the only way Gajim sends to a client (it has no SI). Gajim
-// runs once per server, on its own Xvfb display and private D-Bus session bus, with a
-// pre-seeded profile (test/helpers/gajim.ts), driven by its GActions and xdotool.
-// Gajim picks the transport from the receiver's disco#info: XEP-0260 SOCKS5 when listed, else
-// XEP-0261 IBB. So the same case runs over IBB while the Ferry client lacks XEP-0260, and over
-// SOCKS5 once it has it. Bytes are checked by SHA-256; `ferry receive --once` must exit 0.
-// Not tested, because Gajim cannot receive Jingle file transfer at all: every session-initiate
-// it gets raises "TypeError: JingleFileTransfer.__init__() missing 1 required positional argument:
-// 'file_props'" in Gajim (1.7.3), nothing shows in its window, and the sender waits.
+// Interop: a real Gajim 1.7.3 (Debian 12) sends files to `ferry receive` through a Ferry server,
+// and through a private Prosody 0.12 as the reference, with Jingle file transfer (XEP-0234 :5):
+// the only way Gajim sends to a client (it has no SI). Gajim runs once per server, on its own Xvfb
+// display and private D-Bus session bus, with a pre-seeded profile (test/helpers/gajim.ts), driven
+// by its GActions and xdotool. Gajim picks the transport from the receiver's disco#info: XEP-0260
+// SOCKS5 when listed, else XEP-0261 IBB; so the same case runs over IBB while the Ferry client
+// lacks XEP-0260, and over SOCKS5 once it has it. Bytes are checked by SHA-256; `ferry receive
+// --once` must exit 0.
+// The other direction is not tested: Gajim cannot receive Jingle file transfer at all. Every
+// session-initiate raises "TypeError: JingleFileTransfer.__init__() missing 1 required positional
+// argument: 'file_props'" in Gajim 1.7.3 (jingle_session.py __parse_contents), it answers nothing
+// (not even the iq result), shows nothing, and the sender times out; it has no SI either.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
