@@ -266,8 +266,8 @@ export async function startGajim(options: GajimOptions): Promise<GajimInstance> 
         const sentBy = Date.now() + 10_000;
         return step(`wait for Gajim's Jingle session-initiate to ${to}`, async () => {
           for (;;) {
-            const initiate = jingleLines(log.slice(mark)).find((line) => /action="session-initiate"/.test(line));
-            const sid = initiate && /\bsid="([^"]+)"/.exec(initiate)?.[1];
+            const initiate = jingleLines(log.slice(mark)).find((line) => /action=["']session-initiate["']/.test(line));
+            const sid = initiate && /\bsid=["']([^"']+)["']/.exec(initiate)?.[1];
             if (sid) return sid;
             if (Date.now() > sentBy) throw new Error('no session-initiate in its log within 10 s');
             await delay(200);
@@ -292,9 +292,12 @@ export async function startGajim(options: GajimOptions): Promise<GajimInstance> 
   }
 }
 
-/** Gajim's verbose log prints each stanza on one line; these are its Jingle ones. */
+/**
+ * Gajim's verbose log prints each stanza on one line, as sent or received: its own with double
+ * quotes, Prosody's with single ones. These are the Jingle ones.
+ */
 function jingleLines(log: string): string[] {
-  return log.split('\n').filter((line) => line.includes('xmlns="urn:xmpp:jingle:1"'));
+  return log.split('\n').filter((line) => /xmlns=["']urn:xmpp:jingle:1["']/.test(line));
 }
 
 const SEED = `

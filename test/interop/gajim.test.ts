@@ -128,7 +128,10 @@ for (const kind of [FERRY_SERVER, PROSODY_SERVER]) {
               if (/^received /m.test(run.stdout())) return 'received';
               const end = gajim
                 .jingleSince(mark)
-                .find((line) => line.includes(`sid="${sid}"`) && /action="session-terminate"/.test(line));
+                .find(
+                  (line) =>
+                    new RegExp(`\\bsid=["']${sid}["']`).test(line) && /action=["']session-terminate["']/.test(line),
+                );
               return end && !/<success\s*\/>/.test(end) ? end : undefined;
             },
             CASE_MS - 35_000,
@@ -137,8 +140,8 @@ for (const kind of [FERRY_SERVER, PROSODY_SERVER]) {
           if (outcome !== 'received')
             assert.fail(`the session ended before the file was saved: ${outcome}${evidence(run, mark)}`);
           assert.equal(await exitWithin(run, 15_000, 'ferry receive --once'), 0, `exit code${evidence(run, mark)}`);
-          const initiate = gajim.jingleSince(mark).find((line) => line.includes('action="session-initiate"')) ?? '';
-          const transport = /xmlns="(urn:xmpp:jingle:transports:[^"]+)"/.exec(initiate)?.[1];
+          const initiate = gajim.jingleSince(mark).find((line) => /action=["']session-initiate["']/.test(line)) ?? '';
+          const transport = /xmlns=["'](urn:xmpp:jingle:transports:[^"']+)["']/.exec(initiate)?.[1];
           t.diagnostic(`Gajim offered ${transport ?? '?'}; ferry receive: ${run.stdout().trim().split('\n').pop()}`);
           // Gajim takes SOCKS5 when the receiver lists it, else IBB (gajim/common/modules/jingle.py).
           if (!speaksS5b) {
