@@ -193,7 +193,7 @@ export async function startGajim(options: GajimOptions): Promise<GajimInstance> 
     mkdirSync(outbox);
     mkdirSync(env.XDG_RUNTIME_DIR!, { mode: 0o700 });
     const fileTransfersPort = await freePort();
-    await seedProfile({ ...options, env, account, domain, fileTransfersPort, ids });
+    await seedProfile({ ...options, env, account, domain, fileTransfersPort });
     if (user) chownTree(home, user);
 
     const display = await startXvfb(children);
@@ -320,7 +320,6 @@ async function seedProfile(
     account: string;
     domain: string;
     fileTransfersPort: number;
-    ids: Partial<RunAs>;
   },
 ): Promise<void> {
   const configDir = join(o.env.XDG_CONFIG_HOME!, 'gajim');
