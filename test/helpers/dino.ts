@@ -2,20 +2,17 @@
 // private D-Bus session bus, a pre-seeded dino.db in a temporary HOME, and its own network and
 // mount namespace. COMPAT: Dino has no server host or port setting (it resolves SRV for the
 // account's domain, then connects to <domain>:5222) and trusts only the system CA bundle, so it
-// runs in a private net+mount namespace (`unshare -n -m`, needs root) where only loopback exists:
-// - inside, socat listens on 127.0.0.1:5222 and on the proxy65 port, forwarding over Unix
-//   sockets (they work across namespaces; TCP does not) to this process, which forwards to the
-//   Ferry server's c2s and proxy65 ports on the host's loopback;
-// - inside, the CA bundle is bind-mounted over by one that also holds the server's certificate.
-// No other address is reachable from Dino, and Dino sees no LAN interface to offer as a SOCKS5
-// candidate: everything stays on loopback.
+// runs in a loopback-only namespace (loopback-namespace.ts, needs root) where 127.0.0.1:5222 and
+// the proxy65 port lead to the server's c2s and proxy65 ports on the host's loopback, and where
+// the CA bundle is mounted over by one that also holds the server's certificate. Dino sees no LAN
+// interface to offer as a SOCKS5 candidate: everything stays on loopback.
 // What is pre-seeded (Dino creates dino.db on a first start with no account, stopped at once):
 // the account (enabled, its password in the database) and a conversation with each contact
 // (unencrypted), so that the GAction open-conversation selects it. Dino is driven over its session
 // bus (open-conversation) and xdotool (the attach button, GTK's file chooser, "Send").
 // Every process is started by us and stopped by its PID (the namespace's by its process group);
 // every wait is bounded.
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -27,7 +24,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,15 +39,17 @@ import {
   startXvfb,
   stopChild,
 } from './desktop-session.js';
+import {
+  loopbackNamespaceUnavailable,
+  startInLoopbackNamespace,
+  type LoopbackNamespace,
+} from './loopback-namespace.js';
 
 const run = promisify(execFile);
 
 export const DINO = '/usr/bin/dino-im';
 export const GDBUS = '/usr/bin/gdbus';
 export const XDOTOOL = '/usr/bin/xdotool';
-export const SOCAT = '/usr/bin/socat';
-export const UNSHARE = '/usr/bin/unshare';
-export const IP = '/usr/bin/ip';
 export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 const BUS_NAME = 'im.dino.Dino';
@@ -74,21 +72,14 @@ export function dinoUnavailable(): string | false {
     [GDBUS, 'libglib2.0-bin'],
     [XDOTOOL, 'xdotool'],
     [XWD, 'x11-apps'],
-    [SOCAT, 'socat'],
-    [UNSHARE, 'util-linux'],
-    [IP, 'iproute2'],
     [CA_BUNDLE, 'ca-certificates'],
   ];
   const missing = needs.filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg);
   if (missing.length > 0) {
     return `not installed: ${[...new Set(missing)].join(', ')} (apt-get install --no-install-recommends dino-im socat iproute2 xvfb dbus-daemon libglib2.0-bin xdotool x11-apps)`;
   }
-  if (process.getuid?.() !== 0) return 'needs root: Dino runs in a private network and mount namespace (unshare -n -m)';
-  const probe = spawnSync(UNSHARE, ['-n', '-m', '/bin/true'], { encoding: 'utf8', timeout: 5_000 });
-  if (probe.status !== 0) {
-    return `cannot create a private network and mount namespace for Dino: ${probe.stderr.trim() || `unshare exited ${probe.status}`}`;
-  }
-  return false;
+  const namespace = loopbackNamespaceUnavailable();
+  return namespace ? `Dino runs in a loopback-only namespace: ${namespace}` : false;
 }
 
 export interface DinoOptions {
@@ -146,14 +137,10 @@ export async function startDino(options: DinoOptions): Promise<DinoInstance> {
     GSK_RENDERER: 'cairo',
   };
   const children: ChildProcess[] = [];
-  const bridges: Server[] = [];
-  const sockets = new Set<Socket>();
-  let namespace: ChildProcess | undefined;
+  let namespace: LoopbackNamespace | undefined;
   let log = '';
   const stopAll = async () => {
-    if (namespace) await stopGroup(namespace);
-    for (const socket of sockets) socket.destroy();
-    for (const bridge of bridges) await new Promise<void>((resolve) => bridge.close(() => resolve()));
+    await namespace?.stop();
     // Then the bus, then the display.
     for (const child of [...children].reverse()) await stopChild(child);
   };
@@ -216,42 +203,30 @@ export async function startDino(options: DinoOptions): Promise<DinoInstance> {
     }
     const conversations = seedDatabase(database, options);
 
-    // 2. The bridges into the namespace, and the CA bundle it mounts.
-    const c2sSocket = join(home, 'c2s.sock');
-    const proxySocket = join(home, 'proxy.sock');
-    bridges.push(
-      await bridge(c2sSocket, options.c2sPort, sockets),
-      await bridge(proxySocket, options.proxyPort, sockets),
-    );
+    // 2. Dino in its namespace, with the CA bundle mounted over; --print-xmpp=all prints every stanza.
     const caBundle = join(home, 'ca.crt');
     writeFileSync(caBundle, `${readFileSync(CA_BUNDLE, 'utf8')}\n${options.certificatePem}`);
-
-    // 3. Dino in its namespace. A process group of its own (detached), so that the socat
-    //    listeners inside go with it; --print-xmpp=all prints every stanza.
-    namespace = spawn(UNSHARE, ['-n', '-m', '/bin/sh', '-c', NAMESPACE_SCRIPT], {
-      env: {
-        ...env,
-        FERRY_CA: caBundle,
-        FERRY_CA_TARGET: CA_BUNDLE,
-        FERRY_C2S_SOCKET: c2sSocket,
-        FERRY_PROXY_SOCKET: proxySocket,
-        FERRY_PROXY_PORT: String(options.proxyPort),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+    namespace = await startInLoopbackNamespace({
+      command: DINO,
+      args: ['--print-xmpp=all'],
+      env,
+      dir: home,
+      forwards: { 5222: options.c2sPort, [options.proxyPort]: options.proxyPort },
+      mounts: { [CA_BUNDLE]: caBundle },
     });
+    const dino = namespace.child;
     // FERRY_DINO_LOG=<file> keeps Dino's whole output (the temporary HOME is removed).
     const keep = process.env.FERRY_DINO_LOG;
     const append = (chunk: Buffer) => {
       if (keep) appendFileSync(keep, chunk);
       log += chunk.toString();
     };
-    namespace.stdout!.on('data', append);
-    namespace.stderr!.on('data', append);
+    dino.stdout!.on('data', append);
+    dino.stderr!.on('data', append);
 
     const deadline = Date.now() + (options.startTimeoutMs ?? 40_000);
     while (!options.isOnline()) {
-      if (namespace.exitCode !== null) throw new Error(`dino-im (in its namespace) exited with ${namespace.exitCode}`);
+      if (dino.exitCode !== null) throw new Error(`dino-im (in its namespace) exited with ${dino.exitCode}`);
       if (Date.now() > deadline) {
         const shot = await screenshot('start');
         throw new Error(`dino-im did not log in as ${options.jid} in time; screenshots: ${shot ?? '(none)'}`);
@@ -361,45 +336,6 @@ export async function startDino(options: DinoOptions): Promise<DinoInstance> {
   }
 }
 
-/**
- * Runs inside `unshare -n -m`: loopback up, the CA bundle mounted over (this mount namespace
- * only: unshare makes its mounts private), the forwarders listening, then Dino in this process.
- * Dino connects at once and waits long before a retry, so the c2s forwarder is up first.
- */
-const NAMESPACE_SCRIPT = `
-set -e
-ip link set lo up
-mount --bind "$FERRY_CA" "$FERRY_CA_TARGET"
-socat TCP-LISTEN:5222,bind=127.0.0.1,fork,reuseaddr "UNIX-CONNECT:$FERRY_C2S_SOCKET" &
-socat "TCP-LISTEN:$FERRY_PROXY_PORT,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$FERRY_PROXY_SOCKET" &
-i=0
-until socat -u OPEN:/dev/null TCP:127.0.0.1:5222 2>/dev/null; do
-  i=$((i + 1)); [ "$i" -lt 50 ] || { echo 'the c2s forwarder did not start' >&2; exit 1; }; sleep 0.1
-done
-exec dino-im --print-xmpp=all
-`;
-
-/** A Unix socket at `path` whose connections go to 127.0.0.1:`port` (the namespace's way out). */
-async function bridge(path: string, port: number, sockets: Set<Socket>): Promise<Server> {
-  const server = createServer((inside) => {
-    const outside = connect(port, '127.0.0.1');
-    for (const socket of [inside, outside]) {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        inside.destroy();
-        outside.destroy();
-      });
-    }
-    inside.pipe(outside).pipe(inside);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => resolve());
-  });
-  return server;
-}
-
 async function waitForAccountTable(database: string, dino: ChildProcess): Promise<void> {
   for (;;) {
     if (dino.exitCode !== null) throw new Error(`dino-im exited with ${dino.exitCode} on its first start`);
@@ -456,29 +392,6 @@ function jingleStanzas(log: string): string[] {
         .map((line) => line.trim())
         .join(' '),
     );
-}
-
-/** Stops a detached child and everything in its process group (the namespace's socat listeners). */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  const exited =
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, name);
-    } catch {
-      // The group is gone.
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-  // The forwarders may outlive Dino by a moment; the group id is still ours to end.
-  signal('SIGKILL');
 }
 
 async function waitFor<T>(check: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
