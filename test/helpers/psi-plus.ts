@@ -17,12 +17,12 @@
 // Recipe and quirks: /work/shared/notes/desktop-clients.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DBUS_DAEMON, XVFB, escapeXml, startBus, startXvfb, stopChild } from './desktop-session.js';
-import { deflateSync } from 'node:zlib';
+import { DBUS_DAEMON, XVFB, escapeXml, freePort, startBus, startXvfb, stopChild, xwdToPng } from './desktop-session.js';
+
+export { xwdToPng };
 
 const run = promisify(execFile);
 
@@ -413,83 +413,4 @@ function pemToDer(pem: string): Buffer {
   const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
   if (!body) throw new Error('no certificate in the PEM given to startPsiPlus');
   return Buffer.from(body.replace(/\s+/g, ''), 'base64');
-}
-
-/** A TCP port nobody listens on right now (the kernel's pick). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/**
- * An xwd dump (ZPixmap, 24/32 bits per pixel, as Xvfb's root window is) as an RGB PNG, so that a
- * failure screenshot needs no ImageMagick to be looked at.
- */
-export function xwdToPng(xwd: Buffer): Buffer {
-  const field = (i: number) => xwd.readUInt32BE(i * 4);
-  const [headerSize, width, height, byteOrder, bitsPerPixel, bytesPerLine, colors] = [
-    field(0),
-    field(4),
-    field(5),
-    field(7),
-    field(11),
-    field(12),
-    field(19),
-  ];
-  if (bitsPerPixel !== 32 && bitsPerPixel !== 24) throw new Error(`xwd: ${bitsPerPixel} bits per pixel`);
-  const start = headerSize + colors * 12;
-  const bytes = bitsPerPixel / 8;
-  const row = width * 3 + 1;
-  const raw = Buffer.alloc(row * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = start + y * bytesPerLine + x * bytes;
-      const v =
-        bytes === 4
-          ? byteOrder === 0
-            ? xwd.readUInt32LE(p)
-            : xwd.readUInt32BE(p)
-          : byteOrder === 0
-            ? xwd.readUIntLE(p, 3)
-            : xwd.readUIntBE(p, 3);
-      const o = y * row + 1 + x * 3;
-      raw[o] = (v >> 16) & 255;
-      raw[o + 1] = (v >> 8) & 255;
-      raw[o + 2] = v & 255;
-    }
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // colour type: RGB
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(raw)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  let crc = 0xffffffff;
-  for (const byte of typed) crc = CRC_TABLE[(crc ^ byte) & 255]! ^ (crc >>> 8);
-  const out = Buffer.alloc(4 + typed.length + 4);
-  out.writeUInt32BE(data.length, 0);
-  typed.copy(out, 4);
-  out.writeUInt32BE((crc ^ 0xffffffff) >>> 0, 4 + typed.length);
-  return out;
 }

@@ -1,0 +1,162 @@
+// Interop: a real Gajim 1.7.3 (Debian 12) sends files to `ferry receive` through a Ferry server,
+// and through a private Prosody 0.12 as the reference, with Jingle file transfer (XEP-0234 :5):
+// the only way Gajim sends to a client (it has no SI). Gajim runs once per server, on its own Xvfb
+// display and private D-Bus session bus, with a pre-seeded profile (test/helpers/gajim.ts), driven
+// by its GActions and xdotool. Gajim picks the transport from the receiver's disco#info: XEP-0260
+// SOCKS5 when listed, else XEP-0261 IBB; so the same case runs over IBB while the Ferry client
+// lacks XEP-0260, and over SOCKS5 once it has it. Bytes are checked by SHA-256; `ferry receive
+// --once` must exit 0.
+// The other direction is not tested: Gajim cannot receive Jingle file transfer at all. Every
+// session-initiate raises "TypeError: JingleFileTransfer.__init__() missing 1 required positional
+// argument: 'file_props'" in Gajim 1.7.3 (jingle_session.py __parse_contents), it answers nothing
+// (not even the iq result), shows nothing, and the sender times out; it has no SI either.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { PASSWORD } from '../helpers/server.js';
+import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
+import { gajimUnavailable, startGajim, type GajimInstance } from '../helpers/gajim.js';
+import { exitWithin, ferry, stop, until, type Run } from '../helpers/cli-process.js';
+import { ferryClientFeatures, hasJingleSocks5 } from '../helpers/ferry-features.js';
+import { FERRY_SERVER, PROSODY_SERVER, type DesktopServer } from '../helpers/desktop-servers.js';
+import { parseElement } from '../../src/protocol/xml/parse-element.js';
+import { decodeJingleFtDescription } from '../../src/protocol/payloads/jingle-ft.js';
+
+const CASE_MS = 90_000;
+const GAJIM_USER = 'gajim';
+const GAJIM_JID = `${GAJIM_USER}@localhost/gajim`;
+const RECEIVER = 'rx@localhost';
+
+/**
+ * The <file/> of Gajim 1.7.3's offers, as it sends it: its <date/> is datetime.isoformat() of a
+ * UTC time plus 'Z' ("…+00:00Z", gajim/gtk/filetransfer.py __convert_date), which is no XEP-0082
+ * DateTime. While Ferry's decoder refuses the whole offer for that (session-terminate
+ * <unsupported-applications/>), the case runs as a TODO with this reason.
+ */
+function gajimOfferRefused(): string | false {
+  const description = parseElement(
+    "<description xmlns='urn:xmpp:jingle:apps:file-transfer:5'><file><name>f.bin</name>" +
+      '<date>2026-12-07T18:00:09.174116+00:00Z</date><size>2000000</size><desc/></file></description>',
+  )!;
+  try {
+    decodeJingleFtDescription(description);
+    return false;
+  } catch (error) {
+    return (
+      `Ferry refuses Gajim's offers: its <date>…+00:00Z</date> is no XEP-0082 DateTime ` +
+      `(${(error as Error).message}), answered <unsupported-applications/>; needs a COMPAT in the decoder`
+    );
+  }
+}
+
+for (const kind of [FERRY_SERVER, PROSODY_SERVER]) {
+  describe(
+    `Gajim 1.7 → the ferry CLI through ${kind.label} (Jingle file transfer)`,
+    { skip: gajimUnavailable() || kind.unavailable() },
+    () => {
+      let server: DesktopServer;
+      let gajim: GajimInstance;
+      let speaksS5b = false;
+      const files = tempDir('ferry-gajim-ft-');
+      const runs: Run[] = [];
+
+      const login = (jid: string) => [
+        '--jid',
+        jid,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.c2sPort),
+        '--insecure',
+      ];
+      const started = (args: string[]) => {
+        const run = ferry(args);
+        runs.push(run);
+        return run;
+      };
+      /** The CLI's and Gajim's view, appended to a failure. */
+      const evidence = (run: Run | undefined, mark = 0) =>
+        `\n--- ferry stdout ---\n${run?.stdout() ?? ''}\n--- ferry stderr ---\n${run?.stderr() ?? ''}` +
+        `\n--- gajim: Jingle stanzas ---\n${gajim.jingleSince(mark).slice(0, 12).join('\n')}`;
+
+      before(async () => {
+        // Gajim offers files only to a contact it sees online, so the subscription is mutual.
+        server = await kind.start([GAJIM_USER, 'rx', 'probe'], [[GAJIM_USER, 'rx']]);
+        speaksS5b = hasJingleSocks5(await ferryClientFeatures(server.c2sPort, 'probe'));
+        gajim = await startGajim({
+          jid: GAJIM_JID,
+          password: PASSWORD,
+          c2sPort: server.c2sPort,
+          certificatePem: server.certificatePem,
+          contacts: [RECEIVER],
+          isOnline: () => server.isOnline(GAJIM_JID),
+        });
+      });
+      after(async () => {
+        for (const run of runs) await stop(run);
+        await gajim?.stop();
+        await server?.stop();
+        files.remove();
+      });
+
+      it(
+        'Gajim → ferry receive (send-file-jingle → Send Files → Choose Device): 2 MiB intact, exit code 0',
+        { timeout: CASE_MS, todo: gajimOfferRefused() },
+        async (t) => {
+          const size = 2 * 1024 * 1024 + 13;
+          const fileName = 'from-gajim.bin';
+          const source = join(gajim.outbox, fileName);
+          const hash = writeRandomFile(source, size);
+          const outDir = join(files.path, 'rx');
+          const full = `${RECEIVER}/ferry-receive`;
+          const run = started([
+            'receive',
+            ...login(RECEIVER),
+            ...['--dir', outDir, '--accept-all', '--once', '--resource', 'ferry-receive', '--debug'],
+          ]);
+          // "receiving as" comes once its available presence is sent.
+          await until(
+            () => (server.isOnline(full) && /^receiving as /m.test(run.stdout()) ? true : undefined),
+            20_000,
+            `ferry receive to log in and be available${evidence(run)}`,
+          );
+          const mark = gajim.logLength();
+          const sid = await gajim.sendFile(RECEIVER, source);
+          // Ends with the file saved, or with a session-terminate from the receiver (Gajim logs it).
+          const outcome = await until(
+            () => {
+              if (/^received /m.test(run.stdout())) return 'received';
+              const end = gajim
+                .jingleSince(mark)
+                .find(
+                  (line) =>
+                    new RegExp(`\\bsid=["']${sid}["']`).test(line) && /action=["']session-terminate["']/.test(line),
+                );
+              return end && !/<success\s*\/>/.test(end) ? end : undefined;
+            },
+            CASE_MS - 35_000,
+            `ferry receive to save the file${evidence(run, mark)}`,
+          );
+          if (outcome !== 'received')
+            assert.fail(`the session ended before the file was saved: ${outcome}${evidence(run, mark)}`);
+          assert.equal(await exitWithin(run, 15_000, 'ferry receive --once'), 0, `exit code${evidence(run, mark)}`);
+          const initiate = gajim.jingleSince(mark).find((line) => /action=["']session-initiate["']/.test(line)) ?? '';
+          const transport = /xmlns=["'](urn:xmpp:jingle:transports:[^"']+)["']/.exec(initiate)?.[1];
+          t.diagnostic(`Gajim offered ${transport ?? '?'}; ferry receive: ${run.stdout().trim().split('\n').pop()}`);
+          // Gajim takes SOCKS5 when the receiver lists it, else IBB (gajim/common/modules/jingle.py).
+          if (!speaksS5b) {
+            assert.equal(transport, 'urn:xmpp:jingle:transports:ibb:1', `Gajim's offer${evidence(run, mark)}`);
+            assert.match(run.stdout(), /over ibb/, evidence(run, mark));
+          }
+          assert.equal(await sha256File(join(outDir, fileName)), hash);
+        },
+      );
+
+      it('ferry send → Gajim', {
+        skip:
+          'Gajim 1.7.3 cannot receive Jingle file transfer (TypeError in JingleFileTransfer.__init__ on every ' +
+          'session-initiate) and has no SI',
+      });
+    },
+  );
+}
