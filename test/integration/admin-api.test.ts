@@ -403,7 +403,7 @@ describe('admin API: endpoints', () => {
 
 describe('admin API: without the operations module', () => {
   it('answers the live view with 503 unavailable, and the rest still works', async () => {
-    const ts = await startTestServer({ admins: ADMIN });
+    const ts = await startTestServer({ admins: ADMIN, 'modules.operations.enabled': false });
     try {
       await ts.addUser('alice');
       const auth = await logIn(ts.ports.https, ADMIN, PASSWORD);

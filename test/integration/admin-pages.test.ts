@@ -18,7 +18,11 @@ describe('admin console pages', () => {
 
   before(async () => {
     // A logger that writes (the test default is silent), so the log ring has lines to show.
-    ts = await startTestServer({ admins: 'alice@localhost' }, { logger: captureLogs('info').logger });
+    // Without the operations module, so the dashboard's "live view unavailable" state is shown.
+    ts = await startTestServer(
+      { admins: 'alice@localhost', 'modules.operations.enabled': false },
+      { logger: captureLogs('info').logger },
+    );
     await ts.addUser('alice');
     auth = await logIn(ts.ports.https, 'alice@localhost', PASSWORD);
   });

@@ -12,7 +12,7 @@ import {
   type SchemaVersion,
 } from '../../server/storage/index.js';
 import { readPostgresSchemaVersion } from '../../server/storage/postgres/schema-version.js';
-import type { ServerDoctorState } from './server-checks.js';
+import type { ServerDoctorState } from './server-state.js';
 import { describe, fail, pass, type Check, type Verdict } from './runner.js';
 
 export const databaseCheck: Check<ServerDoctorState> = {

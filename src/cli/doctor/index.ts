@@ -8,7 +8,8 @@ import { ibbTransferCheck, proxyTransferCheck, uploadCheck } from './transfer-ch
 
 export { runChecks, formatResult, type CheckResult } from './runner.js';
 export { closeClientState, type ClientDoctorState } from './client-state.js';
-export { serverChecks, type ServerDoctorState } from './server-checks.js';
+export { serverChecks } from './server-checks.js';
+export type { ServerDoctorState } from './server-state.js';
 
 export const clientChecks: readonly Check<ClientDoctorState>[] = [
   dnsCheck, // 1. SRV, A/AAAA

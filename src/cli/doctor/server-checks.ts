@@ -6,24 +6,18 @@ import { constants, existsSync } from 'node:fs';
 import { access, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import type { Config } from '../../server/core/config.js';
-import { resolveModules, type LoadedModule } from '../../server/core/load-modules.js';
+import { resolveModules } from '../../server/core/load-modules.js';
 import { builtinModules } from '../../server/modules/index.js';
 import { defaultAdvertisedHost } from '../../server/modules/proxy65/advertised-host.js';
 import { SLOT_KEY_BYTES, SLOT_KEY_FILE } from '../../server/modules/http-upload/slot-token.js';
-import { configFromFlags, type ConfigFlags } from '../config-options.js';
+import { configFromFlags } from '../config-options.js';
 import { addressKind } from './address-kind.js';
 import { databaseCheck } from './database-check.js';
+import type { ServerDoctorState } from './server-state.js';
 import { describe, fail, pass, warn, type Check, type Verdict } from './runner.js';
 
 const DAY_MS = 86_400_000;
 const EXPIRY_WARNING_DAYS = 14;
-
-export interface ServerDoctorState {
-  flags: ConfigFlags;
-  config?: Config;
-  modules?: LoadedModule[];
-}
 
 function moduleOptions<T>(state: ServerDoctorState, name: string): T | undefined {
   return state.modules?.find((module) => module.definition.name === name)?.options as T | undefined;
