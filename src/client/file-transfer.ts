@@ -21,6 +21,7 @@ import { sendRouting, type SendRouting } from './upload/send-routing.js';
 import { shareLink, type SharedFile } from './upload/share-link.js';
 import { JingleManager } from './jingle/jingle-manager.js';
 import type { IbbTransport } from './transports/ibb/ibb-transport.js';
+import type { Socks5Transport } from './transports/socks5/index.js';
 
 export interface FileTransferOptions {
   /** In order of preference; SOCKS5 before IBB (XEP-0096 §3.1). */
@@ -101,7 +102,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #ownsEntity: boolean;
   readonly #withdrawFeatures: () => void;
   readonly #peers: PeerDirectory;
-  /** XEP-0234 over IBB, when the manager has the IBB transport (jingle/jingle-manager.ts). */
+  /** XEP-0234 over SOCKS5 and IBB, when the manager has the IBB transport (jingle/jingle-manager.ts). */
   readonly #jingle: JingleManager | undefined;
   readonly #accepted = new Map<string, AcceptedFile>();
   readonly #undecided = new Set<(error: Error) => void>();
@@ -161,6 +162,8 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       new JingleManager(connection, {
         ...this.#options,
         ibb,
+        socks5: this.#options.transports.find((transport) => transport.method === 'socks5') as
+          Socks5Transport | undefined,
         entity: this.#entity,
         wantsOffers: () => this.listenerCount('offer') > 0,
         emit: (offer) => this.emit('offer', offer),
@@ -189,7 +192,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       streamTimeoutMs: this.#options.streamTimeoutMs,
       stallTimeoutMs: this.#options.stallTimeoutMs,
       peerSupport: (peer, signal) => this.#peers.support(peer, signal),
-      ...(this.#jingle ? { jingle: this.#jingle.send.bind(this.#jingle) } : {}),
+      ...(this.#jingle ? { jingle: this.#jingle } : {}),
     });
   }
 

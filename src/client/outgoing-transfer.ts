@@ -21,6 +21,7 @@ import { selectOfferTransports, type PeerSupport } from './peer-support.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import { StallWatch, stalledError } from './stall-watch.js';
 import type { SendMethod, SendRoute } from './upload/method-choice.js';
+import type { JingleManager } from './jingle/jingle-manager.js';
 
 export interface FileMetadata {
   name?: string;
@@ -68,16 +69,8 @@ export interface SendSettings {
   peerSupport(peer: Jid, signal: AbortSignal): Promise<PeerSupport>;
   /** Decides SI or upload (bare JIDs, method 'upload'); without it only full JIDs are accepted. */
   route?(peer: Jid, method: SendMethod, signal: AbortSignal): Promise<SendRoute>;
-  /** XEP-0234 over IBB to a full JID (method 'jingle'; JingleManager.send). */
-  jingle?(
-    peer: Jid,
-    source: string | Readable,
-    options: SendOptions,
-    events: {
-      accepted(event: { sid: string; method: string; offset: number }): void;
-      progress(progress: Progress): void;
-    },
-  ): Promise<TransferResult>;
+  /** XEP-0234 to a full JID over SOCKS5 or IBB (method 'jingle', or chosen by the route). */
+  jingle?: Pick<JingleManager, 'send' | 'offersS5b'>;
   /** Uploads the file (XEP-0363) and sends `peer` the link message. */
   upload?(
     peer: Jid,
@@ -206,16 +199,19 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     }
     const offline = watchOffline(connection, this.peer);
     try {
-      // As for SI: a peer whose disco#info lacks Jingle file transfer over IBB fails at once.
+      // As for SI: a peer whose disco#info lacks Jingle file transfer, or both of its transports
+      // we have, fails at once. SOCKS5 is offered when it lists it (IBB is the fallback).
       const support = await settings.peerSupport(this.peer, anySignal(signal, offline.signal));
-      const needed = [NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB];
-      if (support.kind === 'known' && !needed.every((feature) => support.info.features.includes(feature))) {
+      const features = support.kind === 'known' ? support.info.features : undefined;
+      const useS5b = settings.jingle.offersS5b(features);
+      const needed = [NS.JINGLE, NS.JINGLE_FT, ...(useS5b ? [] : [NS.JINGLE_IBB])];
+      if (features !== undefined && !needed.every((feature) => features.includes(feature))) {
         throw new TransferError(
           'FERRY_ERR_PEER_UNSUPPORTED',
-          `${this.peer.toString()} does not take files over Jingle with IBB (its disco#info lacks ${needed.filter((feature) => !support.info.features.includes(feature)).join(', ')})`,
+          `${this.peer.toString()} does not take files over Jingle with IBB or SOCKS5 (its disco#info lacks ${needed.filter((feature) => !features.includes(feature)).join(', ')})`,
         );
       }
-      return await settings.jingle(
+      return await settings.jingle.send(
         this.peer,
         source,
         { ...options, signal: anySignal(signal, offline.signal) },
@@ -225,7 +221,9 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
             this.emit('accepted', event);
           },
           progress: (progress) => this.emit('progress', progress),
+          fallback: (event) => this.emit('fallback', event),
         },
+        useS5b,
       );
     } finally {
       offline.stop();
