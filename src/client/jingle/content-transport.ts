@@ -221,7 +221,9 @@ export class ContentTransport {
         try {
           this.#s5b.received(info.notification);
         } catch {
-          // A candidate-used naming no candidate of ours: nothing to act on.
+          // COMPAT: Libervia (0.9) names its own direct candidate in candidate-used, then sends
+          // <proxy-error/> and a transport-replace to IBB. A cid that is not ours is ignored (it
+          // was acknowledged already); what follows decides.
         }
         return;
       }
