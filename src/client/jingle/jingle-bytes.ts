@@ -1,5 +1,6 @@
 // The bytes of a Jingle file transfer, whichever transport carries them (SOCKS5 or IBB): the same
-// progress, stall watch, size and SHA-256 checks on both sides as the SI path.
+// progress, stall watch, size and SHA-256 checks on both sides as the SI path, and XEP-0234 §4
+// ranges (resume) as SI's <range offset/>: the receiver appends to NAME.part and hashes its prefix.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
@@ -27,23 +28,34 @@ export interface ReceiveBytes {
   stop: AbortSignal;
   stallTimeoutMs: number;
   checksumTimeoutMs: number;
+  /** XEP-0234 §4 <range offset/> we asked for: the bytes before it are already at `options.to`. */
+  offset: number;
 }
 
 /** Reads the file into `options.to` (a path: via .part, renamed once verified) or a writable. */
 export async function receiveBytes(input: ReceiveBytes): Promise<TransferResult> {
-  const { offer, stream, method, options, file, checksum, stop } = input;
+  const { offer, stream, method, options, file, checksum, stop, offset } = input;
   const part = typeof options.to === 'string' ? `${options.to}.part` : undefined;
   const timeoutMs = options.stallTimeoutMs ?? input.stallTimeoutMs;
   const stall = new StallWatch(timeoutMs, () => stalledError(timeoutMs, 'from', offer.from.toString()));
+  // The SHA-256 covers the whole file: checkable from the start, or with the .part prefix at hand
+  // (a Writable resumed at an offset holds the start elsewhere: then only the size is checked).
+  const hash = offset === 0 || part ? createHash('sha256') : undefined;
+  if (hash && part && offset > 0) {
+    for await (const chunk of createReadStream(part, { start: 0, end: offset - 1 })) hash.update(chunk as Buffer);
+  }
+  // (meter.bytes counts the file from its start: the resumed offset included.)
   const meter = new ProgressMeter({
-    offset: 0,
+    offset,
     total: offer.size,
     method,
-    hash: createHash('sha256'),
+    ...(hash ? { hash } : {}),
     report: (progress) => offer.emit('progress', progress),
     onChunk: () => stall.touch(),
   });
-  const output = part ? createWriteStream(part) : (options.to as Writable);
+  const output = part
+    ? createWriteStream(part, offset > 0 ? { flags: 'r+', start: offset } : {})
+    : (options.to as Writable);
   const signals = [stall.signal, stop, ...(options.signal ? [options.signal] : [])];
   try {
     await pipeline(stream.readable, meter, output, { signal: AbortSignal.any(signals) });
@@ -61,20 +73,26 @@ export async function receiveBytes(input: ReceiveBytes): Promise<TransferResult>
       `received ${meter.bytes} of ${offer.size} bytes of ${offer.name}`,
     );
   }
-  const digest = meter.digest()!;
+  const digest = meter.digest();
   const expected =
     offer.sha256 ??
     (file.hashesUsed.includes('sha-256')
       ? await withTimeout(checksum, input.checksumTimeoutMs, 'no <checksum/> after the bytes')
       : undefined);
-  if (expected !== undefined && expected !== digest) {
+  if (digest !== undefined && expected !== undefined && expected !== digest) {
     throw new TransferError(
       'FERRY_ERR_HASH_MISMATCH',
       `${offer.name}: SHA-256 ${digest} does not match the offered ${expected}`,
     );
   }
   if (part) await rename(part, options.to as string);
-  return { sid: offer.sid, method, bytes: meter.bytes, offset: 0, sha256: digest };
+  return {
+    sid: offer.sid,
+    method,
+    bytes: meter.bytes - offset,
+    offset,
+    ...(digest !== undefined ? { sha256: digest } : {}),
+  };
 }
 
 export interface SendBytes {
@@ -89,16 +107,18 @@ export interface SendBytes {
   /** The peer's terminate alone (its reason wins over the pipeline's). */
   sessionEnd: AbortSignal;
   stallTimeoutMs: number;
+  /** The receiver's <range offset/> (a file path only): the bytes before it are not sent. */
+  offset: number;
 }
 
-/** Writes the file into the bytestream and ends it; resolves with the SHA-256 (hex) of what was sent. */
+/** Writes the file (from `offset`) into the bytestream and ends it; resolves with the file's SHA-256 (hex). */
 export async function sendBytes(input: SendBytes): Promise<string> {
-  const { stream, method, peer, file, source, signal, sessionEnd } = input;
-  const readable = typeof source === 'string' ? createReadStream(source) : source;
+  const { stream, method, peer, file, source, signal, sessionEnd, offset } = input;
+  const readable = typeof source === 'string' ? createReadStream(source, { start: offset }) : source;
   const timeoutMs = input.stallTimeoutMs;
   const stall = new StallWatch(timeoutMs, () => stalledError(timeoutMs, 'to', peer.toString()));
   const meter = new ProgressMeter({
-    offset: 0,
+    offset,
     total: file.size,
     method,
     hash: createHash('sha256'),
@@ -132,5 +152,7 @@ export async function sendBytes(input: SendBytes): Promise<string> {
       `the source gave ${meter.bytes} bytes, the offer said ${file.size}`,
     );
   }
-  return meter.digest()!;
+  // A resumed path: the offer carried the whole file's SHA-256, computed before.
+  const whole = file.jingle.hashes.find((hash) => hash.algo === 'sha-256');
+  return offset > 0 && whole ? Buffer.from(whole.value, 'base64').toString('hex') : meter.digest()!;
 }

@@ -14,8 +14,10 @@
 //   sender's transfer succeeds on either, and the sender terminates itself only when the receiver
 //   sent <received/> but no terminate within RECEIVED_GRACE_MS.
 // - The sender offers SOCKS5 when the peer's disco#info lists it and we have the transport, else
-//   IBB. One content per session; ranges (resume) are not handled yet.
+//   IBB. One content per session. A file path is offered with an empty <range/> (XEP-0234 §4),
+//   so a receiver holding NAME.part asks for the rest in its session-accept, as SI's resume.
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Jid } from '../../protocol/jid.js';
 import { NS } from '../../protocol/namespaces.js';
@@ -42,6 +44,7 @@ import { sha256Hash } from '../../protocol/payloads/file-metadata.js';
 import type { XmppConnection } from '../connection.js';
 import type { ClientEntity } from '../entity.js';
 import { checkTarget } from '../incoming-offer.js';
+import type { AcceptOptions } from '../file-offer.js';
 import type { SendOptions, TransferResult } from '../outgoing-transfer.js';
 import type { Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
@@ -51,6 +54,7 @@ import { ContentTransport, transportKind, type JingleStream } from './content-tr
 import { receiveBytes, sendBytes } from './jingle-bytes.js';
 import { JingleOffer } from './jingle-offer.js';
 import {
+  acceptedOffset,
   declineText,
   deferred,
   describeFile,
@@ -316,8 +320,10 @@ export class JingleManager {
         const stop = new AbortController();
         peerEnded = (error) => stop.abort(error);
         let transport: ContentTransport | undefined;
+        let offset = 0;
         try {
           if (typeof options.to === 'string') await checkTarget(options.to, options.overwrite === true);
+          offset = await resumeOffset(file, options);
         } catch (error) {
           this.#run(session, session.terminate({ condition: 'decline', text: declineText(accepted.name, error) }));
           throw error;
@@ -342,7 +348,12 @@ export class JingleManager {
           if ((session.state as SessionState) !== 'pending') {
             throw new TransferError('FERRY_ERR_CANCELLED_BY_PEER', `${session.peer} withdrew ${accepted.name}`);
           }
-          this.#run(session, session.accept([{ ...content, transport: answer.element }]));
+          // §4: resuming, the accept's <file/> carries the <range offset/> we want the bytes from.
+          const description =
+            offset > 0
+              ? encodeJingleFtDescription({ file: { ...file, range: { offset, hashes: [] } } })
+              : content.description;
+          this.#run(session, session.accept([{ ...content, description, transport: answer.element }]));
           transport.started();
           const opened = await transport.stream;
           if (opened.direction !== 'in') throw new Error('a receiving transport gave an outgoing stream');
@@ -356,6 +367,7 @@ export class JingleManager {
             stop: stop.signal,
             stallTimeoutMs: this.#options.stallTimeoutMs,
             checksumTimeoutMs: this.#options.streamTimeoutMs,
+            offset,
           });
           // A sender that already ended the session with <success/> gets neither.
           if ((session.state as SessionState) !== 'ended') {
@@ -478,7 +490,8 @@ export class JingleManager {
         if ((error as { code?: string }).code === 'FERRY_ERR_TIMEOUT') this.#run(session, session.timedOut());
         throw error;
       });
-      events.accepted({ sid: session.sid, method: transport.kind === 's5b' ? 'socks5' : 'ibb', offset: 0 });
+      const offset = acceptedOffset(file, session.contents[0]?.description);
+      events.accepted({ sid: session.sid, method: transport.kind === 's5b' ? 'socks5' : 'ibb', offset });
       transport.accepted(session.contents[0]?.transport);
       let opened: JingleStream;
       try {
@@ -498,6 +511,7 @@ export class JingleManager {
         signal: transferSignal,
         sessionEnd: sessionEnd.signal,
         stallTimeoutMs: this.#options.stallTimeoutMs,
+        offset,
       });
       if (file.sendsChecksum) {
         const checksum = encodeJingleChecksum({
@@ -514,7 +528,7 @@ export class JingleManager {
         `${peer.toString()} did not confirm ${file.name}`,
       );
       return withStreamhost(
-        { sid: session.sid, method: opened.method, bytes: file.size, offset: 0, sha256: digest },
+        { sid: session.sid, method: opened.method, bytes: file.size - offset, offset, sha256: digest },
         opened,
       );
     } catch (error) {
@@ -525,6 +539,24 @@ export class JingleManager {
       signal.removeEventListener('abort', stopOnAbort);
     }
   }
+}
+
+/**
+ * XEP-0234 §4: where to ask the file from — the size of NAME.part with `resume` (a path), or
+ * `offset` (a Writable holding the start) — when the offer carries a <range/>; else 0.
+ */
+async function resumeOffset(file: JingleFile, options: AcceptOptions): Promise<number> {
+  if (file.range === undefined || file.size === undefined) return 0;
+  if (typeof options.to !== 'string') {
+    const offset = options.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > file.size) {
+      throw new RangeError(`offset must be 0..${file.size}`);
+    }
+    return offset;
+  }
+  if (!options.resume) return 0;
+  const partial = await stat(`${options.to}.part`).catch(() => undefined);
+  return partial && partial.size < file.size ? partial.size : 0;
 }
 
 function withStreamhost(result: TransferResult, opened: JingleStream): TransferResult {

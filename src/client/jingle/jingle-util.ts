@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Jid } from '../../protocol/jid.js';
 import type { JingleContent, JingleReason } from '../../protocol/payloads/jingle.js';
 import {
+  decodeJingleFtDescription,
   decodeJingleFtInfo,
   encodeJingleReceived,
   jingleFtReasons,
@@ -108,6 +109,9 @@ export async function describeFile(source: string | Readable, options: SendOptio
     name,
     size,
     hashes,
+    // §4: an empty <range/> in the offer says ranged transfers (resume) are supported: a path can
+    // be read from any offset, a stream cannot.
+    ...(typeof source === 'string' ? { range: { hashes: [] } } : {}),
     hashesUsed: hashes.length === 0 ? ['sha-256'] : [],
     ...(options.mimeType !== undefined ? { mediaType: options.mimeType } : {}),
     ...(modified !== undefined ? { date: modified } : {}),
@@ -182,5 +186,19 @@ export function failureReason(error: unknown): JingleReason {
       return { condition: 'failed-transport', text };
     default:
       return { condition: 'cancel', text };
+  }
+}
+
+/**
+ * XEP-0234 §4: the offset the receiver asked for in its session-accept <range/>, when the offer
+ * allowed ranges (a file path); 0 otherwise or when the answer has none.
+ */
+export function acceptedOffset(file: DescribedFile, answer: Element | undefined): number {
+  if (file.jingle.range === undefined || answer === undefined) return 0;
+  try {
+    const offset = decodeJingleFtDescription(answer).file.range?.offset ?? 0;
+    return Math.min(offset, file.size);
+  } catch {
+    return 0;
   }
 }

@@ -5,7 +5,8 @@
 // checked by SHA-256. The candidate exchange is watched on the wire (transport-info).
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { hashingSink, patternStream, sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
@@ -209,6 +210,38 @@ describe('Jingle file transfer over SOCKS5, Ferry ↔ Ferry', () => {
       ['FERRY_ERR_CANCELLED_BY_PEER', 'FERRY_ERR_SIZE_MISMATCH', 'FERRY_ERR_CANCELLED'].includes(error.code ?? ''),
     );
     assert.equal(existsSync(target), false);
+  });
+
+  it('resume (XEP-0234 §4): the receiver holding NAME.part asks for the rest with <range offset/>', async () => {
+    const m = managers(pair);
+    const target = join(files.path, 'resumed.jpg');
+    const held = 123_457;
+    writeFileSync(`${target}.part`, readFileSync(source).subarray(0, held));
+    const offered = m.nextOffer();
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'jingle' });
+    const accepted: number[] = [];
+    transfer.on('accepted', ({ offset }) => accepted.push(offset));
+    const offer = (await offered) as FileOffer & { canResume?: boolean };
+    assert.equal(offer.canResume, true, 'a file path is offered with <range/>');
+    const [sent, got] = await Promise.all([transfer.done, offer.accept({ to: target, resume: true })]);
+    assert.deepEqual(accepted, [held]);
+    assert.equal(sent.offset, held);
+    assert.equal(sent.bytes, size - held);
+    assert.equal(got.offset, held);
+    assert.equal(got.bytes, size - held);
+    assert.equal(got.sha256, sourceHash, 'the whole file, .part prefix included');
+    assert.equal(await sha256File(target), sourceHash);
+  });
+
+  it('resume into a Writable that holds the start: only the rest is sent (size checked, not the hash)', async () => {
+    const m = managers(pair);
+    const sink = hashingSink();
+    const offset = 4096;
+    m.receiver.once('offer', (offer) => void offer.accept({ to: sink, offset }));
+    const sent = await m.sender.send(pair.bob.jid.toString(), source, { method: 'jingle' }).done;
+    assert.equal(sent.offset, offset);
+    assert.equal(sink.bytes, size - offset);
+    assert.equal(sink.digest(), createHash('sha256').update(readFileSync(source).subarray(offset)).digest('hex'));
   });
 
   it("the client's disco#info lists the SOCKS5 transport", () => {
