@@ -78,7 +78,7 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     title: 'Jingle File Transfer',
     version: '0.19.1',
     status: 'partial',
-    note: 'offers sent (:5) and received (:3, :4, :5) over SOCKS5 (XEP-0260) then IBB; chosen automatically for peers that list :5 and a shared transport; sha-256 in the offer, or a checksum after the bytes for streams; received + terminate success; no requests or ranges yet',
+    note: 'offers sent (:5) and received (:3, :4, :5) over SOCKS5 (XEP-0260) then IBB; chosen automatically for peers that list :5 and a shared transport; sha-256 in the offer, or a checksum after the bytes for streams; received + terminate success; ranges (resume from NAME.part or an offset); no file requests',
   },
   {
     xep: 260,
