@@ -18,9 +18,11 @@ import { HTTP_DEFAULTS, type HttpSettings } from './upload/http-request.js';
 import { HttpUploader, type Upload, type UploadOptions } from './upload/http-uploader.js';
 import { LinkOffers } from './upload/link-offers.js';
 import { sendRouting, type SendRouting } from './upload/send-routing.js';
+import type { OurMethods } from './upload/method-choice.js';
 import { shareLink, type SharedFile } from './upload/share-link.js';
 import { JingleManager } from './jingle/jingle-manager.js';
 import type { IbbTransport } from './transports/ibb/ibb-transport.js';
+import type { Socks5Transport } from './transports/socks5/index.js';
 
 export interface FileTransferOptions {
   /** In order of preference; SOCKS5 before IBB (XEP-0096 §3.1). */
@@ -96,12 +98,14 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #options: Required<Omit<FileTransferOptions, 'entity' | 'identity' | 'http' | 'links'>>;
   readonly #uploader: HttpUploader;
   readonly #routing: SendRouting;
+  /** Our SI stream methods and Jingle transports (namespaces), for the automatic choice. */
+  readonly #methods: OurMethods;
   readonly #links: LinkOffers | undefined;
   readonly #entity: ClientEntity;
   readonly #ownsEntity: boolean;
   readonly #withdrawFeatures: () => void;
   readonly #peers: PeerDirectory;
-  /** XEP-0234 over IBB, when the manager has the IBB transport (jingle/jingle-manager.ts). */
+  /** XEP-0234 over SOCKS5 and IBB, when the manager has the IBB transport (jingle/jingle-manager.ts). */
   readonly #jingle: JingleManager | undefined;
   readonly #accepted = new Map<string, AcceptedFile>();
   readonly #undecided = new Set<(error: Error) => void>();
@@ -142,12 +146,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       ...this.#options.transports.map((transport) => transport.namespace),
     );
     this.#peers = new PeerDirectory(connection, this.#options.discoTimeoutMs);
-    this.#routing = sendRouting({
-      connection,
-      peers: this.#peers,
-      uploader: this.#uploader,
-      transports: this.#options.transports.map((transport) => transport.namespace),
-    });
+
     this.#links =
       links === false
         ? undefined
@@ -161,10 +160,23 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       new JingleManager(connection, {
         ...this.#options,
         ibb,
+        socks5: this.#options.transports.find((transport) => transport.method === 'socks5') as
+          Socks5Transport | undefined,
         entity: this.#entity,
         wantsOffers: () => this.listenerCount('offer') > 0,
         emit: (offer) => this.emit('offer', offer),
       });
+    const hasSocks5 = this.#options.transports.some((transport) => transport.method === 'socks5');
+    this.#methods = {
+      si: this.#options.transports.map((transport) => transport.namespace),
+      jingle: this.#jingle ? [...(hasSocks5 ? [NS.JINGLE_S5B] : []), NS.JINGLE_IBB] : [],
+    };
+    this.#routing = sendRouting({
+      connection,
+      peers: this.#peers,
+      uploader: this.#uploader,
+      methods: this.#methods,
+    });
     this.#unregister = connection.onIq('set', NS.SI, 'si', (stanza, payload) =>
       this.#onOffer(stanza.attrs.from as string, payload),
     );
@@ -176,11 +188,14 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
   }
 
   /**
-   * Sends a file (path or stream); the transfer runs until `done` settles. A full JID gets an SI
-   * offer; a bare JID gets one on its best online SI-capable resource, else an HTTP upload and a
-   * link message (stored offline by its server); `method: 'upload'` forces that (method-choice.ts).
+   * Sends a file (path or stream); the transfer runs until `done` settles. A full JID gets a Jingle
+   * offer when its disco#info lists Jingle file transfer and a transport we share, else an SI
+   * offer; a bare JID gets one on its best online resource that takes files, else an HTTP upload
+   * and a link message (stored offline by its server). `method` forces 'si', 'jingle' or 'upload'
+   * (method-choice.ts).
    */
   send(to: string, source: string | Readable, options: SendOptions = {}): OutgoingTransfer {
+    const jingle = this.#jingle;
     return new OutgoingTransfer(this.#connection, to, source, options, {
       ...this.#routing,
       transports: this.#options.transports,
@@ -189,7 +204,15 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       streamTimeoutMs: this.#options.streamTimeoutMs,
       stallTimeoutMs: this.#options.stallTimeoutMs,
       peerSupport: (peer, signal) => this.#peers.support(peer, signal),
-      ...(this.#jingle ? { jingle: this.#jingle.send.bind(this.#jingle) } : {}),
+      ...(jingle
+        ? {
+            jingle: {
+              send: jingle.send.bind(jingle),
+              offersS5b: jingle.offersS5b.bind(jingle),
+              methods: this.#methods,
+            },
+          }
+        : {}),
     });
   }
 

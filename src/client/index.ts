@@ -15,7 +15,14 @@ export { LinkOffer, type LinkAcceptOptions } from './upload/link-offer.js';
 export { JingleOffer } from './jingle/jingle-offer.js';
 export { HttpUploader, Upload, type UploadOptions, type UploadResult } from './upload/http-uploader.js';
 export { shareLink, encodeLinkMessage, type SharedFile } from './upload/share-link.js';
-export { chooseSendRoute, type SendMethod, type SendRoute, type OnlineResource } from './upload/method-choice.js';
+export {
+  chooseSendRoute,
+  fileProtocol,
+  type OurMethods,
+  type SendMethod,
+  type SendRoute,
+  type OnlineResource,
+} from './upload/method-choice.js';
 export { TransferError, type TransferErrorCode, type TransferErrorDetail } from './transfer-error.js';
 export { ClientEntity, FERRY_CAPS_NODE, type EntityOptions } from './entity.js';
 export { selectOfferTransports, type PeerSupport } from './peer-support.js';

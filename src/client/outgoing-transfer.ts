@@ -20,7 +20,7 @@ import { TransferError } from './transfer-error.js';
 import { selectOfferTransports, type PeerSupport } from './peer-support.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import { StallWatch, stalledError } from './stall-watch.js';
-import type { SendMethod, SendRoute } from './upload/method-choice.js';
+import { fileProtocol, type OurMethods, type SendMethod, type SendRoute } from './upload/method-choice.js';
 
 export interface FileMetadata {
   name?: string;
@@ -36,8 +36,8 @@ export interface SendOptions extends FileMetadata {
   signal?: AbortSignal;
   computeHash?: boolean;
   /**
-   * 'auto' (default): SI to a full JID or an SI-capable resource, else upload + link; 'upload'
-   * forces it; 'jingle': XEP-0234 over IBB, to a full JID only (never chosen automatically yet).
+   * 'auto' (default): Jingle (XEP-0234 over SOCKS5, then IBB) to a resource that takes it, else SI,
+   * else upload + link (method-choice.ts); 'si', 'jingle' and 'upload' force one.
    */
   method?: SendMethod;
 }
@@ -68,16 +68,25 @@ export interface SendSettings {
   peerSupport(peer: Jid, signal: AbortSignal): Promise<PeerSupport>;
   /** Decides SI or upload (bare JIDs, method 'upload'); without it only full JIDs are accepted. */
   route?(peer: Jid, method: SendMethod, signal: AbortSignal): Promise<SendRoute>;
-  /** XEP-0234 over IBB to a full JID (method 'jingle'; JingleManager.send). */
-  jingle?(
-    peer: Jid,
-    source: string | Readable,
-    options: SendOptions,
-    events: {
-      accepted(event: { sid: string; method: string; offset: number }): void;
-      progress(progress: Progress): void;
-    },
-  ): Promise<TransferResult>;
+  /** XEP-0234 to a full JID over SOCKS5 or IBB (method 'jingle', or chosen by the route). */
+  jingle?: {
+    /** JingleManager.send: SOCKS5 (then IBB) when `useS5b`, else IBB. */
+    send(
+      peer: Jid,
+      source: string | Readable,
+      options: SendOptions,
+      events: {
+        accepted(event: { sid: string; method: string; offset: number }): void;
+        progress(progress: Progress): void;
+        fallback(event: { from: string; to: string; reason: Error }): void;
+      },
+      useS5b: boolean,
+    ): Promise<TransferResult>;
+    /** Whether a peer with these features (undefined: unknown) gets a SOCKS5 offer. */
+    offersS5b(features: readonly string[] | undefined): boolean;
+    /** Our SI stream methods and Jingle transports, for the automatic choice. */
+    methods: OurMethods;
+  };
   /** Uploads the file (XEP-0363) and sends `peer` the link message. */
   upload?(
     peer: Jid,
@@ -134,20 +143,34 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     settings: SendSettings,
   ): Promise<TransferResult> {
     const signal = options.signal ?? new AbortController().signal;
-    if (options.method === 'jingle') return await this.#sendJingle(connection, source, options, settings, signal);
-    if (settings.route && (!this.#peer.isFull || options.method === 'upload')) {
-      const route = await settings.route(this.#peer, options.method ?? 'auto', signal);
+    const method = options.method ?? 'auto';
+    if (method === 'jingle' && this.#peer.isFull) {
+      return await this.#sendJingle(connection, source, options, settings, signal);
+    }
+    if (settings.route && (!this.#peer.isFull || method === 'upload')) {
+      const route = await settings.route(this.#peer, method, signal);
       this.emit('route', route);
       if (route.kind === 'upload') {
         return await settings.upload!(this.#peer, source, options, (progress) => this.emit('progress', progress));
       }
       this.#peer = route.to;
+      if (route.kind === 'jingle') return await this.#sendJingle(connection, source, options, settings, signal);
     }
     const offline = watchOffline(connection, this.peer);
     try {
       // Ask before offering (and before hashing the file): an unsupported peer fails at once.
       const support = await settings.peerSupport(this.peer, anySignal(signal, offline.signal));
       this.#isMaybeOffline = support.kind === 'unknown' && support.isMaybeOffline;
+      // A full JID that takes Jingle file transfer over a transport we share gets Jingle.
+      if (
+        method === 'auto' &&
+        settings.jingle &&
+        support.kind === 'known' &&
+        fileProtocol(support.info.features, settings.jingle.methods) === 'jingle'
+      ) {
+        offline.stop();
+        return await this.#sendJingle(connection, source, options, settings, signal);
+      }
       let transports =
         support.kind === 'known'
           ? selectOfferTransports(this.peer.toString(), support.info.features, settings.transports)
@@ -206,16 +229,19 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     }
     const offline = watchOffline(connection, this.peer);
     try {
-      // As for SI: a peer whose disco#info lacks Jingle file transfer over IBB fails at once.
+      // As for SI: a peer whose disco#info lacks Jingle file transfer, or both of its transports
+      // we have, fails at once. SOCKS5 is offered when it lists it (IBB is the fallback).
       const support = await settings.peerSupport(this.peer, anySignal(signal, offline.signal));
-      const needed = [NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB];
-      if (support.kind === 'known' && !needed.every((feature) => support.info.features.includes(feature))) {
+      const features = support.kind === 'known' ? support.info.features : undefined;
+      const useS5b = settings.jingle.offersS5b(features);
+      const needed = [NS.JINGLE, NS.JINGLE_FT, ...(useS5b ? [] : [NS.JINGLE_IBB])];
+      if (features !== undefined && !needed.every((feature) => features.includes(feature))) {
         throw new TransferError(
           'FERRY_ERR_PEER_UNSUPPORTED',
-          `${this.peer.toString()} does not take files over Jingle with IBB (its disco#info lacks ${needed.filter((feature) => !support.info.features.includes(feature)).join(', ')})`,
+          `${this.peer.toString()} does not take files over Jingle with IBB or SOCKS5 (its disco#info lacks ${needed.filter((feature) => !features.includes(feature)).join(', ')})`,
         );
       }
-      return await settings.jingle(
+      return await settings.jingle.send(
         this.peer,
         source,
         { ...options, signal: anySignal(signal, offline.signal) },
@@ -225,7 +251,9 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
             this.emit('accepted', event);
           },
           progress: (progress) => this.emit('progress', progress),
+          fallback: (event) => this.emit('fallback', event),
         },
+        useS5b,
       );
     } finally {
       offline.stop();

@@ -63,7 +63,7 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     title: 'Jingle',
     version: '1.1.2',
     status: 'partial',
-    note: 'file-transfer sessions, both roles: initiate, accept, info, terminate with reasons; unknown-session, out-of-order, unsupported-info replies; no content-add or transport-replace yet',
+    note: 'file-transfer sessions, both roles: initiate, accept, info, terminate with reasons; transport-replace sent and answered (accept, reject), tie-break; unknown-session, out-of-order, unsupported-info replies; content-add refused',
   },
   { xep: 199, title: 'XMPP Ping', version: '2.0.1', status: 'complete', note: 'answers pings to the full JID' },
   {
@@ -78,14 +78,21 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     title: 'Jingle File Transfer',
     version: '0.19.1',
     status: 'partial',
-    note: "offers sent (:5) and received (:3, :4, :5) over IBB, with method 'jingle' only; sha-256 in the offer, or a checksum after the bytes for streams; received + terminate success; no requests, ranges or SOCKS5 yet",
+    note: 'offers sent (:5) and received (:3, :4, :5) over SOCKS5 (XEP-0260) then IBB; chosen automatically for peers that list :5 and a shared transport; sha-256 in the offer, or a checksum after the bytes for streams; received + terminate success; ranges (resume from NAME.part or an offset); no file requests',
+  },
+  {
+    xep: 260,
+    title: 'Jingle SOCKS5 Bytestreams Transport Method',
+    version: '1.0.3',
+    status: 'complete',
+    note: 'TCP mode; direct candidate (our listener) and the server proxy, §2.2 priorities, candidate-used/-error, nomination, activation by the offerer, proxy-error; fallback to IBB by transport-replace',
   },
   {
     xep: 261,
     title: 'Jingle In-Band Bytestreams Transport Method',
     version: '1.0',
     status: 'complete',
-    note: "the responder's smaller block-size honoured; data in iq stanzas",
+    note: "the responder's smaller block-size honoured; data in iq stanzas; also the SOCKS5 fallback (transport-replace), from either side",
   },
   {
     xep: 300,

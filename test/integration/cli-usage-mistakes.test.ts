@@ -59,12 +59,6 @@ describe('ferry mistakes caught before connecting: one line, the documented exit
       code: 2,
     },
     {
-      mistake: 'send --method jingle to a bare JID',
-      args: () => ['send', 'bob@localhost', file, ...login(), '--method', 'jingle'],
-      line: /^ferry: --method jingle needs a full JID .*, not bob@localhost$/,
-      code: 2,
-    },
-    {
       mistake: 'an invalid --timeout',
       args: () => ['send', 'bob@localhost/x', file, ...login(), '--timeout', 'soon'],
       line: /^ferry: --timeout must be a number of seconds/,

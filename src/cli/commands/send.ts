@@ -68,16 +68,11 @@ export function registerSendCommand(program: Command): void {
       }
       const { stallTimeoutMs, keepaliveMs } = checkTransferFlags(flags);
       const recipient = checkRecipient(to);
-      if (flags.method === 'jingle' && !recipient.isFull) {
-        throw usageError(
-          `--method jingle needs a full JID (user@domain/resource, as ferry receive prints it), not ${to}`,
-        );
-      }
       await checkFile(file);
       checkLoginFlags(flags);
       const connection = await login(flags);
-      // Jingle goes over the IBB transport (XEP-0261) in this version.
-      const streamMethod = flags.method === 'upload' ? 'auto' : flags.method === 'jingle' ? 'ibb' : flags.method;
+      // socks5 and ibb name SI's stream method; Jingle, like auto, has SOCKS5 (XEP-0260) and IBB (XEP-0261).
+      const streamMethod = flags.method === 'upload' || flags.method === 'jingle' ? 'auto' : flags.method;
       const manager = new FileTransferManager(connection, {
         transports: createTransports({ method: streamMethod, proxy: flags.proxy, blockSize, direct: flags.direct }),
         acceptTimeoutMs: timeout * 1000,

@@ -1,7 +1,9 @@
-// The Jingle wiring (ADR 0006), first slice: XEP-0234 file transfer over the XEP-0261 IBB transport,
-// both directions. Jingle iqs go through the session table and machine (session-machine.ts), whose
-// outputs become stanzas here; the bytes go over the same IBB sender/receiver SI uses, opened
-// with the transport's sid and block-size. FileTransferManager owns one of these when it has IBB.
+// The Jingle wiring (ADR 0006): XEP-0234 file transfer over XEP-0260 SOCKS5 (direct or through our
+// server's proxy) with XEP-0261 IBB as the fallback, both directions. Jingle iqs go through the
+// session table and machine (session-machine.ts), whose outputs become stanzas here; the transport
+// of the content (candidates, nomination, transport-replace) is content-transport.ts; the bytes
+// are jingle-bytes.ts, with the same checks as SI. FileTransferManager owns one of these when it
+// has IBB.
 //
 // Decisions (see docs/architecture.md, Jingle):
 // - The SHA-256 of a file path is computed before the offer and sent in it; a stream is hashed
@@ -11,15 +13,12 @@
 //   The receiver verifies size and hash, sends <received/> then session-terminate <success/>; the
 //   sender's transfer succeeds on either, and the sender terminates itself only when the receiver
 //   sent <received/> but no terminate within RECEIVED_GRACE_MS.
-// - One content per session; SOCKS5 (XEP-0260) offers and ranges (resume) are not handled yet: an
-//   offer with another transport is terminated <unsupported-transports/>.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// - The sender offers SOCKS5 when the peer's disco#info lists it and we have the transport, else
+//   IBB. One content per session. A file path is offered with an empty <range/> (XEP-0234 §4),
+//   so a receiver holding NAME.part asks for the rest in its session-accept, as SI's resume.
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Jid } from '../../protocol/jid.js';
 import { NS } from '../../protocol/namespaces.js';
 import { StanzaError } from '../../protocol/errors/stanza-error.js';
@@ -36,24 +35,36 @@ import {
   decodeJingleFtInfo,
   encodeJingleChecksum,
   encodeJingleFtDescription,
-  encodeJingleReceived,
   fileSender,
   jingleFtReasons,
   type JingleFile,
 } from '../../protocol/payloads/jingle-ft.js';
-import { answerIbbTransport, decodeIbbTransport, encodeIbbTransport } from '../../protocol/payloads/jingle-ibb.js';
+import { decodeS5bTransport } from '../../protocol/payloads/jingle-s5b.js';
 import { sha256Hash } from '../../protocol/payloads/file-metadata.js';
 import type { XmppConnection } from '../connection.js';
 import type { ClientEntity } from '../entity.js';
-import type { AcceptOptions } from '../file-offer.js';
 import { checkTarget } from '../incoming-offer.js';
+import type { AcceptOptions } from '../file-offer.js';
 import type { SendOptions, TransferResult } from '../outgoing-transfer.js';
-import { ProgressMeter, type Progress } from '../progress.js';
-import { StallWatch, stalledError } from '../stall-watch.js';
+import type { Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
 import type { IbbTransport } from '../transports/ibb/ibb-transport.js';
-import type { IncomingBytestream, OutgoingBytestream } from '../transports/bytestream.js';
+import type { Socks5Transport } from '../transports/socks5/index.js';
+import { ContentTransport, transportKind, type JingleStream } from './content-transport.js';
+import { receiveBytes, sendBytes } from './jingle-bytes.js';
 import { JingleOffer } from './jingle-offer.js';
+import {
+  acceptedOffset,
+  declineText,
+  deferred,
+  describeFile,
+  endedError,
+  failureReason,
+  isKnownInfo,
+  raceAbort,
+  received,
+  withTimeout,
+} from './jingle-util.js';
 import type { JingleSession, SessionOutput, SessionState } from './session-machine.js';
 import { JingleSession as Session } from './session-machine.js';
 import { JingleSessionTable } from './session-table.js';
@@ -66,6 +77,8 @@ const CONTENT_NAME = 'file';
 
 export interface JingleManagerOptions {
   ibb: IbbTransport;
+  /** XEP-0260: offered and accepted when present. */
+  socks5?: Socks5Transport | undefined;
   entity: ClientEntity;
   acceptTimeoutMs: number;
   decisionTimeoutMs: number;
@@ -80,10 +93,13 @@ export interface JingleManagerOptions {
 export interface JingleSendEvents {
   accepted(event: { sid: string; method: string; offset: number }): void;
   progress(progress: Progress): void;
+  fallback?(event: { from: string; to: string; reason: Error }): void;
 }
 
 /** The application side of one session: what its deliveries and its end mean. */
 interface SessionHandler {
+  /** The content's transport, once there is one: transport-* actions go to it. */
+  transport?: ContentTransport;
   deliver(jingle: Jingle): void;
   ended(output: Extract<SessionOutput, { kind: 'ended' }>): void;
   /**
@@ -107,7 +123,12 @@ export class JingleManager {
     this.#connection = connection;
     this.#options = options;
     this.#table = new JingleSessionTable(connection.jid.toString(), { isKnownInfo });
-    this.#withdrawFeatures = options.entity.addFeatures(NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB);
+    this.#withdrawFeatures = options.entity.addFeatures(
+      NS.JINGLE,
+      NS.JINGLE_FT,
+      NS.JINGLE_IBB,
+      ...(options.socks5 ? [NS.JINGLE_S5B] : []),
+    );
     this.#unregister = connection.onIq('set', NS.JINGLE, 'jingle', (stanza, payload) =>
       this.#onIq(stanza.attrs.from, payload),
     );
@@ -125,6 +146,11 @@ export class JingleManager {
       unwatchDisconnect();
       unwatchPresence();
     };
+  }
+
+  /** Whether a peer's disco#info lets us offer it SOCKS5 (else IBB). */
+  offersS5b(features: readonly string[] | undefined): boolean {
+    return this.#options.socks5 !== undefined && features !== undefined && features.includes(NS.JINGLE_S5B);
   }
 
   close(): void {
@@ -165,19 +191,15 @@ export class JingleManager {
     for (const output of outputs) {
       switch (output.kind) {
         case 'send':
-          this.#request(session, output.jingle);
+          void this.#request(session, output.jingle);
           break;
         case 'deliver':
-          // Neither side of this slice offers another transport or content: refuse them (§7.2).
-          if (output.jingle.action === 'transport-replace' || output.jingle.action === 'content-add') {
-            const answer = output.jingle.action === 'transport-replace' ? 'transport-reject' : 'content-reject';
-            this.#run(session, session.send(answer, { contents: output.jingle.contents }));
-          } else if (initiate !== undefined && output.jingle === initiate) this.#onInitiate(session, output.jingle);
-          else this.#handlers.get(session)?.deliver(output.jingle);
+          this.#deliver(session, output.jingle, initiate);
           break;
         case 'ended':
           this.#open.delete(session);
           this.#table.forget(session.peer, session.sid);
+          this.#handlers.get(session)?.transport?.close();
           this.#handlers.get(session)?.ended(output);
           break;
         default:
@@ -186,10 +208,29 @@ export class JingleManager {
     }
   }
 
+  #deliver(session: JingleSession, jingle: Jingle, initiate: Jingle | undefined): void {
+    if (initiate !== undefined && jingle === initiate) return this.#onInitiate(session, jingle);
+    const handler = this.#handlers.get(session);
+    if (jingle.action === 'content-add') {
+      // One content per session: another is refused (§7.2.1).
+      this.#run(session, session.send('content-reject', { contents: jingle.contents }));
+      return;
+    }
+    if (jingle.action.startsWith('transport-')) {
+      if (handler?.transport) handler.transport.delivered(jingle);
+      else if (jingle.action === 'transport-replace' && session.state !== 'ended') {
+        // Before there is a transport (the offer is still undecided): nothing to replace yet.
+        this.#run(session, session.send('transport-reject', { contents: jingle.contents }));
+      }
+      return;
+    }
+    handler?.deliver(jingle);
+  }
+
   /** An iq set with this <jingle/>; an error answer goes back to the machine. */
   #request(session: JingleSession, jingle: Jingle): Promise<void> {
     const iq = xml('iq', { type: 'set', to: session.peer }, encodeJingle(jingle));
-    const done = this.#connection.request(iq, REQUEST_TIMEOUT_MS).then(
+    return this.#connection.request(iq, REQUEST_TIMEOUT_MS).then(
       () => undefined,
       (error: unknown) => {
         // Lost or logged out: there is nobody to tell any more.
@@ -200,7 +241,6 @@ export class JingleManager {
         this.#run(session, session.requestFailed(jingle.action, stanzaError));
       },
     );
-    return done;
   }
 
   // --- receiving ----------------------------------------------------------------------------
@@ -209,8 +249,8 @@ export class JingleManager {
     const from = Jid.parse(session.peer);
     const content = jingle.contents[0]!;
     let file: JingleFile;
-    let transport;
     try {
+      // COMPAT: Gajim offers senders='initiator' with ft:5; :3/:4 offers are read by the codec.
       if (fileSender(content) !== 'initiator') {
         this.#run(session, session.terminate(jingleFtReasons.fileNotAvailable('Ferry does not serve file requests')));
         return;
@@ -220,78 +260,24 @@ export class JingleManager {
       this.#run(session, session.terminate({ condition: 'unsupported-applications' }));
       return;
     }
-    try {
-      transport = decodeIbbTransport(content.transport!);
-    } catch {
-      this.#run(session, session.terminate({ condition: 'unsupported-transports', text: 'only IBB so far' }));
+    const kind = transportKind(content.transport, this.#options.socks5 !== undefined);
+    const isUdp =
+      kind === 's5b' &&
+      (() => {
+        try {
+          return decodeS5bTransport(content.transport!).mode === 'udp';
+        } catch {
+          return true;
+        }
+      })();
+    if (kind === undefined || isUdp) {
+      const ours = this.#options.socks5 ? 'SOCKS5 (tcp) or IBB' : 'IBB';
+      this.#run(session, session.terminate({ condition: 'unsupported-transports', text: `only ${ours}` }));
       return;
     }
     const checksum = deferred<string | undefined>();
     let peerEnded: ((error: Error) => void) | undefined;
-    const offer = new JingleOffer(from, session.sid, file, {
-      accept: async (accepted, options) => {
-        clearTimeout(decisionTimer);
-        if (session.state !== 'pending') {
-          throw new TransferError('FERRY_ERR_CANCELLED_BY_PEER', `${session.peer} withdrew ${accepted.name}`);
-        }
-        const stop = new AbortController();
-        peerEnded = (error) => stop.abort(error);
-        try {
-          if (typeof options.to === 'string') await checkTarget(options.to, options.overwrite === true);
-        } catch (error) {
-          this.#run(session, session.terminate({ condition: 'decline', text: declineText(accepted.name, error) }));
-          throw error;
-        }
-        const answer = answerIbbTransport(transport, this.#options.ibb.maxBlockSize);
-        const expectation = this.#options.ibb.expect(
-          {
-            connection: this.#connection,
-            sid: answer.sid,
-            initiator: from,
-            target: this.#connection.jid,
-            signal: stop.signal,
-          },
-          this.#options.streamTimeoutMs,
-        );
-        this.#run(
-          session,
-          session.accept([{ ...content, transport: encodeIbbTransport(answer), description: content.description }]),
-        );
-        try {
-          const stream = await expectation.established;
-          const result = await this.#receive(accepted, stream, options, file, checksum.promise, stop.signal);
-          // A sender that already ended the session with <success/> gets neither.
-          // (The state changed since the check above: TypeScript's narrowing does not know it.)
-          if ((session.state as SessionState) !== 'ended') {
-            await this.#request(session, session.send('session-info', { payloads: [received(content)] })[0]!.jingle);
-            this.#run(session, session.terminate({ condition: 'success' }));
-          }
-          return result;
-        } catch (error) {
-          expectation.cancel();
-          const code = (error as { code?: string }).code;
-          const reason: JingleReason =
-            code === 'FERRY_ERR_HASH_MISMATCH'
-              ? jingleFtReasons.hashMismatch((error as Error).message)
-              : code === 'FERRY_ERR_SIZE_MISMATCH'
-                ? { condition: 'media-error', text: (error as Error).message }
-                : code === 'FERRY_ERR_TIMEOUT'
-                  ? { condition: 'connectivity-error', text: (error as Error).message }
-                  : { condition: 'cancel', text: (error as Error).message };
-          this.#run(session, session.terminate(reason));
-          throw error;
-        }
-      },
-      decline: (_offer, reason) => {
-        clearTimeout(decisionTimer);
-        this.#run(session, session.terminate({ condition: 'decline', ...(reason ? { text: reason } : {}) }));
-      },
-    });
-    const decisionTimer = setTimeout(() => {
-      offer.fail(new TransferError('FERRY_ERR_TIMEOUT', `no decision on ${offer.name} in time`));
-      this.#run(session, session.timedOut());
-    }, this.#options.decisionTimeoutMs);
-    this.#handlers.set(session, {
+    const handler: SessionHandler = {
       deliver: (delivered) => {
         for (const payload of delivered.payloads) {
           const info = decodeJingleFtInfo(payload);
@@ -304,7 +290,7 @@ export class JingleManager {
         if (output.by !== 'peer') return;
         if (output.reason?.condition === 'success' && peerEnded !== undefined) {
           // COMPAT: some senders end the session themselves once the bytes are out (XEP-0234
-          // §6.6 only prefers the receiver): the IBB stream still ends by its <close/>, and then
+          // §6.6 only prefers the receiver): the bytestream still ends by itself, and then
           // size and hash are checked as usual; a checksum can no longer come.
           checksum.resolve(undefined);
           return;
@@ -324,91 +310,141 @@ export class JingleManager {
         checksum.reject(error);
         return undefined;
       },
+    };
+    const offer = new JingleOffer(from, session.sid, file, {
+      accept: async (accepted, options) => {
+        clearTimeout(decisionTimer);
+        if (session.state !== 'pending') {
+          throw new TransferError('FERRY_ERR_CANCELLED_BY_PEER', `${session.peer} withdrew ${accepted.name}`);
+        }
+        const stop = new AbortController();
+        peerEnded = (error) => stop.abort(error);
+        let transport: ContentTransport | undefined;
+        let offset = 0;
+        try {
+          if (typeof options.to === 'string') await checkTarget(options.to, options.overwrite === true);
+          offset = await resumeOffset(file, options);
+        } catch (error) {
+          this.#run(session, session.terminate({ condition: 'decline', text: declineText(accepted.name, error) }));
+          throw error;
+        }
+        try {
+          const signal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
+          const answer = await ContentTransport.answer(
+            {
+              connection: this.#connection,
+              ibb: this.#options.ibb,
+              socks5: this.#options.socks5,
+              session,
+              content,
+              run: (outputs) => this.#run(session, outputs),
+              streamTimeoutMs: this.#options.streamTimeoutMs,
+              signal,
+            },
+            content.transport!,
+          );
+          transport = answer.transport;
+          handler.transport = transport;
+          if ((session.state as SessionState) !== 'pending') {
+            throw new TransferError('FERRY_ERR_CANCELLED_BY_PEER', `${session.peer} withdrew ${accepted.name}`);
+          }
+          // §4: resuming, the accept's <file/> carries the <range offset/> we want the bytes from.
+          const description =
+            offset > 0
+              ? encodeJingleFtDescription({ file: { ...file, range: { offset, hashes: [] } } })
+              : content.description;
+          this.#run(session, session.accept([{ ...content, description, transport: answer.element }]));
+          transport.started();
+          const opened = await transport.stream;
+          if (opened.direction !== 'in') throw new Error('a receiving transport gave an outgoing stream');
+          const result = await receiveBytes({
+            offer: accepted,
+            stream: opened.stream,
+            method: opened.method,
+            options,
+            file,
+            checksum: checksum.promise,
+            stop: stop.signal,
+            stallTimeoutMs: this.#options.stallTimeoutMs,
+            checksumTimeoutMs: this.#options.streamTimeoutMs,
+            offset,
+          });
+          // A sender that already ended the session with <success/> gets neither.
+          if ((session.state as SessionState) !== 'ended') {
+            await this.#request(session, session.send('session-info', { payloads: [received(content)] })[0]!.jingle);
+            this.#run(session, session.terminate({ condition: 'success' }));
+          }
+          return withStreamhost(result, opened);
+        } catch (error) {
+          transport?.close();
+          this.#run(session, session.terminate(failureReason(error)));
+          throw stop.signal.aborted ? (stop.signal.reason as Error) : error;
+        }
+      },
+      decline: (_offer, reason) => {
+        clearTimeout(decisionTimer);
+        this.#run(session, session.terminate({ condition: 'decline', ...(reason ? { text: reason } : {}) }));
+      },
     });
+    const decisionTimer = setTimeout(() => {
+      offer.fail(new TransferError('FERRY_ERR_TIMEOUT', `no decision on ${offer.name} in time`));
+      this.#run(session, session.timedOut());
+    }, this.#options.decisionTimeoutMs);
+    this.#handlers.set(session, handler);
     this.#options.emit(offer);
-  }
-
-  async #receive(
-    offer: JingleOffer,
-    stream: IncomingBytestream,
-    options: AcceptOptions,
-    file: JingleFile,
-    checksum: Promise<string | undefined>,
-    stop: AbortSignal,
-  ): Promise<TransferResult> {
-    const part = typeof options.to === 'string' ? `${options.to}.part` : undefined;
-    const timeoutMs = options.stallTimeoutMs ?? this.#options.stallTimeoutMs;
-    const stall = new StallWatch(timeoutMs, () => stalledError(timeoutMs, 'from', offer.from.toString()));
-    const meter = new ProgressMeter({
-      offset: 0,
-      total: offer.size,
-      method: 'ibb',
-      hash: createHash('sha256'),
-      report: (progress) => offer.emit('progress', progress),
-      onChunk: () => stall.touch(),
-    });
-    const output = part ? createWriteStream(part) : (options.to as Writable);
-    const signals = [stall.signal, stop, ...(options.signal ? [options.signal] : [])];
-    try {
-      await pipeline(stream.readable, meter, output, { signal: AbortSignal.any(signals) });
-    } catch (error) {
-      const aborted = signals.find((signal) => signal.aborted);
-      const reason = aborted ? (aborted.reason as Error) : error;
-      stream.abort(reason as Error);
-      throw reason;
-    } finally {
-      stall.stop();
-    }
-    if (offer.size !== undefined && meter.bytes !== offer.size) {
-      throw new TransferError(
-        'FERRY_ERR_SIZE_MISMATCH',
-        `received ${meter.bytes} of ${offer.size} bytes of ${offer.name}`,
-      );
-    }
-    const digest = meter.digest()!;
-    const expected =
-      offer.sha256 ??
-      (file.hashesUsed.includes('sha-256')
-        ? await withTimeout(checksum, this.#options.streamTimeoutMs, 'no <checksum/> after the bytes')
-        : undefined);
-    if (expected !== undefined && expected !== digest) {
-      throw new TransferError(
-        'FERRY_ERR_HASH_MISMATCH',
-        `${offer.name}: SHA-256 ${digest} does not match the offered ${expected}`,
-      );
-    }
-    if (part) await rename(part, options.to as string);
-    return { sid: offer.sid, method: 'ibb', bytes: meter.bytes, offset: 0, sha256: digest };
   }
 
   // --- sending ------------------------------------------------------------------------------
 
-  /** XEP-0234 §6.1: offers `source` to `peer` (a full JID) and sends it over IBB. */
-  async send(peer: Jid, source: string | Readable, options: SendOptions, events: JingleSendEvents) {
+  /**
+   * XEP-0234 §6.1: offers `source` to `peer` (a full JID) and sends it over SOCKS5 (falling back
+   * to IBB) when `useS5b`, else over IBB.
+   */
+  async send(
+    peer: Jid,
+    source: string | Readable,
+    options: SendOptions,
+    events: JingleSendEvents,
+    useS5b = false,
+  ): Promise<TransferResult> {
     const signal = options.signal ?? new AbortController().signal;
     const file = await describeFile(source, options);
     signal.throwIfAborted();
-    const ibbSid = randomBytes(12).toString('hex');
-    const offered: JingleContent = {
+    const sessionEnd = new AbortController();
+    const transferSignal = AbortSignal.any([signal, sessionEnd.signal]);
+    const offered = await ContentTransport.offer(
+      {
+        connection: this.#connection,
+        ibb: this.#options.ibb,
+        socks5: this.#options.socks5,
+        streamTimeoutMs: this.#options.streamTimeoutMs,
+        signal: transferSignal,
+        ...(events.fallback ? { onFallback: events.fallback } : {}),
+      },
+      peer,
+      useS5b,
+    );
+    const content: JingleContent = {
       creator: 'initiator',
       name: CONTENT_NAME,
       senders: 'initiator',
       description: encodeJingleFtDescription({ file: file.jingle }),
-      transport: encodeIbbTransport({ sid: ibbSid, blockSize: this.#options.ibb.blockSize, stanza: 'iq' }),
+      transport: offered.element,
     };
     const { session, outputs } = Session.initiate(
       randomBytes(12).toString('hex'),
       { self: this.#connection.jid.toString(), peer: peer.toString() },
-      [offered],
+      [content],
       { isKnownInfo },
     );
+    const transport = offered.bind(session, content, (outputs) => this.#run(session, outputs));
     this.#table.add(session);
     this.#open.add(session);
     const accepted = deferred<Jingle>();
     const finished = deferred<void>();
-    const sessionEnd = new AbortController();
     let graceTimer: NodeJS.Timeout | undefined;
     this.#handlers.set(session, {
+      transport,
       deliver: (jingle) => {
         if (jingle.action === 'session-accept') accepted.resolve(jingle);
         const gotReceived = jingle.payloads.some((payload) => decodeJingleFtInfo(payload)?.kind === 'received');
@@ -454,23 +490,29 @@ export class JingleManager {
         if ((error as { code?: string }).code === 'FERRY_ERR_TIMEOUT') this.#run(session, session.timedOut());
         throw error;
       });
-      const answer = session.contents[0]?.transport;
-      const agreed = answer ? tryIbbTransport(answer) : undefined;
-      if (!agreed || agreed.sid !== ibbSid) {
-        this.#run(session, session.terminate({ condition: 'incompatible-parameters' }));
-        throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', `${peer.toString()} answered with another transport`);
+      const offset = acceptedOffset(file, session.contents[0]?.description);
+      events.accepted({ sid: session.sid, method: transport.kind === 's5b' ? 'socks5' : 'ibb', offset });
+      transport.accepted(session.contents[0]?.transport);
+      let opened: JingleStream;
+      try {
+        opened = await raceAbort(transport.stream, transferSignal);
+      } catch (error) {
+        if (session.state !== 'ended') this.#run(session, session.terminate(failureReason(error)));
+        throw error;
       }
-      events.accepted({ sid: session.sid, method: 'ibb', offset: 0 });
-      const transferSignal = AbortSignal.any([signal, sessionEnd.signal]);
-      const stream = await this.#options.ibb.open({
-        connection: this.#connection,
-        sid: ibbSid,
-        initiator: this.#connection.jid,
-        target: peer,
+      if (opened.direction !== 'out') throw new Error('a sending transport gave an incoming stream');
+      const digest = await sendBytes({
+        stream: opened.stream,
+        method: opened.method,
+        peer,
+        file,
+        source,
+        progress: events.progress,
         signal: transferSignal,
-        blockSize: Math.min(agreed.blockSize, this.#options.ibb.blockSize),
+        sessionEnd: sessionEnd.signal,
+        stallTimeoutMs: this.#options.stallTimeoutMs,
+        offset,
       });
-      const digest = await this.#stream(stream, peer, file, source, events, transferSignal, sessionEnd.signal);
       if (file.sendsChecksum) {
         const checksum = encodeJingleChecksum({
           creator: 'initiator',
@@ -485,216 +527,38 @@ export class JingleManager {
         this.#options.streamTimeoutMs,
         `${peer.toString()} did not confirm ${file.name}`,
       );
-      return { sid: session.sid, method: 'ibb', bytes: file.size, offset: 0, sha256: digest };
+      return withStreamhost(
+        { sid: session.sid, method: opened.method, bytes: file.size - offset, offset, sha256: digest },
+        opened,
+      );
     } catch (error) {
+      transport.close();
       if (session.state !== 'ended') this.#run(session, session.terminate({ condition: 'cancel' }));
       throw sessionEnd.signal.aborted ? (sessionEnd.signal.reason as Error) : error;
     } finally {
       signal.removeEventListener('abort', stopOnAbort);
     }
   }
+}
 
-  async #stream(
-    stream: OutgoingBytestream,
-    peer: Jid,
-    file: DescribedFile,
-    source: string | Readable,
-    events: JingleSendEvents,
-    signal: AbortSignal,
-    sessionEnd: AbortSignal,
-  ): Promise<string> {
-    const input = typeof source === 'string' ? createReadStream(source) : source;
-    const timeoutMs = this.#options.stallTimeoutMs;
-    const stall = new StallWatch(timeoutMs, () => stalledError(timeoutMs, 'to', peer.toString()));
-    const meter = new ProgressMeter({
-      offset: 0,
-      total: file.size,
-      method: 'ibb',
-      hash: createHash('sha256'),
-      report: events.progress,
-      onChunk: () => stall.touch(),
-    });
-    try {
-      await pipeline(input, meter, stream.writable, { signal: AbortSignal.any([signal, stall.signal]) });
-    } catch (error) {
-      // The peer's terminate, our caller's abort (its reason, not the pipeline's AbortError), a
-      // stall, or the receiver's IBB <close/>.
-      const reason = sessionEnd.aborted
-        ? (sessionEnd.reason as Error)
-        : signal.aborted
-          ? (signal.reason as Error)
-          : stall.signal.aborted
-            ? (stall.signal.reason as Error)
-            : (error as { code?: string }).code === 'FERRY_ERR_CANCELLED'
-              ? new TransferError('FERRY_ERR_CANCELLED_BY_PEER', 'the transfer was cancelled by the receiver', {
-                  cause: error,
-                })
-              : (error as Error);
-      stream.abort(reason);
-      throw reason;
-    } finally {
-      stall.stop();
+/**
+ * XEP-0234 §4: where to ask the file from — the size of NAME.part with `resume` (a path), or
+ * `offset` (a Writable holding the start) — when the offer carries a <range/>; else 0.
+ */
+async function resumeOffset(file: JingleFile, options: AcceptOptions): Promise<number> {
+  if (file.range === undefined || file.size === undefined) return 0;
+  if (typeof options.to !== 'string') {
+    const offset = options.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > file.size) {
+      throw new RangeError(`offset must be 0..${file.size}`);
     }
-    if (meter.bytes !== file.size) {
-      throw new TransferError(
-        'FERRY_ERR_SIZE_MISMATCH',
-        `the source gave ${meter.bytes} bytes, the offer said ${file.size}`,
-      );
-    }
-    return meter.digest()!;
+    return offset;
   }
+  if (!options.resume) return 0;
+  const partial = await stat(`${options.to}.part`).catch(() => undefined);
+  return partial && partial.size < file.size ? partial.size : 0;
 }
 
-function tryIbbTransport(element: Element): ReturnType<typeof decodeIbbTransport> | undefined {
-  try {
-    return decodeIbbTransport(element);
-  } catch {
-    return undefined;
-  }
-}
-
-/** §6.8: the session-info payloads we understand (XEP-0234 §8 checksum and received). */
-function isKnownInfo(payload: Element): boolean {
-  try {
-    return decodeJingleFtInfo(payload) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-function received(content: JingleContent): Element {
-  return encodeJingleReceived({ creator: content.creator, name: content.name });
-}
-
-function declineText(name: string, error: unknown): string {
-  const code = (error as { code?: string }).code;
-  return code === 'FERRY_ERR_FILE_EXISTS'
-    ? `the receiver already has ${name}`
-    : code === 'FERRY_ERR_TARGET_NOT_WRITABLE'
-      ? `the receiver cannot save ${name} (its folder is not writable)`
-      : `the receiver could not accept ${name}`;
-}
-
-/** The sender's error for a session the peer ended: the same codes the SI path uses. */
-function endedError(peer: Jid, name: string, output: Extract<SessionOutput, { kind: 'ended' }>): TransferError {
-  const who = peer.toString();
-  if (output.error) {
-    const condition = output.error.condition;
-    if (condition === 'item-not-found' || condition === 'recipient-unavailable') {
-      return new TransferError('FERRY_ERR_PEER_OFFLINE', `${who} is not online (${condition})`, {
-        cause: output.error,
-      });
-    }
-    return new TransferError('FERRY_ERR_PEER_UNSUPPORTED', `${who} refused the Jingle offer (${condition})`, {
-      cause: output.error,
-    });
-  }
-  const text = output.reason?.text ? `: ${output.reason.text}` : '';
-  switch (output.reason?.condition) {
-    case 'decline':
-    case 'busy':
-      return new TransferError('FERRY_ERR_DECLINED', `${who} declined ${name}${text}`);
-    case 'media-error':
-      return new TransferError('FERRY_ERR_HASH_MISMATCH', `${who} received ${name} damaged${text}`);
-    case 'timeout':
-      return new TransferError('FERRY_ERR_TIMEOUT', `${who} gave up waiting${text}`);
-    case 'unsupported-applications':
-    case 'unsupported-transports':
-    case 'incompatible-parameters':
-      return new TransferError('FERRY_ERR_NO_COMMON_METHOD', `${who} cannot take ${name} this way${text}`);
-    default:
-      return new TransferError(
-        'FERRY_ERR_CANCELLED_BY_PEER',
-        `the transfer was cancelled by the receiver (${output.reason?.condition ?? 'no reason'}${text})`,
-      );
-  }
-}
-
-interface DescribedFile {
-  name: string;
-  size: number;
-  jingle: JingleFile;
-  /** The hash goes in a <checksum/> after the bytes (a stream: unknown before). */
-  sendsChecksum: boolean;
-}
-
-async function describeFile(source: string | Readable, options: SendOptions): Promise<DescribedFile> {
-  const date = options.date instanceof Date ? options.date.toISOString() : options.date;
-  let name: string;
-  let size: number;
-  let modified: string | undefined = date;
-  const hashes = [];
-  if (typeof source === 'string') {
-    const info = await stat(source);
-    if (!info.isFile()) throw new TypeError(`${source} is not a regular file`);
-    name = options.name ?? basename(source);
-    size = info.size;
-    modified ??= info.mtime.toISOString();
-    const digest = createHash('sha256');
-    for await (const chunk of createReadStream(source)) digest.update(chunk as Buffer);
-    hashes.push(sha256Hash(digest.digest('hex')));
-  } else {
-    if (options.size === undefined) throw new TypeError('sending a stream needs its size');
-    name = options.name ?? 'file';
-    size = options.size;
-  }
-  const jingle: JingleFile = {
-    name,
-    size,
-    hashes,
-    hashesUsed: hashes.length === 0 ? ['sha-256'] : [],
-    ...(options.mimeType !== undefined ? { mediaType: options.mimeType } : {}),
-    ...(modified !== undefined ? { date: modified } : {}),
-    ...(options.description !== undefined ? { desc: options.description } : {}),
-  };
-  return { name, size, jingle, sendsChecksum: hashes.length === 0 };
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: Error): void;
-  readonly isPending: boolean;
-}
-
-function deferred<T>(): Deferred<T> {
-  let isPending = true;
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {});
-  return {
-    promise,
-    resolve: (value) => {
-      isPending = false;
-      resolve(value);
-    },
-    reject: (error) => {
-      isPending = false;
-      reject(error);
-    },
-    get isPending() {
-      return isPending;
-    },
-  };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransferError('FERRY_ERR_TIMEOUT', message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+function withStreamhost(result: TransferResult, opened: JingleStream): TransferResult {
+  return opened.streamhost !== undefined ? { ...result, streamhost: opened.streamhost } : result;
 }

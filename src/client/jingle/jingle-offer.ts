@@ -39,6 +39,8 @@ export class JingleOffer extends EventEmitter<JingleOfferEvents> implements File
   readonly mimeType: string | undefined;
   readonly description: string | undefined;
   readonly date: string | undefined;
+  /** The offer carries a <range/>: the sender can send from an offset (resume). */
+  readonly canResume: boolean;
   readonly done: Promise<TransferResult>;
   readonly #answers: JingleOfferAnswers;
   #isDecided = false;
@@ -54,6 +56,7 @@ export class JingleOffer extends EventEmitter<JingleOfferEvents> implements File
     this.mimeType = file.mediaType;
     this.description = file.desc;
     this.date = file.date;
+    this.canResume = file.range !== undefined && file.size !== undefined;
     this.#answers = answers;
     this.done = new Promise((resolve, reject) => {
       this.#settle = { resolve, reject };
@@ -61,7 +64,7 @@ export class JingleOffer extends EventEmitter<JingleOfferEvents> implements File
     this.done.catch(() => {});
   }
 
-  /** Resume (XEP-0234 <range/>) is not supported yet: `resume` and `offset` are ignored. */
+  /** XEP-0234 §4 resume: `resume` (NAME.part) or `offset` (a Writable) when the offer has a <range/>. */
   accept(options: AcceptOptions): Promise<TransferResult> {
     if (this.#isDecided) throw new Error('this offer was already answered');
     this.#isDecided = true;

@@ -8,7 +8,7 @@ import type { SendOptions, TransferResult } from '../outgoing-transfer.js';
 import type { PeerDirectory } from '../peer-directory.js';
 import type { Progress } from '../progress.js';
 import type { HttpUploader } from './http-uploader.js';
-import { chooseSendRoute, type SendMethod, type SendRoute } from './method-choice.js';
+import { chooseSendRoute, type OurMethods, type SendMethod, type SendRoute } from './method-choice.js';
 import { shareLink } from './share-link.js';
 
 export interface SendRouting {
@@ -25,8 +25,8 @@ export function sendRouting(deps: {
   connection: XmppConnection;
   peers: PeerDirectory;
   uploader: HttpUploader;
-  /** The namespaces of our stream methods. */
-  transports: readonly string[];
+  /** The namespaces of our SI stream methods and Jingle transports. */
+  methods: OurMethods;
 }): SendRouting {
   return {
     async route(peer, method, signal) {
@@ -41,7 +41,7 @@ export function sendRouting(deps: {
         }),
       );
       signal.throwIfAborted();
-      return chooseSendRoute(peer, method, resources, deps.transports);
+      return chooseSendRoute(peer, method, resources, deps.methods);
     },
     async upload(peer, source, options, report) {
       const upload = deps.uploader.upload(source, {

@@ -94,7 +94,14 @@ export function decodeFileMetadata(element: Element): FileMetadata {
  * width, height, length), read from `element` in namespace `ns`. Hashes are left to the caller:
  * XEP-0234 allows empty ones and its peers send non-standard encodings (jingle-ft.ts).
  */
-export function decodeFileFields(element: Element, ns: string): FileMetadata {
+export function decodeFileFields(
+  element: Element,
+  ns: string,
+  options: {
+    /** Drop a <date/> that is no DateTime instead of refusing the whole element (the date is informational). */
+    ignoreBadDate?: boolean;
+  } = {},
+): FileMetadata {
   const child = (name: string) => {
     const found = element.getChild(name, ns);
     return found ? trimXmlWhitespace(found.getText()) : undefined;
@@ -109,11 +116,9 @@ export function decodeFileFields(element: Element, ns: string): FileMetadata {
   if (size !== undefined) file.size = parseInteger(size, '<size/>', 0, MAX_FILE_SIZE);
   const mediaType = child('media-type');
   if (mediaType !== undefined) file.mediaType = parseMimeType(mediaType, '<media-type/>');
-  const date = child('date');
-  if (date !== undefined) {
-    if (!DATE_TIME.test(date) || Number.isNaN(Date.parse(date))) throw malformed('<date/> is not an XEP-0082 DateTime');
-    file.date = date;
-  }
+  const date = readDate(child('date'));
+  if (date === null && !options.ignoreBadDate) throw malformed('<date/> is not an XEP-0082 DateTime');
+  if (date) file.date = date;
   const desc = element.getChild('desc', ns);
   if (desc) file.desc = desc.getText();
   for (const key of ['width', 'height', 'length'] as const) {
@@ -121,6 +126,15 @@ export function decodeFileFields(element: Element, ns: string): FileMetadata {
     if (value !== undefined) file[key] = parseInteger(value, `<${key}/>`, 0, MAX_DIMENSION);
   }
   return file;
+}
+
+/** An XEP-0082 DateTime, undefined when absent, null when it is something else. */
+function readDate(text: string | undefined): string | undefined | null {
+  if (text === undefined) return undefined;
+  // COMPAT: Gajim 1.7 writes Python's isoformat() plus 'Z', an offset and a 'Z' both
+  // ("2026-12-07T18:14:36.730146+00:00Z"): the offset is the meaning, the 'Z' a slip.
+  const date = /[+-]\d\d:\d\dZ$/.test(text) ? text.slice(0, -1) : text;
+  return DATE_TIME.test(date) && !Number.isNaN(Date.parse(date)) ? date : null;
 }
 
 /** XEP-0300 §3: <hash algo=…>base64</hash>, checked for the digest length of known functions. */

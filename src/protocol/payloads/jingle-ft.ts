@@ -84,7 +84,9 @@ export function decodeJingleFtDescription(element: Element): JingleFtDescription
 }
 
 export function decodeJingleFile(element: Element, ns: string = NS.JINGLE_FT): JingleFile {
-  const file: JingleFile = { ...decodeFileFields(element, ns), hashesUsed: [] };
+  // A Jingle offer is not refused for its date: it only decorates the file, and clients get it
+  // wrong in more ways than one.
+  const file: JingleFile = { ...decodeFileFields(element, ns, { ignoreBadDate: true }), hashesUsed: [] };
   if (file.mediaType === undefined) {
     // COMPAT: older drafts and some clients spell it <mime-type/>; Conversations 2.x writes and
     // reads <mediaType/> (camel case). Same value, so read all three and send only <media-type/>.

@@ -61,7 +61,7 @@ describe('file transfer: decline, each method, and fallback', () => {
   it('decline: the sender learns the receiver said no (<error type="cancel"><forbidden/></error>)', async () => {
     const m = managers(pair, ibbOnly);
     const offered = m.nextOffer();
-    const transfer = m.sender.send(pair.bob.jid.toString(), source, { description: 'quarterly report' });
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'si', description: 'quarterly report' });
     const offer = await offered;
     assert.equal(offer.name, 'report.pdf');
     assert.equal(offer.size, 3 * 1024 * 1024 + 17);
@@ -81,7 +81,7 @@ describe('file transfer: decline, each method, and fallback', () => {
       const m = managers(pair, transports);
       const target = join(files.path, `received-${method}-${name.length}.pdf`);
       m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
-      const transfer = m.sender.send(pair.bob.jid.toString(), source);
+      const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'si' });
       const sent = await transfer.done;
       assert.equal(sent.method, method);
       const received = await waitForFile(target);
@@ -98,7 +98,7 @@ describe('file transfer: decline, each method, and fallback', () => {
     ]);
     const target = join(files.path, 'fallback.pdf');
     m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
-    const transfer = m.sender.send(pair.bob.jid.toString(), source);
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'si' });
     const fallbacks: string[] = [];
     transfer.on('fallback', ({ from, to }) => fallbacks.push(`${from}→${to}`));
     const sent = await transfer.done;
@@ -115,7 +115,7 @@ describe('file transfer: decline, each method, and fallback', () => {
     writeFileSync(`${target}.part`, whole.subarray(0, 1_000_000));
     let offset = -1;
     m.receiver.once('offer', (offer) => void offer.accept({ to: target, resume: true }));
-    const transfer = m.sender.send(pair.bob.jid.toString(), source);
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'si' });
     transfer.on('accepted', (accepted) => (offset = accepted.offset));
     const sent = await transfer.done;
     assert.equal(offset, 1_000_000);
@@ -132,7 +132,7 @@ describe('file transfer: decline, each method, and fallback', () => {
     m.receiver.once('offer', (offer) => {
       received = offer.accept({ to: target });
     });
-    const transfer = m.sender.send(pair.bob.jid.toString(), source, { signal: controller.signal });
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'si', signal: controller.signal });
     transfer.on('progress', (progress) => {
       if (progress.bytes > 0) controller.abort(new Error('user cancelled'));
     });
@@ -152,7 +152,7 @@ describe('file transfer: decline, each method, and fallback', () => {
       });
       void offer.accept({ to: target, signal: controller.signal }).catch(() => {});
     });
-    const transfer = m.sender.send(pair.bob.jid.toString(), source);
+    const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'si' });
     await assert.rejects(transfer.done);
     assert.equal(existsSync(target), false);
     m.close();
@@ -180,7 +180,7 @@ describe('file transfer: a proxy advertising an address nobody can reach (behind
       ]);
       const target = join(files.path, 'photo-received.jpg');
       m.receiver.once('offer', (offer) => void offer.accept({ to: target }));
-      const transfer = m.sender.send(pair.bob.jid.toString(), source);
+      const transfer = m.sender.send(pair.bob.jid.toString(), source, { method: 'si' });
       const reasons: string[] = [];
       transfer.on('fallback', ({ reason }) => reasons.push((reason as { code?: string }).code ?? reason.message));
       const sent = await transfer.done;
@@ -234,7 +234,7 @@ describe('file transfer: the receiver goes offline', () => {
       receiver.once('offer', () => void phone.stop()); // never answers: the resource just leaves
       const source = join(files.path, 'late.bin');
       writeRandomFile(source, 1024);
-      const transfer = sender.send(phone.jid.toString(), source);
+      const transfer = sender.send(phone.jid.toString(), source, { method: 'si' });
       await assert.rejects(transfer.done, (error: { code?: string }) => error.code === 'FERRY_ERR_PEER_OFFLINE');
       sender.close();
       receiver.close();
@@ -265,7 +265,7 @@ describe('file transfer: resume into a Writable', () => {
       const received = new Promise<unknown>((resolve, reject) =>
         m.receiver.once('offer', (offer) => offer.accept({ to: sink, offset: 100_000 }).then(resolve, reject)),
       );
-      const sent = await m.sender.send(pair.bob.jid.toString(), source).done;
+      const sent = await m.sender.send(pair.bob.jid.toString(), source, { method: 'si' }).done;
       await received;
       assert.equal(sent.offset, 100_000);
       assert.ok(Buffer.concat(chunks).equals(whole.subarray(100_000)), 'exactly the rest of the file');

@@ -58,10 +58,12 @@ describe('the client answers disco#info, ping and version, and announces caps', 
         NS.SI_FILE,
         NS.VERSION,
         NS.PING,
-        // With the IBB transport, the manager also runs Jingle file transfer over it (XEP-0261).
+        // With the IBB transport, the manager also runs Jingle file transfer over it (XEP-0261),
+        // and over SOCKS5 (XEP-0260) when it has that transport too.
         NS.JINGLE,
         NS.JINGLE_FT,
         NS.JINGLE_IBB,
+        NS.JINGLE_S5B,
       ].sort(),
     );
   });

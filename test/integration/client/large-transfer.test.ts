@@ -104,7 +104,11 @@ describe('large transfer: 1 GiB over SOCKS5 via the proxy, in flat memory', () =
       const started = performance.now();
       let report: ReturnType<typeof memory.stop>;
       try {
-        const transfer = sender.send(pair.bob.jid.toString(), source, { size: SIZE, name: 'one-gibibyte.bin' });
+        const transfer = sender.send(pair.bob.jid.toString(), source, {
+          method: 'si',
+          size: SIZE,
+          name: 'one-gibibyte.bin',
+        });
         const sent = await withTimeout(transfer.done, TRANSFER_TIMEOUT_MS, 'the 1 GiB transfer (sender)');
         await withTimeout(received, 10_000, 'the receiver finishing after the sender');
         assert.equal(sent.method, 'socks5');

@@ -78,7 +78,7 @@ describe('file transfer: the receiver chooses the stream method', () => {
     const { sender, receiver } = managers(createTransports({}), createTransports({ method: 'ibb' }));
     const target = join(files.path, 'ibb.jpg');
     const received = acceptInto(receiver, target);
-    const sent = await sender.send(pair.bob.jid.toString(), source).done;
+    const sent = await sender.send(pair.bob.jid.toString(), source, { method: 'si' }).done;
     assert.equal(sent.method, 'ibb');
     assert.equal((await received).method, 'ibb');
     assert.equal(await sha256File(target), sourceHash);
@@ -88,7 +88,7 @@ describe('file transfer: the receiver chooses the stream method', () => {
     const { sender, receiver } = managers(createTransports({}), createTransports({ method: 'socks5' }));
     const target = join(files.path, 'socks5.jpg');
     const received = acceptInto(receiver, target);
-    const sent = await sender.send(pair.bob.jid.toString(), source).done;
+    const sent = await sender.send(pair.bob.jid.toString(), source, { method: 'si' }).done;
     assert.equal(sent.method, 'socks5');
     assert.equal((await received).method, 'socks5');
     assert.equal(await sha256File(target), sourceHash);
@@ -101,7 +101,7 @@ describe('file transfer: the receiver chooses the stream method', () => {
     const refused = new Promise<RefusedOffer>((resolve) => receiver.once('refused', resolve));
     // A Ferry sender reads the receiver's disco#info first and does not even offer:
     await assert.rejects(
-      sender.send(pair.bob.jid.toString(), source).done,
+      sender.send(pair.bob.jid.toString(), source, { method: 'si' }).done,
       (error: { code?: string }) => error.code === 'FERRY_ERR_PEER_UNSUPPORTED',
     );
     // A client that offers anyway (Pidgin does not ask which methods we take):
@@ -133,7 +133,7 @@ describe('file transfer: the receiver chooses the stream method', () => {
     const { sender, receiver } = managers(createTransports({}), createTransports({ direct: false }));
     const target = join(files.path, 'proxied.jpg');
     const received = acceptInto(receiver, target);
-    const transfer = sender.send(pair.bob.jid.toString(), source);
+    const transfer = sender.send(pair.bob.jid.toString(), source, { method: 'si' });
     const fallbacks: string[] = [];
     transfer.on('fallback', ({ reason }) => fallbacks.push(reason.message));
     const sent = await transfer.done;
@@ -152,7 +152,7 @@ describe('file transfer: the receiver chooses the stream method', () => {
     );
     const target = join(files.path, 'fallback.jpg');
     const received = acceptInto(receiver, target);
-    const transfer = sender.send(pair.bob.jid.toString(), source);
+    const transfer = sender.send(pair.bob.jid.toString(), source, { method: 'si' });
     const fallbacks: string[] = [];
     transfer.on('fallback', ({ from, to, reason }) => fallbacks.push(`${from}→${to}: ${reason.message}`));
     const sent = await transfer.done;

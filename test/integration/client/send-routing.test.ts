@@ -34,35 +34,38 @@ describe('send() to a bare JID', () => {
     files.remove();
   });
 
-  it('offers SI to the online resource that takes files', async () => {
-    const sender = manager(pair.alice);
-    const receiver = manager(pair.bob);
-    const seen = new Promise<void>((resolve) => {
-      const stop = pair.alice.onPresence((presence) => {
-        if (presence.attrs.from === pair.bob.jid.toString()) {
-          stop();
-          resolve();
-        }
+  for (const method of ['si', 'auto'] as const) {
+    it(`${method}: offers ${method === 'si' ? 'SI' : 'Jingle (what both list)'} to the online resource that takes files`, async () => {
+      const sender = manager(pair.alice);
+      const receiver = manager(pair.bob);
+      const seen = new Promise<void>((resolve) => {
+        const stop = pair.alice.onPresence((presence) => {
+          if (presence.attrs.from === pair.bob.jid.toString()) {
+            stop();
+            resolve();
+          }
+        });
       });
+      await pair.bob.send(xml('presence', { to: pair.alice.jid.bare().toString() }));
+      await seen;
+      const source = join(files.path, 'si.bin');
+      const hash = writeRandomFile(source, 20_000);
+      const offered = new Promise<FileOffer>((resolve) => receiver.once('offer', resolve));
+      const transfer = sender.send(pair.bob.jid.bare().toString(), source, { method });
+      const routes: SendRoute[] = [];
+      transfer.on('route', (route) => routes.push(route));
+      const offer = await offered;
+      assert.equal(offer.method, method === 'si' ? 'si' : 'jingle');
+      const target = join(files.path, `${method}-received.bin`);
+      const [sent] = await Promise.all([transfer.done, offer.accept({ to: target })]);
+      assert.equal(sent.method, 'ibb');
+      const kind = method === 'si' ? 'si' : 'jingle';
+      assert.equal(routes[0]?.kind, kind);
+      assert.equal(routes[0]?.kind === kind && routes[0].to.toString(), pair.bob.jid.toString());
+      assert.equal(transfer.peer.toString(), pair.bob.jid.toString());
+      assert.equal(await sha256File(target), hash);
     });
-    await pair.bob.send(xml('presence', { to: pair.alice.jid.bare().toString() }));
-    await seen;
-    const source = join(files.path, 'si.bin');
-    const hash = writeRandomFile(source, 20_000);
-    const offered = new Promise<FileOffer>((resolve) => receiver.once('offer', resolve));
-    const transfer = sender.send(pair.bob.jid.bare().toString(), source);
-    const routes: SendRoute[] = [];
-    transfer.on('route', (route) => routes.push(route));
-    const offer = await offered;
-    assert.equal(offer.method, 'si');
-    const target = join(files.path, 'si-received.bin');
-    const [sent] = await Promise.all([transfer.done, offer.accept({ to: target })]);
-    assert.equal(sent.method, 'ibb');
-    assert.equal(routes[0]?.kind, 'si');
-    assert.equal(routes[0]?.kind === 'si' && routes[0].to.toString(), pair.bob.jid.toString());
-    assert.equal(transfer.peer.toString(), pair.bob.jid.toString());
-    assert.equal(await sha256File(target), hash);
-  });
+  }
 
   it("goes by upload when method is 'upload', even to a capable full JID", async () => {
     const receiver = manager(pair.bob);

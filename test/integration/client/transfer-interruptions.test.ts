@@ -47,7 +47,7 @@ async function startTransfer(pair: ConnectionPair, transports: () => BytestreamT
   const offered = new Promise<IncomingOffer>((resolve) =>
     receiver.once('offer', (offer) => resolve(offer as IncomingOffer)),
   );
-  const transfer = sender.send(pair.bob.jid.toString(), slowSource(), { name: 'big.bin', size: SIZE });
+  const transfer = sender.send(pair.bob.jid.toString(), slowSource(), { method: 'si', name: 'big.bin', size: SIZE });
   const offer = await offered;
   const received = offer.accept({ to: discard(), ...(signal ? { signal } : {}) });
   received.catch(() => {});
@@ -146,7 +146,11 @@ describe('transfers: the sender goes offline mid-transfer', () => {
       const offered = new Promise<IncomingOffer>((resolve) =>
         receiver.once('offer', (offer) => resolve(offer as IncomingOffer)),
       );
-      const transfer = sender.send(pair.bob.jid.toString(), slowSource(), { name: 'big.bin', size: SIZE });
+      const transfer = sender.send(pair.bob.jid.toString(), slowSource(), {
+        method: 'si',
+        name: 'big.bin',
+        size: SIZE,
+      });
       transfer.done.catch(() => {});
       const received = (await offered).accept({ to: discard() });
       await new Promise((resolve) => transfer.once('progress', resolve));

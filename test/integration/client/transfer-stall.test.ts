@@ -62,7 +62,7 @@ async function transfer(
   const offered = new Promise<IncomingOffer>((resolve) =>
     receiver.once('offer', (offer) => resolve(offer as IncomingOffer)),
   );
-  const sending = sender.send(pair.bob.jid.toString(), options.source, { name: 'big.bin', size: SIZE });
+  const sending = sender.send(pair.bob.jid.toString(), options.source, { method: 'si', name: 'big.bin', size: SIZE });
   const received = (await offered).accept({ to: options.sink });
   const [sent, got] = await Promise.allSettled([sending.done, received]);
   sender.close();

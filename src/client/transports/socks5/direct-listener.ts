@@ -113,10 +113,12 @@ export class DirectListener {
       return;
     }
     this.#sockets.add(socket);
-    socket.once('close', () => {
+    socket.once('close', (hadError) => {
       this.#sockets.delete(socket);
       if (this.#claimed === socket) this.#claimed = undefined;
-      if (this.#accepted === socket) this.#accepted = undefined;
+      // Jingle: a sender with nothing to send (an empty file) ends its connection as soon as the
+      // nomination is done, maybe before our own side took it. A clean end is still the stream.
+      if (this.#accepted === socket && (hadError || !socket.readableEnded)) this.#accepted = undefined;
     });
     try {
       const request = await acceptSocks5(socket, { timeoutMs: this.#handshakeTimeoutMs });

@@ -63,6 +63,11 @@ export class IncomingSocks5Bytestream implements IncomingBytestream {
       if (socket.isPaused() && readable.readableLength >= readable.readableHighWaterMark) return;
       fail(new TransferError('FERRY_ERR_TIMEOUT', `${where}: no data for ${idleTimeoutMs / 1000} s`));
     });
+    if (socket.readableEnded) {
+      // Ended before we got it (an empty Jingle file over our own listener): no bytes, a clean end.
+      hasEnded = true;
+      readable.push(null);
+    }
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   }

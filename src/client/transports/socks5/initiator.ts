@@ -7,19 +7,19 @@ import { Jid } from '../../../protocol/jid.js';
 import { NS } from '../../../protocol/namespaces.js';
 import {
   decodeStreamhostUsed,
-  encodeActivate,
   encodeStreamhosts,
   type Streamhost,
   type StreamhostUsed,
 } from '../../../protocol/payloads/bytestreams.js';
 import { xml, type Element } from '../../../protocol/xml/element.js';
-import { connectSocks5, dstAddrHash } from '../../../socks5/index.js';
+import { dstAddrHash } from '../../../socks5/index.js';
 import { abortError } from '../../../socks5/errors.js';
 import { TransferError } from '../../transfer-error.js';
 import type { BytestreamContext } from '../bytestream.js';
-import { DirectListener } from './direct-listener.js';
+import type { DirectListener } from './direct-listener.js';
 import { OutgoingSocks5Bytestream } from './outgoing-stream.js';
 import type { ProxyDirectory } from './proxy-directory.js';
+import { activateProxy, connectStreamhost, listenDirect } from './seam.js';
 import type { Socks5Settings } from './settings.js';
 
 export async function openSocks5(
@@ -108,7 +108,7 @@ export async function openSocks5(
     const failures: string[] = [];
     for (const candidate of chosen) {
       try {
-        socket = await connectSocks5({ ...candidate, hash, timeoutMs: settings.candidateTimeoutMs, signal });
+        socket = await connectStreamhost(candidate, hash, settings, signal);
         streamhost = candidate;
         break;
       } catch (error) {
@@ -123,18 +123,23 @@ export async function openSocks5(
         `${where}: the target connected to proxy ${used.jid}, but we could not: ${failures.join('; ')}`,
       );
     }
-    socket.on('error', () => {}); // until the stream owns it; a reset before activation fails below
 
     // §6.3.5: activate, and write nothing before the result (the proxy would drop or misroute it).
-    const activate = xml('iq', { type: 'set', to: used.jid }, encodeActivate({ sid, activate: target.toString() }));
     try {
-      await untilAborted(connection.request(activate, settings.negotiationTimeoutMs));
+      await activateProxy(connection, {
+        proxy: used.jid,
+        sid,
+        target: target.toString(),
+        timeoutMs: settings.negotiationTimeoutMs,
+        signal,
+      });
     } catch (error) {
       if (signal.aborted) throw error;
+      const cause = (error as { cause?: unknown }).cause ?? error;
       throw new TransferError(
         'FERRY_ERR_ACTIVATION',
-        `${where}: proxy ${used.jid} refused to activate: ${message(error)}`,
-        { cause: error },
+        `${where}: proxy ${used.jid} refused to activate: ${message(cause)}`,
+        { cause },
       );
     }
     if (socket.destroyed) {
@@ -177,12 +182,8 @@ async function openListener(
   problems: string[],
 ): Promise<DirectListener | undefined> {
   try {
-    return await DirectListener.open({
-      // The address our XMPP connection leaves from is one the peer's network can likely reach.
-      host: settings.directHost ?? localAddress ?? '127.0.0.1',
-      hash,
-      handshakeTimeoutMs: settings.candidateTimeoutMs,
-    });
+    // The address our XMPP connection leaves from is one the peer's network can likely reach.
+    return await listenDirect(settings, localAddress, hash);
   } catch (error) {
     problems.push(`direct streamhost: ${message(error)}`);
     return undefined;

@@ -2,7 +2,6 @@
 // connect to the first that works in document order (only the proxies when direct connections
 // are off), answer streamhost-used (or item-not-found
 // when none does), and hand the connected socket over without reading from it.
-import type { Socket } from 'node:net';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
 import { Jid } from '../../../protocol/jid.js';
 import { NS } from '../../../protocol/namespaces.js';
@@ -13,11 +12,11 @@ import {
   type StreamhostsQuery,
 } from '../../../protocol/payloads/bytestreams.js';
 import type { Element } from '../../../protocol/xml/element.js';
-import { connectSocks5, dstAddrHash } from '../../../socks5/index.js';
+import { dstAddrHash } from '../../../socks5/index.js';
 import { abortError } from '../../../socks5/errors.js';
 import { TransferError } from '../../transfer-error.js';
 import type { BytestreamContext } from '../bytestream.js';
-import { firstInOrder } from './first-in-order.js';
+import { connectFirst } from './seam.js';
 import { IncomingSocks5Bytestream } from './incoming-stream.js';
 import { assertDuration, type Socks5Settings } from './settings.js';
 
@@ -98,23 +97,7 @@ export function expectSocks5(
       // §5.3.2: item-not-found; the Requester may fall back to another method.
       throw new StanzaError('item-not-found', { text: why });
     }
-    const outcome = await firstInOrder<Streamhost, Socket>(streamhosts, {
-      attempt: async (streamhost, attemptSignal) => {
-        const socket = await connectSocks5({
-          host: streamhost.host,
-          port: streamhost.port,
-          hash,
-          timeoutMs: settings.candidateTimeoutMs,
-          signal: attemptSignal,
-        });
-        // A success may wait for an earlier candidate to settle: a reset meanwhile must not crash us.
-        socket.on('error', () => {});
-        return socket;
-      },
-      discard: (socket) => socket.destroy(),
-      staggerMs: settings.staggerMs,
-      signal: attempts.signal,
-    });
+    const outcome = await connectFirst(streamhosts, hash, settings, attempts.signal);
     if (isSettled()) {
       // Aborted or cancelled while connecting: §5.3.1, a Target unwilling to go on says not-acceptable.
       if (outcome.ok) outcome.value.destroy();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Jid } from '../../../../src/protocol/jid.js';
 import { NS } from '../../../../src/protocol/namespaces.js';
-import { chooseSendRoute, type OnlineResource } from '../../../../src/client/upload/method-choice.js';
+import { chooseSendRoute, fileProtocol, type OnlineResource } from '../../../../src/client/upload/method-choice.js';
 
 const BOB = Jid.parse('bob@example.com');
 const OURS = [NS.BYTESTREAMS, NS.IBB];
@@ -61,5 +61,54 @@ describe('how a file goes to a JID (chooseSendRoute)', () => {
     assert.throws(() => chooseSendRoute(BOB, 'si', [resource('phone', PHONE)], OURS), {
       code: 'FERRY_ERR_PEER_UNSUPPORTED',
     });
+  });
+});
+
+describe('Jingle first: a resource with Jingle file transfer and a transport we share', () => {
+  const BOTH = { si: OURS, jingle: [NS.JINGLE_S5B, NS.JINGLE_IBB] };
+  const GAJIM = [NS.DISCO_INFO, NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_S5B, NS.JINGLE_IBB]; // no SI
+  const FERRY_NOW = [...FERRY, NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_S5B, NS.JINGLE_IBB];
+
+  it('Jingle when it has :5 and one of our transports; SI when it has only SI; upload otherwise', () => {
+    assert.equal(fileProtocol(GAJIM, BOTH), 'jingle');
+    assert.equal(fileProtocol(FERRY_NOW, BOTH), 'jingle');
+    assert.equal(fileProtocol(FERRY, BOTH), 'si');
+    assert.equal(fileProtocol(PHONE, BOTH), undefined);
+    assert.equal(chooseSendRoute(BOB, 'auto', [resource('phone', PHONE)], BOTH).kind, 'upload');
+  });
+
+  it('no shared Jingle transport, or only ft:4, or no Jingle here: not Jingle', () => {
+    assert.equal(
+      fileProtocol([NS.JINGLE, NS.JINGLE_FT, 'urn:xmpp:jingle:transports:webrtc-datachannel:1'], BOTH),
+      undefined,
+    );
+    assert.equal(fileProtocol([NS.JINGLE, NS.JINGLE_FT_4, NS.JINGLE_IBB], BOTH), undefined);
+    assert.equal(fileProtocol(FERRY_NOW, { si: OURS, jingle: [] }), 'si');
+  });
+
+  it("a bare JID: the best resource, with its protocol; 'si' and 'jingle' force one", () => {
+    const route = chooseSendRoute(BOB, 'auto', [resource('gajim', GAJIM, 5), resource('ferry', FERRY, 1)], BOTH);
+    assert.deepEqual(route, {
+      kind: 'jingle',
+      to: Jid.parse('bob@example.com/gajim'),
+      reason: 'bob@example.com/gajim is online and takes files over Jingle',
+    });
+    assert.equal(
+      chooseSendRoute(BOB, 'si', [resource('gajim', GAJIM, 5), resource('ferry', FERRY, 1)], BOTH).kind,
+      'si',
+    );
+    assert.throws(() => chooseSendRoute(BOB, 'si', [resource('gajim', GAJIM)], BOTH), {
+      code: 'FERRY_ERR_PEER_UNSUPPORTED',
+    });
+    assert.equal(chooseSendRoute(BOB, 'jingle', [resource('both', FERRY_NOW)], BOTH).kind, 'jingle');
+    assert.throws(() => chooseSendRoute(BOB, 'jingle', [resource('ferry', FERRY)], BOTH), {
+      code: 'FERRY_ERR_PEER_UNSUPPORTED',
+    });
+  });
+
+  it("a full JID: 'jingle' routes to Jingle, anything else stays SI (its disco#info decides later)", () => {
+    const full = Jid.parse('bob@example.com/desk');
+    assert.equal(chooseSendRoute(full, 'jingle', [], BOTH).kind, 'jingle');
+    assert.equal(chooseSendRoute(full, 'auto', [], BOTH).kind, 'si');
   });
 });
