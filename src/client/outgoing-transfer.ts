@@ -17,7 +17,7 @@ import { classifySiError, decodeSiAccept, encodeSiOffer } from '../protocol/payl
 import type { XmppConnection } from './connection.js';
 import type { BytestreamTransport, OutgoingBytestream } from './transports/bytestream.js';
 import { TransferError } from './transfer-error.js';
-import { selectOfferTransports, type PeerSupport } from './peer-support.js';
+import { selectOfferTransports, takesHashInJingleOffer, type PeerSupport } from './peer-support.js';
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import { StallWatch, stalledError } from './stall-watch.js';
 import { fileProtocol, type OurMethods, type SendMethod, type SendRoute } from './upload/method-choice.js';
@@ -81,6 +81,8 @@ export interface SendSettings {
         fallback(event: { from: string; to: string; reason: Error }): void;
       },
       useS5b: boolean,
+      /** False: <hash-used/> in the offer, the hash in a checksum after the bytes. */
+      hashInOffer: boolean,
     ): Promise<TransferResult>;
     /** Whether a peer with these features (undefined: unknown) gets a SOCKS5 offer. */
     offersS5b(features: readonly string[] | undefined): boolean;
@@ -254,6 +256,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
           fallback: (event) => this.emit('fallback', event),
         },
         useS5b,
+        takesHashInJingleOffer(support),
       );
     } finally {
       offline.stop();

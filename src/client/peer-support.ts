@@ -53,3 +53,13 @@ function summarize(features: readonly string[]): string {
   const sorted = [...features].sort();
   return sorted.length > 12 ? `${sorted.slice(0, 12).join(', ')}, … (${sorted.length} in all)` : sorted.join(', ');
 }
+
+/**
+ * Whether a Jingle offer to this peer may carry the file's hash, or must say <hash-used/> and send
+ * it in a checksum after the bytes (XEP-0234 §8.2).
+ * COMPAT: Libervia 0.9 (disco identity name "Libervia") fails to parse a standard XEP-0300 hash in
+ * a session-initiate and ends the session with failed-application; it reads a checksum.
+ */
+export function takesHashInJingleOffer(support: PeerSupport): boolean {
+  return !(support.kind === 'known' && support.info.identities.some((identity) => identity.name === 'Libervia'));
+}

@@ -8,12 +8,16 @@
 // (its xmlLog bridge signal). Every case is bounded; Libervia's CLI runs under `timeout`.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256File, tempDir } from './files.js';
 import type { Run } from './cli-process.js';
 import { createNetns, netnsUnavailable, printed, stopRun, tails, type Netns } from './libervia-netns.js';
-import { fromLibervia as fromLv, toLibervia as toLv, type TransferContext } from './libervia-transfers.js';
+import {
+  fromLibervia as fromLv,
+  toLibervia as toLv,
+  type Transfer,
+  type TransferContext,
+} from './libervia-transfers.js';
 import { liberviaUnavailable, startLibervia, type LiberviaKnobs, type LiberviaPeer } from './libervia-peer.js';
 import {
   C2S_PORT,
@@ -37,24 +41,28 @@ const IBB_SIZE = 128 * 1024 + 7;
 const S5B_SIZE = 2 * 1024 * 1024 + 7;
 
 /**
- * Jingle over SOCKS5 (XEP-0260) in Ferry's client is being written on another branch. These cases
- * run when the client's disco#info lists the transport (asked once per server), or when
- * FERRY_TEST_JINGLE_S5B=1 forces them. Before it exists, Ferry answers Libervia's SOCKS5 offer
- * with <unsupported-transports/> and Libervia's `file send` exits 1.
+ * The Jingle SOCKS5 cases run when the client's disco#info lists XEP-0260 (asked once per server),
+ * or when FERRY_TEST_JINGLE_S5B=1 forces them: a build without it would answer Libervia's SOCKS5
+ * offer with <unsupported-transports/>.
  */
 const S5B_NOT_READY = 'needs XEP-0260 in the client';
 const FORCE_S5B = process.env.FERRY_TEST_JINGLE_S5B === '1';
 /**
  * COMPAT: Libervia 0.9 decodes a received XEP-0300 hash as base64 of a *hex string* (what it sends
- * itself). Ferry's Jingle sender puts the file's standard hash (base64 of the digest) in the
- * session-initiate; Libervia's parser raises UnicodeDecodeError on it and terminates the session
- * with <failed-application/>. Interoperating would take the sender offering <hash-used/> and
- * sending the hash after the bytes (which Libervia also fails to parse, but then only reports the
- * file as unverified and keeps it).
+ * itself): a standard hash in a session-initiate makes it terminate with <failed-application/>.
+ * Ferry's client recognises it (disco identity "Libervia") and offers <hash-used/>, sending the
+ * hash in a checksum after the bytes; Libervia fails to parse that one too, but then only reports
+ * the file as unverified and keeps it.
  */
-const OFFER_HASH_TODO =
-  "Libervia 0.9 cannot parse a standard <hash/> in Ferry's session-initiate (failed-application); " +
-  'Ferry would have to offer <hash-used/> to it';
+async function assertHashAfterBytes(r: Transfer, why: string): Promise<void> {
+  assert.equal(r.receiveCode, 0, `libervia-cli file receive exit code${why}`);
+  assert.equal(await sha256File(r.target), r.hash);
+  const initiate = /action="session-initiate"[^]*?<\/jingle>/.exec(r.wire())?.[0] ?? '';
+  assert.match(initiate, /<hash-used [^>]*algo="sha-256"/, `the offer names the hash to come${why}`);
+  assert.doesNotMatch(initiate, /<hash /, `no hash value in the offer${why}`);
+  assert.match(r.wire(), /<checksum [^>]*>[^]*?<hash [^>]*algo="sha-256"/, `Ferry's checksum after the bytes${why}`);
+  assert.match(r.receive.stdout(), /hash can't be verified/, why);
+}
 
 const skip = netnsUnavailable() || liberviaUnavailable();
 
@@ -138,34 +146,21 @@ export function liberviaSuite(kind: 'Ferry' | 'Prosody'): void {
       );
 
       it(
-        'ferry send --method jingle → Libervia: Libervia terminates failed-application on the standard <hash/> in the offer',
+        "ferry send --method jingle --no-direct → Libervia, via Ferry's proxy candidate: bytes intact, the hash after the bytes",
         { timeout: CASE_MS },
-        async () => {
-          // What happens today (see OFFER_HASH_TODO); the next case is the goal.
-          const r = await toLibervia('jingle-ibb-now', ['--method', 'jingle'], IBB_SIZE);
-          const why = evidence(r.send, r.receive);
-          assert.notEqual(r.sendCode, 0, `ferry send exit code${why}`);
-          assert.match(
-            r.send.stderr(),
-            /cancelled by the receiver \(failed-application: 'utf-8' codec can't decode/,
-            why,
-          );
-          assert.match(r.wire(), /action="session-initiate"[^]*?<hash xmlns="urn:xmpp:hashes:2" algo="sha-256">/, why);
-          assert.match(r.wire(), /action="session-terminate"[^]*?<failed-application\/>/, why);
-          assert.equal(existsSync(r.target), false, 'Libervia saved nothing');
-        },
-      );
-
-      it(
-        'ferry send --method jingle → Libervia: bytes intact',
-        { timeout: CASE_MS, todo: OFFER_HASH_TODO },
-        async () => {
-          const r = await toLibervia('jingle-ibb', ['--method', 'jingle'], IBB_SIZE);
+        async (t) => {
+          if (!hasJingleS5b) return t.skip(S5B_NOT_READY);
+          // Ferry offers only the server's proxy; the offerer of a nominated proxy activates it,
+          // so Libervia's broken activation is not on this path.
+          const r = await toLibervia('jingle-proxy', ['--method', 'jingle', '--no-direct'], IBB_SIZE);
           const why = evidence(r.send, r.receive);
           assert.equal(r.sendCode, 0, `ferry send exit code${why}`);
-          assert.match(r.send.stdout(), /^sent .* over ibb/m, why);
-          assert.equal(r.receiveCode, 0, `libervia-cli file receive exit code${why}`);
-          assert.equal(await sha256File(r.target), r.hash);
+          assert.match(
+            r.send.stdout(),
+            new RegExp(`^sent .* over socks5 via proxy\\.${DOMAIN.replace('.', '\\.')}`, 'm'),
+            why,
+          );
+          await assertHashAfterBytes(r, why);
         },
       );
     });
@@ -233,19 +228,17 @@ export function liberviaSuite(kind: 'Ferry' | 'Prosody'): void {
         assert.doesNotMatch(r.wire(), /action="transport-replace"/, why);
       });
 
-      // Shares the offer-hash problem of the IBB case above once it runs.
       it(
-        'ferry send --method jingle → Libervia, direct: bytes intact',
-        { timeout: CASE_MS, todo: OFFER_HASH_TODO },
+        'ferry send --method jingle → Libervia, direct: bytes intact, the hash after the bytes',
+        { timeout: CASE_MS },
         async (t) => {
           if (!hasJingleS5b) return t.skip(S5B_NOT_READY);
           const r = await toLibervia('jingle-s5b', ['--method', 'jingle'], S5B_SIZE);
           const why = evidence(r.send, r.receive);
           assert.equal(r.sendCode, 0, `ferry send exit code${why}`);
           assert.match(r.send.stdout(), /^sent .* over socks5 \(direct\)/m, why);
-          assert.equal(r.receiveCode, 0, `libervia-cli file receive exit code${why}`);
-          assert.equal(await sha256File(r.target), r.hash);
           assert.match(r.wire(), new RegExp(`action="session-initiate"[^]*?<transport xmlns="${NS.JINGLE_S5B}"`), why);
+          await assertHashAfterBytes(r, why);
         },
       );
 

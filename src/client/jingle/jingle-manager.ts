@@ -406,9 +406,10 @@ export class JingleManager {
     options: SendOptions,
     events: JingleSendEvents,
     useS5b = false,
+    hashInOffer = true,
   ): Promise<TransferResult> {
     const signal = options.signal ?? new AbortController().signal;
-    const file = await describeFile(source, options);
+    const file = await describeFile(source, options, hashInOffer);
     signal.throwIfAborted();
     const sessionEnd = new AbortController();
     const transferSignal = AbortSignal.any([signal, sessionEnd.signal]);

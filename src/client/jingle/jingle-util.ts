@@ -85,7 +85,12 @@ export interface DescribedFile {
   sendsChecksum: boolean;
 }
 
-export async function describeFile(source: string | Readable, options: SendOptions): Promise<DescribedFile> {
+/** `hashInOffer` false: a path is hashed while it is sent, as a stream is, and the hash follows in a checksum. */
+export async function describeFile(
+  source: string | Readable,
+  options: SendOptions,
+  hashInOffer = true,
+): Promise<DescribedFile> {
   const date = options.date instanceof Date ? options.date.toISOString() : options.date;
   let name: string;
   let size: number;
@@ -97,9 +102,11 @@ export async function describeFile(source: string | Readable, options: SendOptio
     name = options.name ?? basename(source);
     size = info.size;
     modified ??= info.mtime.toISOString();
-    const digest = createHash('sha256');
-    for await (const chunk of createReadStream(source)) digest.update(chunk as Buffer);
-    hashes.push(sha256Hash(digest.digest('hex')));
+    if (hashInOffer) {
+      const digest = createHash('sha256');
+      for await (const chunk of createReadStream(source)) digest.update(chunk as Buffer);
+      hashes.push(sha256Hash(digest.digest('hex')));
+    }
   } else {
     if (options.size === undefined) throw new TypeError('sending a stream needs its size');
     name = options.name ?? 'file';
@@ -115,7 +122,9 @@ export async function describeFile(source: string | Readable, options: SendOptio
     hashesUsed: hashes.length === 0 ? ['sha-256'] : [],
     ...(options.mimeType !== undefined ? { mediaType: options.mimeType } : {}),
     ...(modified !== undefined ? { date: modified } : {}),
-    ...(options.description !== undefined ? { desc: options.description } : {}),
+    // COMPAT: Libervia 0.9 reads <desc/> unconditionally (KeyError 'desc' → failed-application
+    // without it); an empty one is valid XEP-0234 and what Gajim and Libervia send themselves.
+    desc: options.description ?? '',
   };
   return { name, size, jingle, sendsChecksum: hashes.length === 0 };
 }
