@@ -6,7 +6,7 @@ import { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Router } from './router.js';
-import type { LocalSessionDirectory } from './sessions.js';
+import type { SessionBinding } from './session-directory.js';
 import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
 import type { ModuleDefinition } from './module.js';
@@ -24,6 +24,7 @@ import { HttpRoutes } from '../transport/http/index.js';
 import { RefusalLog } from '../policy/refusal-log.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 import { builtinModules } from '../modules/index.js';
+import { ClusterNode } from '../cluster/index.js';
 
 export interface ServerOptions {
   config: Config;
@@ -44,6 +45,7 @@ export class FerryServer {
   readonly logger: Logger;
   readonly http: HttpRoutes;
   #core: ServerCore | undefined;
+  #cluster: ClusterNode | undefined;
   #listeners: ListenerSet | undefined;
   readonly #streams = new Set<C2sStream>();
   /** Streams in #streams that have not authenticated yet (limits.max_unauthenticated_connections). */
@@ -70,7 +72,7 @@ export class FerryServer {
     return this.#started.storage;
   }
 
-  get sessions(): LocalSessionDirectory {
+  get sessions(): SessionBinding {
     return this.#started.sessions;
   }
 
@@ -90,7 +92,9 @@ export class FerryServer {
       ...storageOptions(config),
       onBackgroundError: (error) => this.logger.warn({ err: error }, 'storage: a pooled database connection failed'),
     });
-    const core = new ServerCore({ config, logger: this.logger, storage, http: this.http });
+    // A cluster node's directory also knows the other nodes' sessions (docs/cluster.md).
+    const cluster = config.cluster === undefined ? undefined : new ClusterNode(config, config.cluster, this.logger);
+    const core = new ServerCore({ config, logger: this.logger, storage, http: this.http, sessions: cluster?.sessions });
     this.#core = core;
     const certificate = await loadOrCreateCertificate({
       dataDir: config.data_dir,
@@ -101,6 +105,16 @@ export class FerryServer {
     this.logger.info({ certificate: certificate.source }, 'TLS certificate');
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     await core.load(modules);
+    if (cluster !== undefined) {
+      try {
+        await cluster.start(core.router, storage);
+      } catch (error) {
+        await core.unload();
+        await storage.close();
+        throw error;
+      }
+      this.#cluster = cluster;
+    }
     const throttle = new LoginThrottle({
       baseDelayMs: config.limits.auth_failure_delay_ms,
       accountFailures: config.limits.max_auth_failures_per_account,
@@ -150,6 +164,11 @@ export class FerryServer {
     return out;
   }
 
+  /** This process as a cluster node; undefined when [cluster] is not configured. */
+  get cluster(): ClusterNode | undefined {
+    return this.#cluster;
+  }
+
   /** A service a loaded module provides, e.g. the proxy's real port; undefined when none does. */
   service<K extends keyof Services>(name: K): Services[K] | undefined {
     return this.#core?.service(name);
@@ -165,6 +184,8 @@ export class FerryServer {
     await Promise.race([Promise.all(ended), delay(2_500)]);
     await this.#listeners?.close();
     await this.#core?.unload();
+    // After the streams: their unavailable presence reached the other nodes before this node leaves.
+    await this.#cluster?.stop();
     await this.#core?.storage.close();
     this.logger.info('Ferry stopped');
   }
