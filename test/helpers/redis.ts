@@ -22,11 +22,12 @@ export function redisSkipReason(): string | undefined {
   return found.status === 0 ? undefined : 'redis-server not installed: apt-get install redis-server';
 }
 
-export async function startRedis(): Promise<RedisInstance> {
+/** `port`: a given one (a Redis started again where the nodes expect it); default a free one. */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-redis-'));
   // The free port may be taken by another test file before Redis binds it: try another.
   for (let attempt = 1; ; attempt++) {
-    const port = await closedPort();
+    const port = options.port ?? (await closedPort());
     const child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
@@ -51,7 +52,7 @@ export async function startRedis(): Promise<RedisInstance> {
     }
     process.off('exit', stopAtExit);
     child.kill('SIGKILL');
-    if (attempt >= 3) {
+    if (attempt >= 3 || options.port !== undefined) {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`redis-server did not start on port ${port}: ${output.slice(-500)}`);
     }

@@ -46,6 +46,11 @@ export class ClusterNode {
     this.#reader = openRedis(cluster, this.#logger, 'inbox');
   }
 
+  /** Every connection to Redis is up: stanzas for other nodes can be forwarded and received. */
+  get isConnected(): boolean {
+    return [this.#redis, this.#subscriber, this.#reader].every((redis) => redis.status === 'ready');
+  }
+
   /** Joins the cluster; fails (naming the config key) when Redis cannot be reached or the id is taken. */
   async start(router: Router, storage: Storage): Promise<void> {
     const cluster = this.#cluster;
@@ -120,7 +125,7 @@ export class ClusterNode {
     heartbeat.start();
     // After an outage: events were missed and writes dropped, so both sides start over.
     this.#subscriber.on('ready', () => void this.#resyncMirror());
-    this.#redis.on('ready', () => this.sessions.announceAll());
+    this.#redis.on('ready', () => void this.#rejoin());
     logger.info(
       { redis: describeRedisUrl(cluster.redis_url), remoteSessions: this.sessions.mirror.size },
       'cluster: joined',
@@ -183,6 +188,17 @@ export class ClusterNode {
         this.#logger.warn({ err: error, dead: node }, 'cluster: cleaning up after a dead node failed; retried');
       }
     }
+  }
+
+  /**
+   * Back from an outage: alive again at once rather than at the next beat (a Redis that restarted
+   * empty knows no node), and every session announced again (writes were dropped meanwhile).
+   */
+  async #rejoin(): Promise<void> {
+    if (this.#isStopped || this.#parts === undefined) return;
+    const report = await this.#parts.heartbeat.beat();
+    // A beat that found this node's key gone has announced them already.
+    if (report === undefined || !report.wasAbsent) this.sessions.announceAll();
   }
 
   async #resyncMirror(): Promise<void> {

@@ -57,9 +57,9 @@ export class Heartbeat {
     this.#timer = undefined;
   }
 
-  /** One beat now; a beat still running (slow Redis) makes this one a no-op. */
-  async beat(): Promise<void> {
-    if (this.#isBeating) return;
+  /** One beat now; a beat still running (slow Redis) makes this one a no-op (undefined). */
+  async beat(): Promise<HeartbeatReport | undefined> {
+    if (this.#isBeating) return undefined;
     this.#isBeating = true;
     try {
       const reply = await runScript(
@@ -71,6 +71,7 @@ export class Heartbeat {
       this.#isFailing = false;
       const report = parseReport(reply);
       if (report !== undefined) await this.#onBeat(report);
+      return report;
     } catch (error) {
       if (!this.#isFailing) {
         this.#isFailing = true;
@@ -79,6 +80,7 @@ export class Heartbeat {
           'cluster: heartbeat failed; past cluster.node_timeout_seconds the other nodes will consider this one dead',
         );
       }
+      return undefined;
     } finally {
       this.#isBeating = false;
     }
