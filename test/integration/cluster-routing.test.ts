@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { connectClient, xml, type TestClient } from '../helpers/xmpp-client.js';
+import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
 import { postgresSkipReason, startPostgres, type PostgresInstance } from '../helpers/postgres.js';
 import { redisSkipReason, startRedis, type RedisInstance } from '../helpers/redis.js';
 import { loginConnection } from '../helpers/connection-pair.js';
@@ -14,6 +14,7 @@ import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
 import { FileTransferManager } from '../../src/client/file-transfer.js';
 import { createIbbTransport } from '../../src/client/index.js';
 import { Jid } from '../../src/protocol/jid.js';
+import { StreamError } from '../../src/protocol/errors/stream-error.js';
 
 const skip = postgresSkipReason() ?? redisSkipReason();
 
@@ -63,7 +64,7 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
     url = postgres.url(await postgres.createDatabase());
     a = await startNode('node-a');
     b = await startNode('node-b');
-    for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hal']) await a.addUser(user);
+    for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hal', 'ivan']) await a.addUser(user);
   });
   after(async () => {
     await Promise.all(clients.map((client) => client.stop()));
@@ -189,6 +190,18 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
       first.received.some((s) => s.attrs.id === 'after-conflict'),
       false,
     );
+  });
+
+  it('closes a session on another node (an account removed there): the stream ends with the error', async () => {
+    const ivan = await login(b, 'ivan', 'pc');
+    const ended = new Promise<string>((resolve) =>
+      ivan.xmpp.on('error', (error: { condition?: string }) => resolve(error.condition ?? String(error))),
+    );
+    await until(seesRemote(a, 'ivan@localhost/pc'), 'node-a sees ivan');
+    const remote = a.server.sessions.get(Jid.parse('ivan@localhost/pc'))!;
+    a.server.sessions.close(remote, new StreamError('not-authorized', 'account removed'));
+    assert.equal(await withTimeout(ended, 5_000, 'the stream error'), 'not-authorized');
+    await until(() => a.server.sessions.get(Jid.parse('ivan@localhost/pc')) === undefined, 'node-a drops ivan');
   });
 
   it('a node that stops heartbeating: its users are seen unavailable by their contacts within the timeout', async () => {
