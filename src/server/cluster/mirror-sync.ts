@@ -33,7 +33,7 @@ export class MirrorSync {
     directory: ClusterSessionDirectory;
     domain: string;
     logger: Logger;
-    /** A node left or was reaped: its sessions are already out of the mirror. */
+    /** A node with sessions left or was reaped: they are already out of the mirror. */
     onGone: (node: string) => void;
   }) {
     this.#subscriber = options.subscriber;
@@ -108,8 +108,8 @@ export class MirrorSync {
     const { mirror, node } = this.#directory;
     if (event.op === 'gone') {
       if (event.node === node) return;
-      mirror.dropNode(event.node);
-      this.#onGone(event.node);
+      const dropped = mirror.dropNode(event.node);
+      if (dropped.length > 0) this.#onGone(event.node);
       return;
     }
     const local = this.#directory.localBind(event.jid);
