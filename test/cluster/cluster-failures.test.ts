@@ -10,7 +10,11 @@ import { postgresSkipReason, startPostgres, type PostgresInstance } from '../hel
 import { redisSkipReason, startRedis, type RedisInstance } from '../helpers/redis.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { closedPort } from '../helpers/cli.js';
+import { tempDir } from '../helpers/files.js';
 import { Jid } from '../../src/protocol/jid.js';
+import { loadConfig } from '../../src/server/core/config.js';
+import { FerryServer } from '../../src/server/core/server.js';
+import { silentLogger } from '../../src/server/core/logger.js';
 
 const skip = postgresSkipReason() ?? redisSkipReason();
 
@@ -54,6 +58,33 @@ describe('cluster failures', { skip }, () => {
     return session !== undefined && !session.isLocal && session.presence !== undefined;
   };
 
+  /** Starts a server that must fail; stops it as `ferry server` does, and returns the error. */
+  const failedStart = async (overrides: Record<string, string | number>): Promise<unknown> => {
+    const data = tempDir('ferry-cluster-');
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        data_dir: data.path,
+        'c2s.port': 0,
+        'c2s_direct_tls.port': 0,
+        'http.port': 0,
+        'http.https_port': 0,
+        'modules.proxy65.port': 0,
+        ...overrides,
+      },
+    });
+    const server = new FerryServer({ config, logger: silentLogger() });
+    try {
+      await server.start();
+    } catch (error) {
+      return error;
+    } finally {
+      await server.stop();
+      data.remove();
+    }
+    throw new Error('the server started');
+  };
+
   let a: TestServer;
   let b: TestServer;
   before(async () => {
@@ -73,21 +104,22 @@ describe('cluster failures', { skip }, () => {
   it('refuses to start when Redis cannot be reached, naming cluster.redis_url, never its password', async () => {
     const port = await closedPort();
     const started = Date.now();
-    await assert.rejects(
-      startTestServer(clusterOverrides('node-x', `redis://:hunter2@127.0.0.1:${port}`)),
-      (error: Error & { code?: string }) =>
-        error.code === 'FERRY_ERR_CLUSTER_CONNECT' &&
+    const error = (await failedStart(clusterOverrides('node-x', `redis://:hunter2@127.0.0.1:${port}`))) as Error & {
+      code?: string;
+    };
+    assert.ok(
+      error.code === 'FERRY_ERR_CLUSTER_CONNECT' &&
         error.message.includes('cluster.redis_url') &&
         error.message.includes(`127.0.0.1:${port}`) &&
         !error.message.includes('hunter2'),
+      error.message,
     );
     assert.ok(Date.now() - started < 5_000, 'within cluster.redis_timeout_seconds, plus start-up');
   });
 
   it('refuses a second node with an id that is alive', async () => {
-    await assert.rejects(startTestServer(clusterOverrides('node-a')), (error: Error) =>
-      /another node with cluster\.node_id "node-a" is alive/.test(error.message),
-    );
+    const error = (await failedStart(clusterOverrides('node-a'))) as Error;
+    assert.match(error.message, /another node with cluster\.node_id "node-a" is alive/);
   });
 
   it('ignores junk in its Redis channel and inbox, and goes on routing', async () => {

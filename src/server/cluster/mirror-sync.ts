@@ -51,6 +51,15 @@ export class MirrorSync {
     });
   }
 
+  #apply(message: string): void {
+    // Called from the Redis client's socket handler: whatever goes wrong must not escape there.
+    try {
+      this.#applyMessage(message);
+    } catch (error) {
+      this.#logger.error({ err: error }, 'cluster: applying a session event failed');
+    }
+  }
+
   /** Subscribes and loads the snapshot; rejects when Redis fails meanwhile (the caller retries). */
   async load(): Promise<void> {
     this.#held = [];
@@ -92,7 +101,7 @@ export class MirrorSync {
     }
   }
 
-  #apply(message: string): void {
+  #applyMessage(message: string): void {
     const event = decodeEvent(message, this.#domain);
     if (event === undefined) {
       // Said once in a while, not per message: a flood of junk must not become a flood of logs.

@@ -105,16 +105,9 @@ export class FerryServer {
     this.logger.info({ certificate: certificate.source }, 'TLS certificate');
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     await core.load(modules);
-    if (cluster !== undefined) {
-      try {
-        await cluster.start(core.router, storage);
-      } catch (error) {
-        await core.unload();
-        await storage.close();
-        throw error;
-      }
-      this.#cluster = cluster;
-    }
+    // Joined before the listeners start; on failure stop() unloads and closes, as for a port in use.
+    await cluster?.start(core.router, storage);
+    this.#cluster = cluster;
     const throttle = new LoginThrottle({
       baseDelayMs: config.limits.auth_failure_delay_ms,
       accountFailures: config.limits.max_auth_failures_per_account,
