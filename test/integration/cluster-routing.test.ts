@@ -64,7 +64,8 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
     url = postgres.url(await postgres.createDatabase());
     a = await startNode('node-a');
     b = await startNode('node-b');
-    for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hal', 'ivan']) await a.addUser(user);
+    for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hal', 'ivan', 'jack'])
+      await a.addUser(user);
   });
   after(async () => {
     await Promise.all(clients.map((client) => client.stop()));
@@ -122,6 +123,28 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
       () => a.server.sessions.get(Jid.parse('dave@localhost/tablet'))?.presence?.getChildText('show') === 'away',
       'node-a mirrors the new presence',
     );
+  });
+
+  it('pushes roster changes to a resource on another node that asked for its roster', async () => {
+    const jack = await login(b, 'jack', 'laptop');
+    await jack.xmpp.iqCaller.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })), 5_000);
+    await until(
+      () => a.server.sessions.get(Jid.parse('jack@localhost/laptop'))?.isRosterRequested === true,
+      'node-a knows jack asked',
+    );
+    const carol = clients.find((c) => c.jid === 'carol@localhost/desk')!;
+    await jack.xmpp.send(xml('presence', { to: 'carol@localhost', type: 'subscribe' }));
+    await carol.waitFor((s) => s.attrs.from === 'jack@localhost' && s.attrs.type === 'subscribe', "jack's request");
+    // carol's approval is handled on node-a, which changes jack's roster and pushes it to him on node-b.
+    await carol.xmpp.send(xml('presence', { to: 'jack@localhost', type: 'subscribed' }));
+    const push = await jack.waitFor(
+      (s) =>
+        s.is('iq') &&
+        s.attrs.type === 'set' &&
+        s.getChild('query', 'jabber:iq:roster')?.getChild('item')?.attrs.subscription === 'to',
+      'a roster push with subscription "to"',
+    );
+    assert.equal(push.getChild('query')?.getChild('item')?.attrs.jid, 'carol@localhost');
   });
 
   it('transfers a file over IBB between clients on different nodes, bytes checked by hash', async () => {
