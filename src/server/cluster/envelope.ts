@@ -8,10 +8,18 @@ import { STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from '../../protoc
 import { boundJid } from './session-entry.js';
 
 const VERSION = '1';
+/** Nodes a stanza may pass through: its session moved while it travelled, at most twice. */
+export const MAX_HOPS = 2;
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
 export type Envelope =
-  | { readonly kind: 'stanza'; readonly to: Jid; readonly stanza: Element }
+  | {
+      readonly kind: 'stanza';
+      readonly to: Jid;
+      readonly stanza: Element;
+      /** Forwards before this one (the session had moved on from the node that forwarded it). */
+      readonly hops: number;
+    }
   | {
       readonly kind: 'close';
       readonly to: Jid;
@@ -21,8 +29,8 @@ export type Envelope =
     };
 
 /** `to` is the session it is for: the stanza's own `to` may be the bare JID (bare routing). */
-export function stanzaFields(to: Jid, stanza: Element): string[] {
-  return ['v', VERSION, 'k', 'stanza', 'to', to.toString(), 's', stanza.toString()];
+export function stanzaFields(to: Jid, stanza: Element, hops = 0): string[] {
+  return ['v', VERSION, 'k', 'stanza', 'to', to.toString(), 'h', String(hops), 's', stanza.toString()];
 }
 
 export function closeFields(to: Jid, sid: string, condition: StreamErrorCondition, text: string): string[] {
@@ -49,10 +57,12 @@ export function decodeEnvelope(fields: unknown, domain: string, maxStanzaBytes: 
     return { kind: 'close', to, sid, condition: condition as StreamErrorCondition, text };
   }
   if (values.get('k') !== 'stanza') return undefined;
+  const hops = Number(values.get('h') ?? '0');
+  if (!Number.isInteger(hops) || hops < 0 || hops >= MAX_HOPS) return undefined;
   const text = values.get('s') ?? '';
   // The sending node's limit is this one's: a larger stanza was never accepted by a c2s stream.
   if (text.length > maxStanzaBytes * 2) return undefined;
   const stanza = parseElement(text);
   if (stanza === undefined || !STANZA_NAMES.has(stanza.name)) return undefined;
-  return { kind: 'stanza', to, stanza };
+  return { kind: 'stanza', to, stanza, hops };
 }

@@ -13,7 +13,7 @@ import type { RemoteStanza } from '../core/routing-types.js';
 import type { ClusterKeys } from './keys.js';
 import { RemoteSession } from './remote-mirror.js';
 import { FORWARD, runScript } from './scripts.js';
-import { closeFields, stanzaFields } from './envelope.js';
+import { MAX_HOPS, closeFields, stanzaFields } from './envelope.js';
 
 /** Forwards in flight at once from this node; past it, more bounce until Redis answers. */
 export const MAX_IN_FLIGHT = 10_000;
@@ -24,8 +24,8 @@ export class Forwarder {
   readonly #router: Router;
   readonly #logger: Logger;
   readonly #maxInbox: number;
-  /** Stanzas a node re-routes after their session had gone: never forwarded a second time. */
-  readonly #rerouted = new WeakSet<Element>();
+  /** Stanzas this node routes again after their session had gone, with the forwards behind them. */
+  readonly #rerouted = new WeakMap<Element, number>();
   #inFlight = 0;
 
   constructor(options: { redis: Redis; keys: ClusterKeys; router: Router; logger: Logger; maxInbox: number }) {
@@ -36,18 +36,22 @@ export class Forwarder {
     this.#maxInbox = options.maxInbox;
   }
 
-  /** Marks a stanza this node routes again (its session left): a stale mirror cannot bounce it back. */
-  markRerouted(stanza: Element): void {
-    this.#rerouted.add(stanza);
+  /**
+   * Marks a stanza this node routes again (its session left after it was forwarded here): it may
+   * follow the session to its new node, but stale mirrors cannot pass it around for ever.
+   */
+  markRerouted(stanza: Element, hops: number): void {
+    this.#rerouted.set(stanza, hops);
   }
 
   /** For Router.onRemote: claims stanzas for sessions of other nodes. */
   readonly route = (event: RemoteStanza): boolean | Promise<boolean> => {
     const session = event.session;
     if (event.reason !== 'session' || !(session instanceof RemoteSession)) return false;
-    if (this.#rerouted.has(event.stanza)) return false;
+    const hops = this.#rerouted.get(event.stanza) ?? 0;
+    if (hops >= MAX_HOPS) return false;
     if (this.#redis.status !== 'ready' || this.#inFlight >= MAX_IN_FLIGHT) return false;
-    return this.#send(session.node, stanzaFields(session.jid, event.stanza)).then((outcome) => {
+    return this.#send(session.node, stanzaFields(session.jid, event.stanza, hops)).then((outcome) => {
       if (outcome === 'sent') return true;
       if (outcome === 'failed') return false;
       const text = outcome === 'dead' ? 'its server node is down' : 'its server node is overloaded';

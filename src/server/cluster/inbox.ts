@@ -1,8 +1,8 @@
 // This node's inbox: other nodes' forwards, read in order from one Redis stream on a connection
 // of its own (a blocking read would hold up every other command), delivered through the router's
 // outbound path as if routed here, then deleted. A stanza whose session has gone meanwhile is
-// routed again here (a message falls back to the bare JID, offline storage included; an IQ
-// bounces), once. Entries that fail validation are dropped and counted in the log.
+// routed again here: it follows the session if it bound again on another node (once more at
+// most), else a message falls back to the bare JID, offline storage included, and an IQ bounces. Entries that fail validation are dropped and counted in the log.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
@@ -142,7 +142,7 @@ export class Inbox {
       // Sent to the bare JID: the account's other resources had their copies.
       if (this.#directory.available(envelope.to.bare()).length > 0) return;
     }
-    this.#forwarder.markRerouted(stanza);
+    this.#forwarder.markRerouted(stanza, envelope.hops + 1);
     this.#router.route(stanza, undefined);
   }
 }

@@ -80,6 +80,9 @@ describe('inbox entries from Redis', () => {
     assert.equal(decoded?.kind, 'stanza');
     assert.equal(decoded?.to.toString(), alice.toString());
     assert.equal(decoded?.kind === 'stanza' ? decoded.stanza.toString() : '', stanza.toString());
+    assert.equal(decoded?.kind === 'stanza' ? decoded.hops : -1, 0);
+    const again = decodeEnvelope(stanzaFields(alice, stanza, 1), 'localhost', 10_000);
+    assert.equal(again?.kind === 'stanza' ? again.hops : -1, 1);
     const close = decodeEnvelope(closeFields(alice, 'sid1', 'not-authorized', 'account removed'), 'localhost', 10_000);
     assert.deepEqual(close, {
       kind: 'close',
@@ -104,6 +107,11 @@ describe('inbox entries from Redis', () => {
     [
       'a close with an unknown condition',
       ['v', '1', 'k', 'close', 'to', 'alice@localhost/phone', 'sid', 'x', 'c', 'boom'],
+    ],
+    ['forwarded too often', ['v', '1', 'k', 'stanza', 'to', 'alice@localhost/phone', 'h', '2', 's', '<message/>']],
+    [
+      'with a hop count that is not one',
+      ['v', '1', 'k', 'stanza', 'to', 'alice@localhost/phone', 'h', '-1', 's', '<message/>'],
     ],
     ['with a non-string value', ['v', '1', 'k', 'stanza', 'to', 7, 's', '<message/>']],
   ] as const) {
