@@ -107,10 +107,11 @@ export class ClusterNode {
     this.#parts = { sync, inbox, heartbeat, reaper };
     try {
       await this.#claimId();
+      // The others' sessions first: the clean-up below tells contacts wherever they are.
+      await sync.load();
       // What a previous run under this id left (it crashed): gone, and its users' contacts told.
       await reaper.remove(this.id);
       await heartbeat.beat();
-      await sync.load();
     } catch (error) {
       this.#disconnect();
       if (error instanceof ClusterConnectError) throw error;
