@@ -10,7 +10,7 @@ import type { Router } from '../core/router.js';
 import type { Storage } from '../storage/types.js';
 import { clusterKeys, nodeIdFor, type ClusterKeys } from './keys.js';
 import { ClusterSessionDirectory } from './cluster-directory.js';
-import { ClusterConnectError, connectRedis, describeRedisUrl, openRedis } from './redis-connection.js';
+import { ClusterConnectError, connectRedis, describeRedisUrl, openRedis, redisFailure } from './redis-connection.js';
 import { SessionAnnouncer } from './session-announcer.js';
 import { MirrorSync } from './mirror-sync.js';
 import { Forwarder } from './forwarder.js';
@@ -116,7 +116,7 @@ export class ClusterNode {
       this.#disconnect();
       if (error instanceof ClusterConnectError) throw error;
       throw new ClusterConnectError(
-        `cannot join the cluster through Redis at ${describeRedisUrl(cluster.redis_url)}: ${(error as Error).message} (cluster.redis_url)`,
+        `cannot join the cluster through Redis at ${describeRedisUrl(cluster.redis_url)}: ${redisFailure(error)}; check cluster.redis_url`,
         { cause: error },
       );
     }

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import type { ClusterKeys } from './keys.js';
 import { HEARTBEAT, runScript } from './scripts.js';
+import { redisFailure } from './redis-connection.js';
 
 export interface HeartbeatReport {
   /** Other members whose alive key is present. */
@@ -76,7 +77,7 @@ export class Heartbeat {
       if (!this.#isFailing) {
         this.#isFailing = true;
         this.#logger.warn(
-          { err: error },
+          { reason: redisFailure(error) },
           'cluster: heartbeat failed; past cluster.node_timeout_seconds the other nodes will consider this one dead',
         );
       }

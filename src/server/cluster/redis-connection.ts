@@ -87,6 +87,12 @@ export async function connectRedis(redis: Redis, cluster: ClusterConfig): Promis
   }
 }
 
+/** A failed command's message, naming the key that bounds it when it timed out. */
+export function redisFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /timed out/i.test(message) ? `${message} (past cluster.redis_timeout_seconds)` : message;
+}
+
 function withoutSecret(text: string, url: string): string {
   try {
     const { password } = new URL(url);
