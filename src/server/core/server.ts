@@ -175,6 +175,9 @@ export class FerryServer {
     const ended = [...this.#streams].map((stream) => stream.closed);
     for (const stream of this.#streams) stream.close(new StreamError('system-shutdown'));
     await Promise.race([Promise.all(ended), delay(2_500)]);
+    // What the closed sessions set off (unavailable presence to contacts, on this node or through
+    // the cluster) finishes before the modules and the cluster go away.
+    await Promise.race([this.#core?.events.idle(), delay(2_500)]);
     await this.#listeners?.close();
     await this.#core?.unload();
     // After the streams: their unavailable presence reached the other nodes before this node leaves.
