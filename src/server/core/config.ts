@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { Jid } from '../../protocol/jid.js';
+import { clusterSection, clusterStorageIssue } from './cluster-config.js';
 
 const host = z.string().min(1);
 const port = z.number().int().min(0).max(65535);
@@ -175,6 +176,8 @@ export const configSchema = z.strictObject({
       busy_poll_microseconds: z.number().int().min(0).max(10_000).default(100),
     })
     .prefault({}),
+  /** Several nodes serving one domain (docs/cluster.md); needs storage.backend = "postgres". */
+  cluster: clusterSection,
   /** Per-module options, validated by each module's own schema at start-up. */
   modules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
 });
@@ -240,10 +243,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [key, value] of Object.entries(envOverrides(options.env ?? {}))) setPath(raw, key, value);
   for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(raw, key, coerce(value));
   const parsed = configSchema.superRefine(checkAdmins).safeParse(raw);
+  const where = options.file ? ` in ${options.file}` : '';
   if (!parsed.success) {
-    const where = options.file ? ` in ${options.file}` : '';
     throw new ConfigError(`invalid configuration${where}:\n${describeIssues(parsed.error.issues)}`);
   }
+  const clusterIssue = clusterStorageIssue(parsed.data);
+  if (clusterIssue !== undefined) throw new ConfigError(`invalid configuration${where}:\n${clusterIssue}`);
   return parsed.data;
 }
 

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { Router } from './router.js';
 import { LocalSessionDirectory } from './sessions.js';
+import type { SessionBinding } from './session-directory.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { ServerCounters } from './counters.js';
 import type { ServerEvents } from './server-events.js';
@@ -20,6 +21,8 @@ export interface ServerCoreOptions {
   logger: Logger;
   storage: Storage;
   http: HttpRoutes;
+  /** Another directory than the in-process one: a cluster's, which also knows other nodes' sessions. */
+  sessions?: SessionBinding;
 }
 
 export class ServerCore {
@@ -27,7 +30,7 @@ export class ServerCore {
   readonly logger: Logger;
   readonly storage: Storage;
   readonly http: HttpRoutes;
-  readonly sessions = new LocalSessionDirectory();
+  readonly sessions: SessionBinding;
   readonly events: TypedEmitter<ServerEvents>;
   readonly router: Router;
   readonly preAuth = new PreAuthHooks();
@@ -41,6 +44,7 @@ export class ServerCore {
     this.logger = options.logger;
     this.storage = options.storage;
     this.http = options.http;
+    this.sessions = options.sessions ?? new LocalSessionDirectory();
     this.events = new TypedEmitter<ServerEvents>((error, event) =>
       this.logger.error({ err: error, event }, 'an event listener failed'),
     );

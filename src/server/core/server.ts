@@ -7,7 +7,7 @@ import { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Config } from './config.js';
 import { createLogger, reopenLogFile, type Logger } from './logger.js';
 import type { Router } from './router.js';
-import type { LocalSessionDirectory } from './sessions.js';
+import type { SessionBinding } from './session-directory.js';
 import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
 import type { ModuleDefinition } from './module.js';
@@ -29,6 +29,7 @@ import { builtinModules } from '../modules/index.js';
 import { CONTROL_SOCKET_NAME } from '../control/control-protocol.js';
 import { ensureNoLiveServer, startControlServer, type ControlServer } from '../control/control-server.js';
 import { controlHandler } from '../control/control-handler.js';
+import { ClusterNode } from '../cluster/index.js';
 
 export interface ServerOptions {
   config: Config;
@@ -51,6 +52,7 @@ export class FerryServer {
   readonly logger: Logger;
   readonly http: HttpRoutes;
   #core: ServerCore | undefined;
+  #cluster: ClusterNode | undefined;
   #listeners: ListenerSet | undefined;
   readonly #streams = new Set<C2sStream>();
   /** Streams in #streams that have not authenticated yet (limits.max_unauthenticated_connections). */
@@ -88,7 +90,7 @@ export class FerryServer {
     return this.#started.storage;
   }
 
-  get sessions(): LocalSessionDirectory {
+  get sessions(): SessionBinding {
     return this.#started.sessions;
   }
 
@@ -113,7 +115,9 @@ export class FerryServer {
       ...storageOptions(config),
       onBackgroundError: (error) => this.logger.warn({ err: error }, 'storage: a pooled database connection failed'),
     });
-    const core = new ServerCore({ config, logger: this.logger, storage, http: this.http });
+    // A cluster node's directory also knows the other nodes' sessions (docs/cluster.md).
+    const cluster = config.cluster === undefined ? undefined : new ClusterNode(config, config.cluster, this.logger);
+    const core = new ServerCore({ config, logger: this.logger, storage, http: this.http, sessions: cluster?.sessions });
     this.#core = core;
     const certificate = await loadOrCreateCertificate({
       dataDir: config.data_dir,
@@ -124,6 +128,9 @@ export class FerryServer {
     this.logger.info({ certificate: certificate.source }, 'TLS certificate');
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     await core.load(modules);
+    // Joined before the listeners start; on failure stop() unloads and closes, as for a port in use.
+    await cluster?.start(core.router, storage);
+    this.#cluster = cluster;
     const throttle = new LoginThrottle({
       baseDelayMs: config.limits.auth_failure_delay_ms,
       accountFailures: config.limits.max_auth_failures_per_account,
@@ -178,6 +185,11 @@ export class FerryServer {
     const out: ListeningAddresses = { ...(this.#listeners?.addresses() ?? {}) };
     for (const [name, server] of this.#extraListeners) out[name] = server.address() as AddressInfo;
     return out;
+  }
+
+  /** This process as a cluster node; undefined when [cluster] is not configured. */
+  get cluster(): ClusterNode | undefined {
+    return this.#cluster;
   }
 
   /** A service a loaded module provides, e.g. the proxy's real port; undefined when none does. */
@@ -250,8 +262,13 @@ export class FerryServer {
     const ended = [...this.#streams].map((stream) => stream.closed);
     for (const stream of this.#streams) stream.close(new StreamError('system-shutdown'));
     await Promise.race([Promise.all(ended), delay(2_500)]);
+    // What the closed sessions set off (unavailable presence to contacts, on this node or through
+    // the cluster) finishes before the modules and the cluster go away.
+    await Promise.race([this.#core?.events.idle(), delay(2_500)]);
     await this.#listeners?.close();
     await this.#core?.unload();
+    // After the streams: their unavailable presence reached the other nodes before this node leaves.
+    await this.#cluster?.stop();
     await this.#core?.storage.close();
     this.logger.info('Ferry stopped');
   }

@@ -6,7 +6,7 @@
 import type { Jid } from '../../protocol/jid.js';
 import type { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Element } from '../../protocol/xml/element.js';
-import type { LocalSession, SessionInfo } from './session.js';
+import type { ClientSession, LocalSession, SessionInfo } from './session.js';
 
 export interface SessionDirectory {
   /** The session bound to this full JID, wherever it is. */
@@ -25,4 +25,16 @@ export interface SessionDirectory {
   setRosterRequested(session: LocalSession): void;
   /** Ends the session's stream with this error (account removed, replaced, kicked). */
   close(session: SessionInfo, error: StreamError): void;
+}
+
+/**
+ * What the c2s stream and the server need besides the modules' view: binding and unbinding the
+ * sessions of this process. LocalSessionDirectory is one; a cluster's directory is another.
+ */
+export interface SessionBinding extends SessionDirectory {
+  /** Adds a session; returns the session it replaces (same full JID), which the caller closes. */
+  add(session: ClientSession): ClientSession | undefined;
+  /** False when the session was no longer bound (replaced, or removed already). */
+  remove(session: ClientSession): boolean;
+  local(): Iterable<ClientSession>;
 }

@@ -5,11 +5,11 @@ import type { Jid } from '../../protocol/jid.js';
 import type { StreamError } from '../../protocol/errors/stream-error.js';
 import type { Element } from '../../protocol/xml/element.js';
 import type { ClientSession, LocalSession, SessionInfo } from './session.js';
-import type { SessionDirectory } from './session-directory.js';
+import type { SessionBinding } from './session-directory.js';
 
 type Resources = ClientSession | Map<string, ClientSession>;
 
-export class LocalSessionDirectory implements SessionDirectory {
+export class LocalSessionDirectory implements SessionBinding {
   readonly #byBare = new Map<string, Resources>();
   #count = 0;
 

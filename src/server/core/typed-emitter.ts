@@ -11,6 +11,8 @@ export type ListenerErrorHandler = (error: unknown, event: string) => void;
 export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
   readonly #listeners = new Map<keyof Events, Set<AnyListener>>();
   readonly #onError: ListenerErrorHandler;
+  /** Async listeners still running, so shutdown can let them finish (idle()). */
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(onError: ListenerErrorHandler = () => {}) {
     this.#onError = onError;
@@ -32,10 +34,21 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
     for (const listener of [...set]) {
       try {
         const outcome = listener(...args);
-        if (outcome instanceof Promise) outcome.catch((error: unknown) => this.#onError(error, String(event)));
+        if (outcome instanceof Promise) this.#track(outcome, String(event));
       } catch (error) {
         this.#onError(error, String(event));
       }
     }
+  }
+
+  /** Settles once every async listener started so far has (the server's shutdown waits, bounded). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  #track(outcome: Promise<unknown>, event: string): void {
+    const running = outcome.catch((error: unknown) => this.#onError(error, event));
+    this.#running.add(running);
+    void running.finally(() => this.#running.delete(running));
   }
 }

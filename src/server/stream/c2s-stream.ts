@@ -11,7 +11,7 @@ import { detached } from '../../protocol/xml/detached.js';
 import type { StreamTransport, StreamTransportHandlers } from '../transport/stream-transport.js';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
-import type { LocalSessionDirectory } from '../core/sessions.js';
+import type { SessionBinding } from '../core/session-directory.js';
 import type { TypedEmitter } from '../core/typed-emitter.js';
 import type { ServerEvents } from '../core/server-events.js';
 import { countBy, type ServerCounters } from '../core/counters.js';
@@ -30,7 +30,7 @@ export interface C2sOptions {
   maxAuthFailures: number;
   credentials: CredentialLookup;
   throttle: LoginThrottle;
-  sessions: LocalSessionDirectory;
+  sessions: SessionBinding;
   router: Router;
   events: TypedEmitter<ServerEvents>;
   counters: ServerCounters;

@@ -1,0 +1,97 @@
+// The remote route: a stanza for a session bound to another node goes into that node's inbox (a
+// Redis stream), with one script that refuses when the node is not alive or its inbox is full.
+// Forwards leave on one connection in the order they were made, so stanzas from one sender reach
+// the other node in order. What cannot be forwarded bounces at once (the router answers
+// service-unavailable; a dead node or a full inbox: recipient-unavailable), never waits.
+import type { Redis } from 'ioredis';
+import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
+import type { StreamError } from '../../protocol/errors/stream-error.js';
+import type { Element } from '../../protocol/xml/element.js';
+import type { Logger } from '../core/logger.js';
+import type { Router } from '../core/router.js';
+import type { RemoteStanza } from '../core/routing-types.js';
+import type { ClusterKeys } from './keys.js';
+import { RemoteSession } from './remote-mirror.js';
+import { FORWARD, runScript } from './scripts.js';
+import { MAX_HOPS, closeFields, stanzaFields } from './envelope.js';
+
+/** Forwards in flight at once from this node; past it, more bounce until Redis answers. */
+export const MAX_IN_FLIGHT = 10_000;
+
+export class Forwarder {
+  readonly #redis: Redis;
+  readonly #keys: ClusterKeys;
+  readonly #router: Router;
+  readonly #logger: Logger;
+  readonly #maxInbox: number;
+  /** Stanzas this node routes again after their session had gone, with the forwards behind them. */
+  readonly #rerouted = new WeakMap<Element, number>();
+  #inFlight = 0;
+
+  constructor(options: { redis: Redis; keys: ClusterKeys; router: Router; logger: Logger; maxInbox: number }) {
+    this.#redis = options.redis;
+    this.#keys = options.keys;
+    this.#router = options.router;
+    this.#logger = options.logger;
+    this.#maxInbox = options.maxInbox;
+  }
+
+  /**
+   * Marks a stanza this node routes again (its session left after it was forwarded here): it may
+   * follow the session to its new node, but stale mirrors cannot pass it around for ever.
+   */
+  markRerouted(stanza: Element, hops: number): void {
+    this.#rerouted.set(stanza, hops);
+  }
+
+  /** For Router.onRemote: claims stanzas for sessions of other nodes. */
+  readonly route = (event: RemoteStanza): boolean | Promise<boolean> => {
+    const session = event.session;
+    if (event.reason !== 'session' || !(session instanceof RemoteSession)) return false;
+    const hops = this.#rerouted.get(event.stanza) ?? 0;
+    if (hops >= MAX_HOPS) return false;
+    if (this.#redis.status !== 'ready' || this.#inFlight >= MAX_IN_FLIGHT) return false;
+    return this.#send(session.node, stanzaFields(session.jid, event.stanza, hops)).then((outcome) => {
+      if (outcome === 'sent') return true;
+      if (outcome === 'failed') return false;
+      const text = outcome === 'dead' ? 'its server node is down' : 'its server node is overloaded';
+      this.#bounce(event.stanza, new StanzaError('recipient-unavailable', { text }));
+      return true;
+    });
+  };
+
+  /** Asks the session's node to close it (account removed, kicked). */
+  close(session: RemoteSession, error: StreamError): void {
+    if (this.#redis.status !== 'ready') return;
+    void this.#send(session.node, closeFields(session.jid, session.sid, error.condition, error.text ?? ''));
+  }
+
+  async #send(node: string, fields: string[]): Promise<'sent' | 'dead' | 'full' | 'failed'> {
+    this.#inFlight += 1;
+    try {
+      const outcome = await runScript(
+        this.#redis,
+        FORWARD,
+        [this.#keys.inbox(node), this.#keys.alive(node)],
+        [this.#maxInbox, ...fields],
+      );
+      if (outcome === 1) return 'sent';
+      if (outcome === -1) return 'dead';
+      this.#logger.warn({ node }, "cluster: a node's inbox is full (cluster.max_inbox_stanzas); stanzas for it bounce");
+      return 'full';
+    } catch (error) {
+      this.#logger.debug({ err: error, node }, 'cluster: a stanza could not be forwarded');
+      return 'failed';
+    } finally {
+      this.#inFlight -= 1;
+    }
+  }
+
+  #bounce(stanza: Element, error: StanzaError): void {
+    const type = stanza.attrs.type as string | undefined;
+    if (type === 'error' || (stanza.name === 'iq' && type === 'result')) return;
+    const reply = errorReply(stanza, error);
+    if (!reply.attrs.from) reply.attrs.from = this.#router.domain;
+    this.#router.route(reply, undefined);
+  }
+}

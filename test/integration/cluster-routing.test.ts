@@ -1,0 +1,266 @@
+// A cluster of Ferry nodes in one process (distinct ephemeral ports) on one private PostgreSQL and
+// one private Redis: clients on different nodes exchange messages, presence, IQs and a file over
+// IBB; offline messages reach a user who logs in on another node; a resource bound on two nodes
+// keeps the newer session; a node that stops heartbeating is seen offline by the others.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
+import { postgresSkipReason, startPostgres, type PostgresInstance } from '../helpers/postgres.js';
+import { redisSkipReason, startRedis, type RedisInstance } from '../helpers/redis.js';
+import { loginConnection } from '../helpers/connection-pair.js';
+import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
+import { FileTransferManager } from '../../src/client/file-transfer.js';
+import { createIbbTransport } from '../../src/client/index.js';
+import { Jid } from '../../src/protocol/jid.js';
+import { StreamError } from '../../src/protocol/errors/stream-error.js';
+
+const skip = postgresSkipReason() ?? redisSkipReason();
+
+/** Waits for a condition another node brings about (a mirror update), never longer than `ms`. */
+async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => {
+  let postgres: PostgresInstance;
+  let redis: RedisInstance;
+  let url: string;
+  const nodes: TestServer[] = [];
+  const clients: TestClient[] = [];
+
+  const startNode = async (id: string) => {
+    const node = await startTestServer({
+      'storage.backend': 'postgres',
+      'storage.postgres_url': url,
+      'cluster.redis_url': redis.url,
+      'cluster.node_id': id,
+      'cluster.heartbeat_seconds': 0.5,
+      'cluster.node_timeout_seconds': 2,
+    });
+    nodes.push(node);
+    return node;
+  };
+  const login = async (node: TestServer, username: string, resource: string) => {
+    const client = await connectClient({ port: node.ports.c2s, username, resource });
+    clients.push(client);
+    return client;
+  };
+  /** True once `node` routes `jid` to another node, available. */
+  const seesRemote = (node: TestServer, jid: string) => () => {
+    const session = node.server.sessions.get(Jid.parse(jid));
+    return session !== undefined && !session.isLocal && session.presence !== undefined;
+  };
+
+  let a: TestServer;
+  let b: TestServer;
+  before(async () => {
+    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    url = postgres.url(await postgres.createDatabase());
+    a = await startNode('node-a');
+    b = await startNode('node-b');
+    for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hal', 'ivan', 'jack'])
+      await a.addUser(user);
+  });
+  after(async () => {
+    await Promise.all(clients.map((client) => client.stop()));
+    for (const node of nodes.reverse()) await node.stop();
+    await redis?.stop();
+    await postgres?.stop();
+  });
+
+  it('delivers messages to a full JID and to the bare JID on another node, in order', async () => {
+    const alice = await login(a, 'alice', 'laptop');
+    const bob = await login(b, 'bob', 'phone');
+    await until(seesRemote(a, 'bob@localhost/phone'), 'node-a sees bob on node-b');
+    for (let i = 0; i < 20; i++) {
+      const to = i % 2 === 0 ? 'bob@localhost/phone' : 'bob@localhost';
+      await alice.xmpp.send(xml('message', { to, type: 'chat', id: `m${i}` }, xml('body', null, `hello ${i}`)));
+    }
+    await bob.waitFor((s) => s.is('message') && s.attrs.id === 'm19', 'the last message');
+    const ids = bob.received.filter((s) => s.is('message')).map((s) => s.attrs.id as string);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+    );
+    assert.equal(bob.received.find((s) => s.attrs.id === 'm1')?.attrs.from, 'alice@localhost/laptop');
+  });
+
+  it('runs an IQ round trip (ping) to a full JID on another node', async () => {
+    const alice = clients.find((c) => c.jid === 'alice@localhost/laptop')!;
+    const result = await alice.xmpp.iqCaller.request(
+      xml('iq', { type: 'get', to: 'bob@localhost/phone', id: 'ping-1' }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
+      5_000,
+    );
+    assert.equal(result.attrs.type, 'result');
+    assert.equal(result.attrs.from, 'bob@localhost/phone');
+  });
+
+  it('carries a subscription across nodes, and each side sees the other available', async () => {
+    const carol = await login(a, 'carol', 'desk');
+    const dave = await login(b, 'dave', 'tablet');
+    await until(seesRemote(a, 'dave@localhost/tablet'), 'node-a sees dave');
+    await until(seesRemote(b, 'carol@localhost/desk'), 'node-b sees carol');
+    await carol.xmpp.send(xml('presence', { to: 'dave@localhost', type: 'subscribe' }));
+    const request = await dave.waitFor((s) => s.is('presence') && s.attrs.type === 'subscribe', 'the request');
+    assert.equal(request.attrs.from, 'carol@localhost');
+    await dave.xmpp.send(xml('presence', { to: 'carol@localhost', type: 'subscribed' }));
+    await carol.waitFor((s) => s.is('presence') && s.attrs.type === 'subscribed', 'the approval');
+    const available = await carol.waitFor(
+      (s) => s.is('presence') && s.attrs.from === 'dave@localhost/tablet' && s.attrs.type === undefined,
+      "dave's presence",
+    );
+    assert.equal(available.attrs.to, 'carol@localhost/desk');
+    // dave's next presence reaches his subscriber on the other node.
+    await dave.xmpp.send(xml('presence', {}, xml('show', null, 'away')));
+    await carol.waitFor((s) => s.is('presence') && s.getChildText('show') === 'away', "dave's away");
+    await until(
+      () => a.server.sessions.get(Jid.parse('dave@localhost/tablet'))?.presence?.getChildText('show') === 'away',
+      'node-a mirrors the new presence',
+    );
+  });
+
+  it('pushes roster changes to a resource on another node that asked for its roster', async () => {
+    const jack = await login(b, 'jack', 'laptop');
+    await jack.xmpp.iqCaller.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })), 5_000);
+    await until(
+      () => a.server.sessions.get(Jid.parse('jack@localhost/laptop'))?.isRosterRequested === true,
+      'node-a knows jack asked',
+    );
+    const carol = clients.find((c) => c.jid === 'carol@localhost/desk')!;
+    await jack.xmpp.send(xml('presence', { to: 'carol@localhost', type: 'subscribe' }));
+    await carol.waitFor((s) => s.attrs.from === 'jack@localhost' && s.attrs.type === 'subscribe', "jack's request");
+    // carol's approval is handled on node-a, which changes jack's roster and pushes it to him on node-b.
+    await carol.xmpp.send(xml('presence', { to: 'jack@localhost', type: 'subscribed' }));
+    const push = await jack.waitFor(
+      (s) =>
+        s.is('iq') &&
+        s.attrs.type === 'set' &&
+        s.getChild('query', 'jabber:iq:roster')?.getChild('item')?.attrs.subscription === 'to',
+      'a roster push with subscription "to"',
+    );
+    assert.equal(push.getChild('query')?.getChild('item')?.attrs.jid, 'carol@localhost');
+  });
+
+  it('transfers a file over IBB between clients on different nodes, bytes checked by hash', async () => {
+    const files = tempDir();
+    const source = join(files.path, 'cluster.bin');
+    const hash = writeRandomFile(source, 300_000 + 7);
+    const sender = await loginConnection(a.ports.c2s, 'gina', 'sender');
+    const receiver = await loginConnection(b.ports.c2s, 'hal', 'receiver');
+    await until(seesRemote(a, 'hal@localhost/receiver'), 'node-a sees hal');
+    await until(seesRemote(b, 'gina@localhost/sender'), 'node-b sees gina');
+    const sending = new FileTransferManager(sender, { transports: [createIbbTransport()], acceptTimeoutMs: 10_000 });
+    const receiving = new FileTransferManager(receiver, {
+      transports: [createIbbTransport()],
+      streamTimeoutMs: 10_000,
+    });
+    try {
+      const target = join(files.path, 'received.bin');
+      const accepted = new Promise((resolve, reject) =>
+        receiving.once('offer', (offer) => offer.accept({ to: target }).then(resolve, reject)),
+      );
+      const transfer = sending.send('hal@localhost/receiver', source);
+      const sent = await transfer.done;
+      assert.equal(sent.method, 'ibb');
+      await accepted;
+      assert.equal(await sha256File(target), hash);
+    } finally {
+      sending.close();
+      receiving.close();
+      await sender.stop();
+      await receiver.stop();
+      files.remove();
+    }
+  });
+
+  it('stores a message for an offline user, delivered when she logs in on the other node', async () => {
+    const alice = clients.find((c) => c.jid === 'alice@localhost/laptop')!;
+    await alice.xmpp.send(
+      xml('message', { to: 'erin@localhost', type: 'chat', id: 'off-1' }, xml('body', null, 'later')),
+    );
+    const reply = await alice.waitFor((s) => s.attrs.id === 'off-1', 'a bounce', 500).catch(() => undefined);
+    assert.equal(reply, undefined, 'stored, not bounced');
+    const erin = await login(b, 'erin', 'home');
+    const stored = await erin.waitFor((s) => s.is('message') && s.attrs.id === 'off-1', 'the offline message');
+    assert.equal(stored.getChildText('body'), 'later');
+    assert.ok(stored.getChild('delay', 'urn:xmpp:delay'), 'with a delay stamp');
+  });
+
+  it('replaces a session when the same resource binds on another node (conflict)', async () => {
+    const first = await login(a, 'frank', 'phone');
+    const closed = new Promise<string>((resolve) =>
+      first.xmpp.on('error', (error: { condition?: string }) => resolve(error.condition ?? String(error))),
+    );
+    await until(seesRemote(b, 'frank@localhost/phone'), 'node-b sees frank on node-a');
+    const second = await login(b, 'frank', 'phone');
+    assert.equal(
+      await Promise.race([closed, new Promise((r) => setTimeout(() => r('no error in 5 s'), 5_000))]),
+      'conflict',
+    );
+    await until(seesRemote(a, 'frank@localhost/phone'), 'node-a routes frank/phone to node-b');
+    const alice = clients.find((c) => c.jid === 'alice@localhost/laptop')!;
+    await alice.xmpp.send(
+      xml('message', { to: 'frank@localhost/phone', id: 'after-conflict' }, xml('body', null, 'hi')),
+    );
+    await second.waitFor((s) => s.attrs.id === 'after-conflict', 'the message on the new session');
+    assert.equal(
+      first.received.some((s) => s.attrs.id === 'after-conflict'),
+      false,
+    );
+  });
+
+  it('closes a session on another node (an account removed there): the stream ends with the error', async () => {
+    const ivan = await login(b, 'ivan', 'pc');
+    const ended = new Promise<string>((resolve) =>
+      ivan.xmpp.on('error', (error: { condition?: string }) => resolve(error.condition ?? String(error))),
+    );
+    await until(seesRemote(a, 'ivan@localhost/pc'), 'node-a sees ivan');
+    const remote = a.server.sessions.get(Jid.parse('ivan@localhost/pc'))!;
+    a.server.sessions.close(remote, new StreamError('not-authorized', 'account removed'));
+    assert.equal(await withTimeout(ended, 5_000, 'the stream error'), 'not-authorized');
+    await until(() => a.server.sessions.get(Jid.parse('ivan@localhost/pc')) === undefined, 'node-a drops ivan');
+  });
+
+  it('a node that stops heartbeating: its users are seen unavailable by their contacts within the timeout', async () => {
+    const c = await startNode('node-c');
+    const owner = await c.server.storage.roster.put('bob', {
+      jid: 'alice@localhost',
+      subscription: 'both',
+      groups: [],
+    });
+    assert.ok(owner);
+    await c.server.storage.roster.put('alice', { jid: 'bob@localhost', subscription: 'both', groups: [] });
+    const alice = clients.find((client) => client.jid === 'alice@localhost/laptop')!;
+    await login(c, 'bob', 'car');
+    await alice.waitFor(
+      (s) => s.is('presence') && s.attrs.from === 'bob@localhost/car' && !s.attrs.type,
+      'bob/car available',
+    );
+    const cutAt = Date.now();
+    c.server.cluster!.halt();
+    const gone = await alice.waitFor(
+      (s) => s.is('presence') && s.attrs.from === 'bob@localhost/car' && s.attrs.type === 'unavailable',
+      'bob/car unavailable',
+      8_000,
+    );
+    assert.ok(gone);
+    assert.ok(
+      Date.now() - cutAt < 2_000 + 2_500,
+      `within node_timeout plus a few heartbeats (${Date.now() - cutAt} ms)`,
+    );
+    assert.equal(a.server.sessions.get(Jid.parse('bob@localhost/car')), undefined);
+    assert.equal(b.server.sessions.get(Jid.parse('bob@localhost/car')), undefined);
+    // A message for bob/car now goes to bob's other resource (bob/phone on node-b).
+    const bob = clients.find((client) => client.jid === 'bob@localhost/phone')!;
+    await alice.xmpp.send(
+      xml('message', { to: 'bob@localhost/car', type: 'chat', id: 'after-death' }, xml('body', null, 'x')),
+    );
+    await bob.waitFor((s) => s.attrs.id === 'after-death', 'the fallback to the bare JID');
+  });
+});
