@@ -197,9 +197,10 @@ describe('metrics: counters move as the server works', () => {
     assert.equal(put.status, 201);
     const got = await https(slot.getUrl, { method: 'GET' });
     assert.equal(got.body.length, data.length);
-    // The served record is emitted once the response has finished: wait for the scrape to see it.
+    // The served record is emitted once the response has finished: wait (up to 10 s, a loaded
+    // machine is slow to get there) for the scrape to see it.
     let families = await scrape(ts);
-    for (let i = 0; i < 50 && valueOf(families, 'ferry_transfers_total', downloaded) !== 1; i += 1) {
+    for (let i = 0; i < 500 && valueOf(families, 'ferry_transfers_total', downloaded) !== 1; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       families = await scrape(ts);
     }
