@@ -8,7 +8,6 @@
 // - certificates/x509/tls_peers/<hostname>: the server's self-signed certificate, so libpurple
 //   trusts it without the "accept this certificate?" dialog (see CERT_PEER_NAME).
 // Every process is started by us and stopped by its PID; every wait is bounded.
-// Recipe and quirks: /work/shared/notes/desktop-clients.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -14,7 +14,6 @@
 //   SOCKS5 streamhost on a free port, Ctrl+Shift+F for the chat window's "Send file" action, no
 //   tip of the day, no update check, no sounds.
 // Every process is started by us and stopped by its PID; every wait is bounded.
-// Recipe and quirks: /work/shared/notes/desktop-clients.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

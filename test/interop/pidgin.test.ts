@@ -139,7 +139,7 @@ describe('Pidgin 2.14 (libpurple) ⇄ the ferry CLI over a Ferry server', { skip
         const logBefore = pidgin.logLength();
         const sentAt = Date.now();
         await pidgin.sendFile(receiverJid, source);
-        // Pidgin asks the target's disco#info first (quirk 1 in desktop-clients.md) and sends only
+        // Pidgin asks the target's disco#info first (as libpurple does before any file offer) and sends only
         // to a JID whose answer lists the SI file-transfer profile.
         const pidginLog = () => pidgin.logSince(logBefore);
         const outcome = await until(

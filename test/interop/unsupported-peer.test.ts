@@ -1,5 +1,5 @@
 // Interop: `ferry send` to a client that has no file transfer at all — a slixmpp peer with disco
-// (XEP-0030) but no SI plugin, like Gajim, Dino or profanity for SI (desktop-clients.md). The
+// (XEP-0030) but no SI plugin, like Gajim, Dino or profanity for SI. The
 // sender must find out from the peer's disco#info and fail within seconds with a clear
 // FERRY_ERR_PEER_UNSUPPORTED, rather than wait its whole --timeout for an answer that never comes.
 import { describe, it, before, after } from 'node:test';

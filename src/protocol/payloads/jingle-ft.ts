@@ -212,7 +212,7 @@ function readHashes(file: Element, hashes: FileHash[], hashesUsed: string[]): vo
 
 /**
  * A hash value as canonical base64 of the digest (XEP-0300 §3). Digest lengths are checked for
- * the functions we know. COMPAT (Libervia ≤ 0.9, see notes/libervia-jingle-peer.md): it sends
+ * the functions we know. COMPAT (Libervia ≤ 0.9, test/interop/libervia-*.test.ts): it sends
  * base64 of the *hex string*; other hashes:1-era peers send bare hex. Both are recognised by
  * their exact length and turned into the standard form, so nothing past this point sees them.
  */

@@ -33,7 +33,7 @@ const XEP_OFFER = `<description xmlns='urn:xmpp:jingle:apps:file-transfer:5'>
         </file>
       </description>`;
 
-// Libervia 0.9 session-initiate (notes/libervia-jingle-peer.md): empty <desc/>, empty <range/>, hash-used.
+// Libervia 0.9 session-initiate: empty <desc/>, empty <range/>, hash-used.
 const LIBERVIA_OFFER = `<description xmlns="urn:xmpp:jingle:apps:file-transfer:5"><file>
       <name>f.bin</name><size>300000</size><media-type>application/octet-stream</media-type>
       <desc/><range/><hash-used xmlns="urn:xmpp:hashes:2" algo="sha-256"/></file></description>`;

@@ -25,7 +25,7 @@ const XEP_INITIATOR_TRANSPORT = `<transport xmlns='urn:xmpp:jingle:transports:s5
         <candidate cid='xmdh4b7i' host='123.456.7.8' jid='streamer.shakespeare.lit' port='7625' priority='7878787' type='proxy'/>
       </transport>`;
 
-// Libervia's session-initiate transport (notes/libervia-jingle-peer.md), ports filled in.
+// Libervia 0.9's session-initiate transport, ports filled in.
 const LIBERVIA_TRANSPORT = `<transport xmlns="urn:xmpp:jingle:transports:s5b:1" sid="3bba1b3e" dstaddr="6c5bb8d3a6ad1e5e0a1ec0b4e8d7c1a6cf0d5ab2" mode="tcp">
       <candidate cid="c1" host="127.0.0.1" jid="alice@lv.localhost/libervia" port="41293" priority="8267536" type="direct"/>
       <candidate cid="c2" host="127.0.0.1" jid="proxy.lv.localhost" port="23777" priority="655360" type="proxy"/>

@@ -57,7 +57,7 @@ const XEP0234_FILE_NOT_AVAILABLE = `<jingle xmlns='urn:xmpp:jingle:1' action='co
     </reason>
   </jingle>`;
 
-// Libervia (notes/libervia-jingle-peer.md): the checksum session-info it sends after the bytes.
+// Libervia 0.9: the checksum session-info it sends after the bytes.
 const LIBERVIA_CHECKSUM = `<jingle xmlns="urn:xmpp:jingle:1" action="session-info" sid="f5a2c8">
   <checksum xmlns="urn:xmpp:jingle:apps:file-transfer:5" creator="initiator" name="f.bin"><file>
     <hash xmlns="urn:xmpp:hashes:2" algo="sha-256">OGU1MjU5MmIxYjNhNTQ4ZDg3Nzc1OTI0NjVlMGY4ZDQ2YzFkNzg1ODcxYzdhNjU2ZjBkMDU1NTgxMmMyYmI4Yw==</hash>
