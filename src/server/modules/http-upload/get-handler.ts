@@ -64,20 +64,18 @@ export async function handleGet(runtime: UploadRuntime, request: HttpRequest, re
     return;
   }
   const counter = new ByteCounter();
+  const size = range ? range.end - range.start + 1 : record.size;
   const untrack = runtime.live.add(
-    {
-      id: record.id,
-      method: 'download',
-      address: request.remoteAddress,
-      size: range ? range.end - range.start + 1 : record.size,
-    },
+    { id: record.id, method: 'download', address: request.remoteAddress, size },
     () => counter.bytes,
   );
   let isComplete = true;
   try {
     await pipeline(blob, counter, response);
   } catch (error) {
-    isComplete = false;
+    // A client that closes as soon as it has the last byte can make the response report a
+    // premature close before 'finish': every byte was written all the same.
+    isComplete = counter.bytes === size;
     runtime.logger.debug({ id: record.id, err: error }, 'HTTP upload: download cut off');
   } finally {
     untrack();
