@@ -1,14 +1,13 @@
 // A cluster of Ferry nodes in one process (distinct ephemeral ports) on one private PostgreSQL and
 // one private Redis: clients on different nodes exchange messages, presence, IQs and a file over
 // IBB; offline messages reach a user who logs in on another node; a resource bound on two nodes
-// keeps the newer session; a node that stops heartbeating is seen offline by the others.
+// keeps the newer session; a session on another node is closed from here.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
-import { postgresSkipReason, startPostgres, type PostgresInstance } from '../helpers/postgres.js';
-import { redisSkipReason, startRedis, type RedisInstance } from '../helpers/redis.js';
+import type { TestServer } from '../helpers/server.js';
+import { withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
+import { clusterSkipReason, startClusterNodes, until, type ClusterNodes } from '../helpers/cluster-nodes.js';
 import { loginConnection } from '../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
 import { FileTransferManager } from '../../src/client/file-transfer.js';
@@ -16,63 +15,22 @@ import { createIbbTransport } from '../../src/client/index.js';
 import { Jid } from '../../src/protocol/jid.js';
 import { StreamError } from '../../src/protocol/errors/stream-error.js';
 
-const skip = postgresSkipReason() ?? redisSkipReason();
-
-/** Waits for a condition another node brings about (a mirror update), never longer than `ms`. */
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => {
-  let postgres: PostgresInstance;
-  let redis: RedisInstance;
-  let url: string;
-  const nodes: TestServer[] = [];
-  const clients: TestClient[] = [];
-
-  const startNode = async (id: string) => {
-    const node = await startTestServer({
-      'storage.backend': 'postgres',
-      'storage.postgres_url': url,
-      'cluster.redis_url': redis.url,
-      'cluster.node_id': id,
-      'cluster.heartbeat_seconds': 0.5,
-      'cluster.node_timeout_seconds': 2,
-    });
-    nodes.push(node);
-    return node;
-  };
-  const login = async (node: TestServer, username: string, resource: string) => {
-    const client = await connectClient({ port: node.ports.c2s, username, resource });
-    clients.push(client);
-    return client;
-  };
-  /** True once `node` routes `jid` to another node, available. */
-  const seesRemote = (node: TestServer, jid: string) => () => {
-    const session = node.server.sessions.get(Jid.parse(jid));
-    return session !== undefined && !session.isLocal && session.presence !== undefined;
-  };
+describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip: clusterSkipReason() }, () => {
+  let cluster: ClusterNodes;
+  const login = (node: TestServer, username: string, resource: string): Promise<TestClient> =>
+    cluster.login(node, username, resource);
+  const seesRemote = (node: TestServer, jid: string) => cluster.seesRemote(node, jid);
 
   let a: TestServer;
   let b: TestServer;
   before(async () => {
-    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-    url = postgres.url(await postgres.createDatabase());
-    a = await startNode('node-a');
-    b = await startNode('node-b');
+    cluster = await startClusterNodes();
+    a = await cluster.start('node-a');
+    b = await cluster.start('node-b');
     for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hal', 'ivan', 'jack'])
       await a.addUser(user);
   });
-  after(async () => {
-    await Promise.all(clients.map((client) => client.stop()));
-    for (const node of nodes.reverse()) await node.stop();
-    await redis?.stop();
-    await postgres?.stop();
-  });
+  after(() => cluster?.stop());
 
   it('delivers messages to a full JID and to the bare JID on another node, in order', async () => {
     const alice = await login(a, 'alice', 'laptop');
@@ -92,7 +50,7 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
   });
 
   it('runs an IQ round trip (ping) to a full JID on another node', async () => {
-    const alice = clients.find((c) => c.jid === 'alice@localhost/laptop')!;
+    const alice = cluster.client('alice@localhost/laptop');
     const result = await alice.xmpp.iqCaller.request(
       xml('iq', { type: 'get', to: 'bob@localhost/phone', id: 'ping-1' }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
       5_000,
@@ -132,7 +90,7 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
       () => a.server.sessions.get(Jid.parse('jack@localhost/laptop'))?.isRosterRequested === true,
       'node-a knows jack asked',
     );
-    const carol = clients.find((c) => c.jid === 'carol@localhost/desk')!;
+    const carol = cluster.client('carol@localhost/desk');
     await jack.xmpp.send(xml('presence', { to: 'carol@localhost', type: 'subscribe' }));
     await carol.waitFor((s) => s.attrs.from === 'jack@localhost' && s.attrs.type === 'subscribe', "jack's request");
     // carol's approval is handled on node-a, which changes jack's roster and pushes it to him on node-b.
@@ -180,7 +138,7 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
   });
 
   it('stores a message for an offline user, delivered when she logs in on the other node', async () => {
-    const alice = clients.find((c) => c.jid === 'alice@localhost/laptop')!;
+    const alice = cluster.client('alice@localhost/laptop');
     await alice.xmpp.send(
       xml('message', { to: 'erin@localhost', type: 'chat', id: 'off-1' }, xml('body', null, 'later')),
     );
@@ -204,7 +162,7 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
       'conflict',
     );
     await until(seesRemote(a, 'frank@localhost/phone'), 'node-a routes frank/phone to node-b');
-    const alice = clients.find((c) => c.jid === 'alice@localhost/laptop')!;
+    const alice = cluster.client('alice@localhost/laptop');
     await alice.xmpp.send(
       xml('message', { to: 'frank@localhost/phone', id: 'after-conflict' }, xml('body', null, 'hi')),
     );
@@ -225,42 +183,5 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip }, () => 
     a.server.sessions.close(remote, new StreamError('not-authorized', 'account removed'));
     assert.equal(await withTimeout(ended, 5_000, 'the stream error'), 'not-authorized');
     await until(() => a.server.sessions.get(Jid.parse('ivan@localhost/pc')) === undefined, 'node-a drops ivan');
-  });
-
-  it('a node that stops heartbeating: its users are seen unavailable by their contacts within the timeout', async () => {
-    const c = await startNode('node-c');
-    const owner = await c.server.storage.roster.put('bob', {
-      jid: 'alice@localhost',
-      subscription: 'both',
-      groups: [],
-    });
-    assert.ok(owner);
-    await c.server.storage.roster.put('alice', { jid: 'bob@localhost', subscription: 'both', groups: [] });
-    const alice = clients.find((client) => client.jid === 'alice@localhost/laptop')!;
-    await login(c, 'bob', 'car');
-    await alice.waitFor(
-      (s) => s.is('presence') && s.attrs.from === 'bob@localhost/car' && !s.attrs.type,
-      'bob/car available',
-    );
-    const cutAt = Date.now();
-    c.server.cluster!.halt();
-    const gone = await alice.waitFor(
-      (s) => s.is('presence') && s.attrs.from === 'bob@localhost/car' && s.attrs.type === 'unavailable',
-      'bob/car unavailable',
-      8_000,
-    );
-    assert.ok(gone);
-    assert.ok(
-      Date.now() - cutAt < 2_000 + 2_500,
-      `within node_timeout plus a few heartbeats (${Date.now() - cutAt} ms)`,
-    );
-    assert.equal(a.server.sessions.get(Jid.parse('bob@localhost/car')), undefined);
-    assert.equal(b.server.sessions.get(Jid.parse('bob@localhost/car')), undefined);
-    // A message for bob/car now goes to bob's other resource (bob/phone on node-b).
-    const bob = clients.find((client) => client.jid === 'bob@localhost/phone')!;
-    await alice.xmpp.send(
-      xml('message', { to: 'bob@localhost/car', type: 'chat', id: 'after-death' }, xml('body', null, 'x')),
-    );
-    await bob.waitFor((s) => s.attrs.id === 'after-death', 'the fallback to the bare JID');
   });
 });

@@ -3,6 +3,7 @@
 // dead nodes. Redis holds only what is live; accounts, rosters and offline messages are in the
 // shared PostgreSQL database like on a single node.
 import type { Redis } from 'ioredis';
+import { cloneElement } from '../../protocol/xml/element.js';
 import { ConfigError, type Config } from '../core/config.js';
 import { clusterStorageIssue, type ClusterConfig } from '../core/cluster-config.js';
 import type { Logger } from '../core/logger.js';
@@ -17,6 +18,8 @@ import { Forwarder } from './forwarder.js';
 import { Inbox } from './inbox.js';
 import { Heartbeat, type HeartbeatReport } from './heartbeat.js';
 import { Reaper } from './reaper.js';
+import { ContactPresence } from './contact-presence.js';
+import { RemoteSession } from './remote-mirror.js';
 
 export class ClusterNode {
   readonly id: string;
@@ -28,7 +31,8 @@ export class ClusterNode {
   readonly #redis: Redis;
   readonly #subscriber: Redis;
   readonly #reader: Redis;
-  #parts: { sync: MirrorSync; inbox: Inbox; heartbeat: Heartbeat; reaper: Reaper } | undefined;
+  #parts:
+    { sync: MirrorSync; inbox: Inbox; heartbeat: Heartbeat; reaper: Reaper; contacts: ContactPresence } | undefined;
   #isStopped = false;
 
   constructor(config: Config, cluster: ClusterConfig, logger: Logger) {
@@ -66,14 +70,17 @@ export class ClusterNode {
     const forwarder = new Forwarder({ redis, keys, router, logger, maxInbox: cluster.max_inbox_stanzas });
     const announcer = new SessionAnnouncer(redis, keys, this.id, logger);
     const timeoutMs = cluster.node_timeout_seconds * 1000;
+    const contacts = new ContactPresence({ directory: this.sessions, router, storage, logger });
     const reaper = new Reaper({
       redis,
       keys,
       directory: this.sessions,
       router,
-      storage,
+      forwarder,
+      contacts,
       logger,
       lockMs: 5 * timeoutMs,
+      maxStanzaBytes: this.#config.limits.max_stanza_bytes,
     });
     const sync = new MirrorSync({
       subscriber: this.#subscriber,
@@ -104,13 +111,16 @@ export class ClusterNode {
       timeoutMs,
       onBeat: (report) => this.#onBeat(report),
     });
-    this.#parts = { sync, inbox, heartbeat, reaper };
+    this.#parts = { sync, inbox, heartbeat, reaper, contacts };
+    // Before the clean-up below, which may route what a previous run's inbox held to other nodes.
+    this.sessions.attach(announcer, (session, error) => forwarder.close(session, error));
+    router.onRemote(forwarder.route);
     try {
       await this.#claimId();
       // The others' sessions first: the clean-up below tells contacts wherever they are.
       await sync.load();
       // What a previous run under this id left (it crashed): gone, and its users' contacts told.
-      await reaper.remove(this.id);
+      await reaper.remove(this.id, { salvage: true });
       await heartbeat.beat();
     } catch (error) {
       this.#disconnect();
@@ -120,8 +130,6 @@ export class ClusterNode {
         { cause: error },
       );
     }
-    this.sessions.attach(announcer, (session, error) => forwarder.close(session, error));
-    router.onRemote(forwarder.route);
     inbox.start();
     heartbeat.start();
     // After an outage: events were missed and writes dropped, so both sides start over.
@@ -143,7 +151,7 @@ export class ClusterNode {
     try {
       if (this.#redis.status === 'ready') {
         await this.#redis.del(this.#keys.alive(this.id));
-        await reaper.remove(this.id);
+        await reaper.remove(this.id, { salvage: false });
       }
     } catch (error) {
       this.#logger.warn({ err: error }, 'cluster: could not leave cleanly; the others will time this node out');
@@ -158,6 +166,18 @@ export class ClusterNode {
     this.#parts?.heartbeat.stop();
     void this.#parts?.inbox.stop();
     this.#disconnect();
+  }
+
+  /**
+   * Test hook: this node stops beating, as a stalled process would look to the others, and goes
+   * on serving its sessions; the returned function makes it beat again.
+   */
+  suspendHeartbeat(): () => void {
+    const heartbeat = this.#parts?.heartbeat;
+    heartbeat?.stop();
+    return () => {
+      if (!this.#isStopped) heartbeat?.start();
+    };
   }
 
   /** A previous run with this id may still be alive: wait for its key to expire, or refuse. */
@@ -178,6 +198,7 @@ export class ClusterNode {
     if (report.wasAbsent && this.sessions.size > 0) {
       this.#logger.warn('cluster: this node was presumed dead (no heartbeat in time); announcing its sessions again');
       this.sessions.announceAll();
+      await this.#presentAgain(this.#parts.contacts);
     }
     const lowest = [this.id, ...report.live].sort()[0];
     for (const node of report.dead) {
@@ -188,6 +209,29 @@ export class ClusterNode {
       } catch (error) {
         this.#logger.warn({ err: error, dead: node }, 'cluster: cleaning up after a dead node failed; retried');
       }
+    }
+  }
+
+  /**
+   * The node that cleaned up after this one told the contacts on other nodes that its users went
+   * offline; each available user's last presence tells them they are back (RFC 6121 §4.4.2 allows
+   * a repeat). Contacts on this node were never told otherwise and get nothing.
+   */
+  async #presentAgain(contacts: ContactPresence): Promise<void> {
+    for (const session of [...this.sessions.local()]) {
+      const presence = session.presence;
+      if (presence === undefined) continue;
+      const from = session.jid.toString();
+      await contacts.tell(
+        session.jid,
+        (to) => {
+          const copy = cloneElement(presence);
+          copy.attrs.from = from;
+          copy.attrs.to = to;
+          return copy;
+        },
+        (recipient) => recipient instanceof RemoteSession,
+      );
     }
   }
 

@@ -1,8 +1,7 @@
 // This node's inbox: other nodes' forwards, read in order from one Redis stream on a connection
 // of its own (a blocking read would hold up every other command), delivered through the router's
 // outbound path as if routed here, then deleted. A stanza whose session has gone meanwhile is
-// routed again here: it follows the session if it bound again on another node (once more at
-// most), else a message falls back to the bare JID, offline storage included, and an IQ bounces. Entries that fail validation are dropped and counted in the log.
+// routed again (orphan-stanza.ts). Entries that fail validation are dropped and counted in the log.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
@@ -10,6 +9,7 @@ import { StreamError } from '../../protocol/errors/stream-error.js';
 import type { ClusterSessionDirectory } from './cluster-directory.js';
 import type { Forwarder } from './forwarder.js';
 import { decodeEnvelope, type Envelope } from './envelope.js';
+import { routeOrphan } from './orphan-stanza.js';
 
 const BATCH = 100;
 
@@ -128,22 +128,8 @@ export class Inbox {
       }
       return;
     }
-    const { stanza } = envelope;
-    if (session !== undefined) {
-      this.#router.deliver(session, stanza);
-      return;
-    }
-    // Gone meanwhile. Results, errors and presence are dropped as for any absent resource; a
-    // message or a request is routed again here, which finds where it belongs now.
-    const type = stanza.attrs.type as string | undefined;
-    if (type === 'error' || type === 'result' || stanza.name === 'presence') return;
-    const to = stanza.attrs.to as string | undefined;
-    if (stanza.name === 'message' && to === envelope.to.bare().toString()) {
-      // Sent to the bare JID: the account's other resources had their copies.
-      if (this.#directory.available(envelope.to.bare()).length > 0) return;
-    }
-    this.#forwarder.markRerouted(stanza, envelope.hops + 1);
-    this.#router.route(stanza, undefined);
+    if (session !== undefined) this.#router.deliver(session, envelope.stanza);
+    else routeOrphan(envelope, { directory: this.#directory, router: this.#router, forwarder: this.#forwarder });
   }
 }
 

@@ -16,6 +16,8 @@ export interface ClusterKeys {
   alive(node: string): string;
   /** Stream per node: stanzas other nodes forward to its sessions. */
   inbox(node: string): string;
+  /** A dead node's unread inbox, while the node cleaning up after it routes what it holds. */
+  salvage(node: string): string;
   /** Held by the node cleaning up after a dead one. */
   reaping(node: string): string;
 }
@@ -29,6 +31,7 @@ export function clusterKeys(domain: string): ClusterKeys {
     nodeSessions: (node) => `${prefix}node:${node}:sessions`,
     alive: (node) => `${prefix}node:${node}:alive`,
     inbox: (node) => `${prefix}node:${node}:inbox`,
+    salvage: (node) => `${prefix}node:${node}:inbox:salvage`,
     reaping: (node) => `${prefix}node:${node}:reaping`,
   };
 }

@@ -75,9 +75,11 @@ redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
 return 1`);
 
 /**
- * KEYS: node set, dead node's alive key, its session set, its inbox. ARGV: node id, channel,
- * gone event, sessions-key prefix. Removes every entry still the dead node's and the node itself,
- * unless it came back meanwhile (nil). Returns { full JID, entry, … } of what it removed.
+ * KEYS: node set, dead node's alive key, its session set, its inbox, the key its unread inbox
+ * moves to. ARGV: node id, channel, gone event, sessions-key prefix, salvage ('1' to move the
+ * inbox rather than delete it), the moved inbox's time to live in ms. Removes every entry still
+ * the dead node's and the node itself, unless it came back meanwhile (nil). Returns { full JID,
+ * entry, … } of what it removed.
  */
 export const REAP = script(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return nil end
@@ -98,7 +100,13 @@ for _, jid in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     end
   end
 end
-redis.call('DEL', KEYS[3], KEYS[4])
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then
+  redis.call('RENAME', KEYS[4], KEYS[5])
+  redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[6]))
+else
+  redis.call('DEL', KEYS[4])
+end
+redis.call('DEL', KEYS[3])
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return removed`);

@@ -12,6 +12,8 @@ export interface MetricSources {
   sessions(): number;
   /** Bytes of stored uploads, or undefined when HTTP upload is not loaded. */
   uploadStorageBytes(): number | undefined;
+  /** The cluster node id, set as a `node` label on every series; undefined on a single server. */
+  readonly node?: string | undefined;
 }
 
 /** Methods whose transfers modules report; IBB is counted by the core as it routes. */
@@ -27,6 +29,8 @@ type Labels = Record<string, string>;
 
 export function createMetrics(sources: MetricSources): { registry: Registry; transfers: Transfers } {
   const registry = new Registry();
+  // Each node serves its own /metrics; the label keeps their series apart once scraped together.
+  if (sources.node !== undefined) registry.setDefaultLabels({ node: sources.node });
   // process_* and nodejs_* (CPU, memory, GC, handles, nodejs_eventloop_lag_* seconds).
   collectDefaultMetrics({ register: registry });
   const { counters } = sources;

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { defineModule } from '../../core/module.js';
 import { checkAllowEntry, metricsAccess } from './access.js';
 import { createMetrics } from './collectors.js';
+import { nodeIdFor } from '../../cluster/keys.js';
 
 const options = z.strictObject({
   /**
@@ -48,6 +49,7 @@ export default defineModule({
       sessions: () => ctx.sessions.size,
       // Looked up when scraped: HTTP upload is optional and may be set up after this module.
       uploadStorageBytes: () => ctx.service('http_upload')?.storedBytes,
+      node: ctx.config.cluster === undefined ? undefined : nodeIdFor(ctx.config.cluster, ctx.config.c2s.port),
     });
     ctx.onTeardown(() => registry.clear());
 
