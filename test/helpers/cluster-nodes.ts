@@ -25,7 +25,8 @@ export interface ClusterNodes {
   readonly postgresUrl: string;
   /** The config keys that make a node of this cluster (another Redis URL for failure cases). */
   overrides(id: string, redisUrl?: string): Record<string, string | number>;
-  start(id: string): Promise<TestServer>;
+  /** A node with this id; `extra` config keys beside the cluster's (an upload store, limits). */
+  start(id: string, extra?: Record<string, string | number>): Promise<TestServer>;
   login(node: TestServer, username: string, resource: string): Promise<TestClient>;
   /** A client logged in earlier, by its full JID. */
   client(jid: string): TestClient;
@@ -61,8 +62,11 @@ export async function startClusterNodes(options: { logger?: Logger } = {}): Prom
     redis,
     postgresUrl,
     overrides,
-    async start(id) {
-      const node = await startTestServer(overrides(id), options.logger ? { logger: options.logger } : {});
+    async start(id, extra = {}) {
+      const node = await startTestServer(
+        { ...overrides(id), ...extra },
+        options.logger ? { logger: options.logger } : {},
+      );
       nodes.push(node);
       return node;
     },

@@ -95,6 +95,13 @@ export interface KeyValueStore<V> {
   get(owner: string, key: string): Promise<V | undefined>;
   /** @throws TypeError for a value JSON cannot represent (undefined, a function). */
   set(owner: string, key: string, value: V): Promise<void>;
+  /**
+   * Stores the value only if the owner has none under this key, atomically (two processes adding
+   * at once: one wins, and both read the winner's value after); false when one was there (kept).
+   */
+  add(owner: string, key: string, value: V): Promise<boolean>;
+  /** The entry with this key under any owner (the first owner in code point order), found by index. */
+  find(key: string): Promise<[owner: string, value: V] | undefined>;
   /** False when there was nothing to delete. */
   delete(owner: string, key: string): Promise<boolean>;
   /** Sorted by key, in code point order. */

@@ -133,6 +133,39 @@ export const keyValueCases: StoreCase[] = [
     },
   },
   {
+    name: 'add stores a value only where there is none, and says whether it did',
+    async run(storage) {
+      const kv = await storage.openKeyValue<string>({ name: 'keys' });
+      assert.equal(await kv.add('', 'signing', 'first'), true);
+      assert.equal(await kv.add('', 'signing', 'second'), false);
+      assert.equal(await kv.get('', 'signing'), 'first');
+      assert.equal(await kv.add('alice', 'signing', 'hers'), true, 'another owner is another entry');
+      const racing = await storage.openKeyValue<string>({ name: 'keys' });
+      const outcomes = await Promise.all(['a', 'b', 'c'].map((value) => racing.add('bob', 'once', value)));
+      assert.equal(outcomes.filter(Boolean).length, 1, 'one of three concurrent adds wins');
+      assert.equal(await kv.get('bob', 'once'), ['a', 'b', 'c'][outcomes.indexOf(true)]);
+    },
+  },
+  {
+    name: 'find looks an entry up by its key alone: the owner and the value, or undefined',
+    async run(storage) {
+      const kv = await storage.openKeyValue<number>({ name: 'files' });
+      const other = await storage.openKeyValue<number>({ name: 'files:other' });
+      await kv.set('carol', 'id-1', 1);
+      await kv.set('bob', 'id-2', 2);
+      await other.set('dave', 'id-3', 3);
+      assert.deepEqual(await kv.find('id-1'), ['carol', 1]);
+      assert.deepEqual(await kv.find('id-2'), ['bob', 2]);
+      assert.equal(await kv.find('id-3'), undefined, 'another store');
+      assert.equal(await kv.find('ID-1'), undefined, 'keys are exact');
+      await kv.set('alice', 'id-1', 0);
+      assert.deepEqual(await kv.find('id-1'), ['alice', 0], 'the first owner in code point order');
+      await kv.delete('alice', 'id-1');
+      await kv.delete('carol', 'id-1');
+      assert.equal(await kv.find('id-1'), undefined);
+    },
+  },
+  {
     name: 'sees, through a second handle on the same store, what the first wrote',
     async run(storage) {
       const first = await storage.openKeyValue<number>({ name: 'shared' });

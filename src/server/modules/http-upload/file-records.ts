@@ -2,6 +2,9 @@
 // the module's key-value store, owner = the uploader's prepared username, key = the file id. The
 // store is the truth; an in-memory index (id → record, owner → ids) built at start and kept in step
 // on every put and delete answers quota questions and GET lookups without scanning the store.
+// Another process sharing the store (a cluster node) adds files this index has not seen: a GET
+// for an id it does not know asks the store by id, and a user's records are read again before
+// their quota is checked; the whole index is read again at each sweep.
 import type { UploadPurposeName } from '../../../protocol/payloads/http-upload.js';
 import type { KeyValueStore, Storage } from '../../storage/types.js';
 import { MODULE_NAME } from './options.js';
@@ -65,13 +68,30 @@ export class FileRecords {
     for (const record of byId.values()) this.#index(record);
   }
 
-  /** The record from the store (so a deletion made by another process is seen), or undefined. */
+  /**
+   * The record from the store (so a deletion or an upload made by another process is seen), or
+   * undefined.
+   */
   async get(id: string): Promise<FileRecord | undefined> {
     const indexed = this.#byId.get(id);
-    if (!indexed) return undefined;
+    if (!indexed) {
+      const found = await this.#store.find(id);
+      if (found === undefined || found[1].id !== id || found[1].owner !== found[0]) return undefined;
+      this.#index(found[1]);
+      return found[1];
+    }
     const record = await this.#store.get(indexed.owner, id);
     if (!record) this.#unindex(indexed);
     return record;
+  }
+
+  /** Reads one owner's records from the store again: what other processes added or deleted. */
+  async refreshOwner(owner: string): Promise<void> {
+    const stored = new Map((await this.#store.entries(owner)).map(([id, record]) => [id, record]));
+    for (const record of this.ofOwner(owner)) if (!stored.has(record.id)) this.#unindex(record);
+    for (const [id, record] of stored) {
+      if (record.id === id && record.owner === owner && !this.#byId.has(id)) this.#index(record);
+    }
   }
 
   has(id: string): boolean {

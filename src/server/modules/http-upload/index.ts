@@ -20,7 +20,7 @@ import { MODULE_NAME, httpUploadOptions, type HttpUploadOptions } from './option
 import { handlePut } from './put-handler.js';
 import { CORS_HEADERS } from './response-headers.js';
 import type { UploadRuntime } from './runtime.js';
-import { loadSlotKey } from './slot-token.js';
+import { KEYS_STORE, loadSlotKey, sharedSlotKey } from './slot-token.js';
 import { answerSlotRequest, ownerOf } from './slot-request.js';
 import { Sweeper, type SweepReport } from './sweeper.js';
 import { uploadErrors } from './upload-errors.js';
@@ -82,12 +82,16 @@ export default defineModule({
     const prefix = options.http_path.replace(/\/+$/, '');
     const blobs = await openBlobStore(ctx.config, options);
     ctx.onTeardown(() => blobs.close());
+    // Several nodes serve one domain: they must check each other's slots and files.
+    const isShared = ctx.config.cluster !== undefined;
     const records = new FileRecords(await ctx.openKeyValue<FileRecord>({ name: FILES_STORE }));
     await records.reload();
     const runtime: UploadRuntime = {
       domain: ctx.domain,
       options,
-      slotKey: await loadSlotKey(ctx.config.data_dir),
+      slotKey: isShared
+        ? await sharedSlotKey(await ctx.openKeyValue<string>({ name: KEYS_STORE }))
+        : await loadSlotKey(ctx.config.data_dir),
       records,
       blobs,
       logger: ctx.logger,
@@ -138,9 +142,12 @@ export default defineModule({
       runtime.options = { ...runtime.options, ...live };
       return Object.keys(live);
     });
-    ctx.onIq({ type: 'get', to: 'host', host: component, child: [NS.HTTP_UPLOAD, 'request'] }, (iq) => {
+    ctx.onIq({ type: 'get', to: 'host', host: component, child: [NS.HTTP_UPLOAD, 'request'] }, async (iq) => {
       if (!isAllowed(iq.from)) throw uploadErrors.forbidden(refusal);
-      return answerSlotRequest(runtime, ownerOf(iq.from, ctx.domain), iq.payload);
+      const owner = ownerOf(iq.from, ctx.domain);
+      // Uploads through other nodes of a cluster count towards the quota too.
+      if (isShared) await records.refreshOwner(owner);
+      return answerSlotRequest(runtime, owner, iq.payload);
     });
 
     // secureOnly: the PUT's token and the GET URL's secret must never cross the network in clear.

@@ -2,12 +2,14 @@
 // Bearer, a header §4 allows the slot to name), and the token carries everything the PUT needs —
 // owner, file id, name, size, type, purpose, expiries — so there is no slot table to fill, share
 // across a cluster or lose on restart (Prosody signs a JWT for the same reason). HMAC-SHA256 over
-// the payload with a 32-byte key kept in the data dir; compared in constant time.
+// the payload with a 32-byte key kept in the data dir (in the shared database on a cluster);
+// compared in constant time.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UPLOAD_PURPOSES } from '../../../protocol/payloads/http-upload.js';
+import type { KeyValueStore } from '../../storage/types.js';
 
 export const SLOT_KEY_BYTES = 32;
 export const SLOT_KEY_FILE = 'http_upload.key';
@@ -77,6 +79,26 @@ export async function loadSlotKey(dataDir: string): Promise<Buffer> {
   const key = await readFile(path);
   if (key.length !== SLOT_KEY_BYTES) {
     throw new Error(`${path} holds ${key.length} bytes, not a ${SLOT_KEY_BYTES}-byte key; delete it to make a new one`);
+  }
+  return key;
+}
+
+/** The module's store for the cluster-wide slot key (full name: http_upload:keys). */
+export const KEYS_STORE = 'keys';
+const SHARED_KEY = 'slot-key';
+
+/**
+ * On a cluster the slot key lives in the shared database, so that a slot one node hands out is
+ * valid on every node: the first node to start writes it (only if none is there), all read it.
+ */
+export async function sharedSlotKey(store: KeyValueStore<string>): Promise<Buffer> {
+  await store.add('', SHARED_KEY, randomBytes(SLOT_KEY_BYTES).toString('base64'));
+  const stored = await store.get('', SHARED_KEY);
+  const key = stored === undefined ? undefined : Buffer.from(stored, 'base64');
+  if (key?.length !== SLOT_KEY_BYTES) {
+    throw new Error(
+      `the shared HTTP upload slot key (store http_upload:${KEYS_STORE}) is not a ${SLOT_KEY_BYTES}-byte key`,
+    );
   }
   return key;
 }

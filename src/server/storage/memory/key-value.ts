@@ -23,6 +23,20 @@ export class MemoryKeyValueStore<V> implements KeyValueStore<V> {
     rowsOf(this.#tables.keyValues, this.#store, owner, () => new Map<string, string>()).set(key, json);
   }
 
+  async add(owner: string, key: string, value: V): Promise<boolean> {
+    if (this.#existing(owner)?.has(key) === true) return false;
+    await this.set(owner, key, value);
+    return true;
+  }
+
+  async find(key: string): Promise<[owner: string, value: V] | undefined> {
+    for (const owner of await this.owners()) {
+      const json = this.#existing(owner)?.get(key);
+      if (json !== undefined) return [owner, decodeValue<V>(json)];
+    }
+    return undefined;
+  }
+
   async delete(owner: string, key: string): Promise<boolean> {
     const items = this.#existing(owner);
     if (items?.delete(key) !== true) return false;

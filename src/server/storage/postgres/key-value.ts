@@ -30,6 +30,23 @@ export class PostgresKeyValueStore<V> implements KeyValueStore<V> {
     );
   }
 
+  async add(owner: string, key: string, value: V): Promise<boolean> {
+    const { rowCount } = await this.#db.query(
+      `INSERT INTO kv_items (store, owner, key, value_json) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (store, owner, key) DO NOTHING`,
+      [this.#store, owner, key, encodeValue(value)],
+    );
+    return rowCount === 1;
+  }
+
+  async find(key: string): Promise<[owner: string, value: V] | undefined> {
+    const { rows } = await this.#db.query<{ owner: string; value_json: string }>(
+      'SELECT owner, value_json FROM kv_items WHERE store = $1 AND key = $2 ORDER BY owner LIMIT 1',
+      [this.#store, key],
+    );
+    return rows[0] === undefined ? undefined : [rows[0].owner, decodeValue<V>(rows[0].value_json)];
+  }
+
   async delete(owner: string, key: string): Promise<boolean> {
     const { rowCount } = await this.#db.query('DELETE FROM kv_items WHERE store = $1 AND owner = $2 AND key = $3', [
       this.#store,

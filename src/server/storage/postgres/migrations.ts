@@ -106,6 +106,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX list_items_by_owner ON list_items (owner);
     `,
   },
+  {
+    version: 2,
+    description: 'key-value stores: find an entry by its key alone (an upload by its id)',
+    sql: `CREATE INDEX kv_items_by_key ON kv_items (store, key, owner);`,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA = POSTGRES_MIGRATIONS.at(-1)?.version ?? 0;

@@ -7,6 +7,8 @@ import type { KeyValueStore } from '../types.js';
 export class SqliteKeyValueStatements {
   readonly select: BetterSqlite3.Statement<[string, string, string], { value_json: string }>;
   readonly upsert: BetterSqlite3.Statement<[string, string, string, string]>;
+  readonly insert: BetterSqlite3.Statement<[string, string, string, string]>;
+  readonly find: BetterSqlite3.Statement<[string, string], { owner: string; value_json: string }>;
   readonly delete: BetterSqlite3.Statement<[string, string, string]>;
   readonly entries: BetterSqlite3.Statement<[string, string], { key: string; value_json: string }>;
   readonly owners: BetterSqlite3.Statement<[string], { owner: string }>;
@@ -18,6 +20,10 @@ export class SqliteKeyValueStatements {
       `INSERT INTO kv_items (store, owner, key, value_json) VALUES (?, ?, ?, ?)
        ON CONFLICT (store, owner, key) DO UPDATE SET value_json = excluded.value_json`,
     );
+    this.insert = db.prepare(
+      'INSERT INTO kv_items (store, owner, key, value_json) VALUES (?, ?, ?, ?) ON CONFLICT (store, owner, key) DO NOTHING',
+    );
+    this.find = db.prepare('SELECT owner, value_json FROM kv_items WHERE store = ? AND key = ? ORDER BY owner LIMIT 1');
     this.delete = db.prepare('DELETE FROM kv_items WHERE store = ? AND owner = ? AND key = ?');
     this.entries = db.prepare('SELECT key, value_json FROM kv_items WHERE store = ? AND owner = ? ORDER BY key');
     this.owners = db.prepare('SELECT DISTINCT owner FROM kv_items WHERE store = ? ORDER BY owner');
@@ -41,6 +47,15 @@ export class SqliteKeyValueStore<V> implements KeyValueStore<V> {
 
   async set(owner: string, key: string, value: V): Promise<void> {
     this.#statements.upsert.run(this.#store, owner, key, encodeValue(value));
+  }
+
+  async add(owner: string, key: string, value: V): Promise<boolean> {
+    return this.#statements.insert.run(this.#store, owner, key, encodeValue(value)).changes > 0;
+  }
+
+  async find(key: string): Promise<[owner: string, value: V] | undefined> {
+    const row = this.#statements.find.get(this.#store, key);
+    return row === undefined ? undefined : [row.owner, decodeValue<V>(row.value_json)];
   }
 
   async delete(owner: string, key: string): Promise<boolean> {

@@ -110,6 +110,11 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE offline_messages SET bytes = length(CAST(stanza AS BLOB));
     `,
   },
+  {
+    version: 4,
+    description: 'key-value stores: find an entry by its key alone (an upload by its id)',
+    sql: `CREATE INDEX kv_items_by_key ON kv_items (store, key, owner);`,
+  },
 ];
 
 export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): number {
