@@ -106,6 +106,28 @@ describe('Jingle first: a resource with Jingle file transfer and a transport we 
     });
   });
 
+  it('XEP-0353: a bare JID whose Jingle resource advertises JMI gets a proposal to the bare JID', () => {
+    const withJmi = [...GAJIM, NS.JINGLE_MESSAGE];
+    const route = chooseSendRoute(BOB, 'auto', [resource('gajim', withJmi, 5), resource('ferry', FERRY, 1)], BOTH);
+    assert.deepEqual(route, {
+      kind: 'jingle',
+      to: BOB,
+      reason: 'bob@example.com/gajim takes files over Jingle and bob@example.com advertises Jingle Message Initiation',
+      propose: true,
+    });
+    assert.equal(chooseSendRoute(BOB, 'jingle', [resource('desk', withJmi)], BOTH).kind, 'jingle');
+    // SI wins on priority: no proposal, SI to that resource.
+    const si = chooseSendRoute(BOB, 'auto', [resource('gajim', withJmi, 1), resource('ferry', FERRY, 5)], BOTH);
+    assert.deepEqual([si.kind, si.kind === 'si' && si.to.toString()], ['si', 'bob@example.com/ferry']);
+    // A full JID is never proposed to.
+    const full = Jid.parse('bob@example.com/desk');
+    assert.deepEqual(chooseSendRoute(full, 'jingle', [resource('desk', withJmi)], BOTH), {
+      kind: 'jingle',
+      to: full,
+      reason: 'a full JID',
+    });
+  });
+
   it("a full JID: 'jingle' routes to Jingle, anything else stays SI (its disco#info decides later)", () => {
     const full = Jid.parse('bob@example.com/desk');
     assert.equal(chooseSendRoute(full, 'jingle', [], BOTH).kind, 'jingle');
