@@ -188,6 +188,25 @@ describe('XEP-0353: sending a file to a bare JID', () => {
     assert.ok(jmiOf(retract).getChild('reason', NS.JINGLE)?.getChild('cancel'), '§3.3: <cancel/>');
   });
 
+  it('cancelled while waiting for a proceed: the send rejects with the reason and the proposal is retracted', async () => {
+    const entity = new ClientEntity(bob);
+    entity.addFeatures(NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB, NS.JINGLE_MESSAGE);
+    open.push(entity);
+    const sender = manager(alice);
+    const atBob = jmiInbox(bob);
+    open.push(atBob);
+    await showPresence(bob);
+    const controller = new AbortController();
+    const transfer = sender.send(bob.jid.bare().toString(), source, { method: 'jingle', signal: controller.signal });
+    const propose = await atBob.next('propose');
+    controller.abort(new Error('changed my mind'));
+    await assert.rejects(withTimeout(transfer.done, WAIT_MS, 'the send'), /changed my mind/);
+    const retract = await atBob.next('retract');
+    assert.equal(retract.attrs.to, bob.jid.bare().toString());
+    assert.equal(jmiOf(retract).attrs.id, jmiOf(propose).attrs.id);
+    assert.ok(jmiOf(retract).getChild('reason', NS.JINGLE)?.getChild('cancel'));
+  });
+
   it('a <retract/> before the session-initiate: the receiver refuses that session, no offer', async () => {
     const receiver = manager(bob);
     let offers = 0;
