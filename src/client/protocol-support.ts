@@ -106,7 +106,7 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     title: 'Jingle Message Initiation',
     version: '0.8.0',
     status: 'partial',
-    note: 'file transfer only: a send to a bare JID whose Jingle device advertises it is proposed to the bare JID, initiated to the first device that proceeds (a later one is retracted); reject is a decline; no answer or a cancel retracts; proposals answered proceed when offers are listened for, else reject; retract before the session-initiate honoured; no finish, no tie-break (file transfers across are two sessions)',
+    note: 'file transfer only: a send to a bare JID whose Jingle device advertises it (not Dino or Conversations: calls only) is proposed to the bare JID, initiated to the first device that proceeds (a later one is retracted); reject is a decline; no answer or a cancel retracts; proposals answered proceed when offers are listened for, else reject; retract before the session-initiate honoured; no finish, no tie-break (file transfers across are two sessions)',
   },
   {
     xep: 363,

@@ -20,6 +20,8 @@ export interface OnlineResource {
   priority: number;
   /** Its disco#info features; undefined when it did not answer (then it is not counted on). */
   features: readonly string[] | undefined;
+  /** XEP-0353: a file may be proposed to its account (it advertises JMI and answers file proposals). */
+  takesFileProposals?: boolean;
 }
 
 export type SendRoute =
@@ -72,7 +74,7 @@ export function chooseSendRoute(
     const jid = best.resource.jid;
     const proposes =
       best.protocol === 'jingle' &&
-      capable.some((entry) => entry.protocol === 'jingle' && entry.resource.features?.includes(NS.JINGLE_MESSAGE));
+      capable.some((entry) => entry.protocol === 'jingle' && entry.resource.takesFileProposals === true);
     if (proposes) {
       const reason = `${jid.toString()} takes files over Jingle and ${to.toString()} advertises Jingle Message Initiation`;
       return { kind: 'jingle', to: to.bare(), reason, propose: true };
