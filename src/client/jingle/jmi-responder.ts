@@ -58,7 +58,9 @@ export class JmiResponder {
 
   #onMessage(message: Element): void {
     const from = message.attrs.from as unknown;
-    if (typeof from !== 'string' || message.attrs.type === 'error') return;
+    // §3: one-to-one messages (type chat; also accepted as normal). Not errors, nor a room's.
+    const type = (message.attrs.type as string | undefined) ?? 'normal';
+    if (typeof from !== 'string' || (type !== 'chat' && type !== 'normal')) return;
     let payload: JingleMessage | undefined;
     try {
       payload = jingleMessageOf(message);
