@@ -37,6 +37,11 @@ export interface FileTransferOptions {
   streamTimeoutMs?: number;
   /** How long a receiver waits for an IBB re-offer after SOCKS5 failed (default 30 s). */
   fallbackWaitMs?: number;
+  /**
+   * XEP-0353: how long a file proposed to a bare JID waits for one of its devices to proceed
+   * (default 60 s); then the proposal is retracted and the send fails with FERRY_ERR_TIMEOUT.
+   */
+  proposalTimeoutMs?: number;
   /** How long send() waits for the peer's disco#info before offering anyway (default 10 s). */
   discoTimeoutMs?: number;
   /**
@@ -125,6 +130,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
       streamTimeoutMs: 30_000,
       fallbackWaitMs: 30_000,
       discoTimeoutMs: 10_000,
+      proposalTimeoutMs: 60_000,
       uploadRequestTimeoutMs: 30_000,
       stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
       ...rest,
@@ -209,6 +215,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
             jingle: {
               send: jingle.send.bind(jingle),
               offersS5b: jingle.offersS5b.bind(jingle),
+              propose: jingle.propose.bind(jingle),
               methods: this.#methods,
             },
           }

@@ -21,6 +21,7 @@ import { selectOfferTransports, takesHashInJingleOffer, type PeerSupport } from 
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import { StallWatch, stalledError } from './stall-watch.js';
 import { fileProtocol, type OurMethods, type SendMethod, type SendRoute } from './upload/method-choice.js';
+import type { ProposedFile } from './jingle/jingle-manager.js';
 
 export interface FileMetadata {
   name?: string;
@@ -83,11 +84,20 @@ export interface SendSettings {
       useS5b: boolean,
       /** False: <hash-used/> in the offer, the hash in a checksum after the bytes. */
       hashInOffer: boolean,
+      /** XEP-0353: the sid and file of the proposal the peer proceeded with. */
+      prepared?: { sid: string; file: ProposedFile['file'] },
     ): Promise<TransferResult>;
     /** Whether a peer with these features (undefined: unknown) gets a SOCKS5 offer. */
     offersS5b(features: readonly string[] | undefined): boolean;
     /** Our SI stream methods and Jingle transports, for the automatic choice. */
     methods: OurMethods;
+    /** XEP-0353: proposes the file to a bare JID; the device that proceeds is the peer. */
+    propose?(
+      to: Jid,
+      source: string | Readable,
+      options: SendOptions,
+      onRinging: (from: Jid) => void,
+    ): Promise<{ peer: Jid; sid: string; file: ProposedFile['file']; release(): void }>;
   };
   /** Uploads the file (XEP-0363) and sends `peer` the link message. */
   upload?(
@@ -104,6 +114,8 @@ interface OutgoingEvents {
   accepted: [{ sid: string; method: string; offset: number }];
   progress: [Progress];
   fallback: [{ from: string; to: string; reason: Error }];
+  /** XEP-0353: a device of the bare JID the file was proposed to is ringing. */
+  ringing: [{ from: Jid }];
 }
 
 const CONNECTIVITY_FAILURES = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_ACTIVATION', 'FERRY_ERR_TIMEOUT']);
@@ -156,6 +168,9 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
         return await settings.upload!(this.#peer, source, options, (progress) => this.emit('progress', progress));
       }
       this.#peer = route.to;
+      if (route.kind === 'jingle' && route.propose) {
+        return await this.#sendProposed(connection, source, options, settings, signal);
+      }
       if (route.kind === 'jingle') return await this.#sendJingle(connection, source, options, settings, signal);
     }
     const offline = watchOffline(connection, this.peer);
@@ -215,13 +230,37 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     }
   }
 
-  /** Explicit only for now (the automatic choice stays SI/upload): a full JID, over IBB. */
+  /** XEP-0353: the proposal to the bare JID, then Jingle to the device that proceeded. */
+  async #sendProposed(
+    connection: XmppConnection,
+    source: string | Readable,
+    options: SendOptions,
+    settings: SendSettings,
+    signal: AbortSignal,
+  ): Promise<TransferResult> {
+    if (!settings.jingle?.propose) {
+      throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', 'Jingle file transfer needs the IBB transport');
+    }
+    const proposal = await settings.jingle.propose(this.#peer, source, { ...options, signal }, (from) =>
+      this.emit('ringing', { from }),
+    );
+    try {
+      this.#peer = proposal.peer;
+      this.#sid = proposal.sid;
+      return await this.#sendJingle(connection, source, options, settings, signal, proposal);
+    } finally {
+      proposal.release();
+    }
+  }
+
+  /** A full JID: SOCKS5 when it lists XEP-0260, else IBB; `prepared`: the proposal it answered. */
   async #sendJingle(
     connection: XmppConnection,
     source: string | Readable,
     options: SendOptions,
     settings: SendSettings,
     signal: AbortSignal,
+    prepared?: { sid: string; file: ProposedFile['file'] },
   ): Promise<TransferResult> {
     if (!settings.jingle) {
       throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', 'Jingle file transfer needs the IBB transport');
@@ -257,6 +296,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
         },
         useS5b,
         takesHashInJingleOffer(support),
+        prepared && { sid: prepared.sid, file: prepared.file },
       );
     } finally {
       offline.stop();

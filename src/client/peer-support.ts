@@ -55,6 +55,20 @@ function summarize(features: readonly string[]): string {
 }
 
 /**
+ * COMPAT: clients that advertise XEP-0353 but answer proposals for calls only, by disco identity
+ * name: Dino (its JMI module hands proposals to its call code, which wants RTP descriptions) and
+ * Conversations ("unable to react to proposed session" for anything but RTP). A file proposed to
+ * them would only wait out the proposal timeout: they get a direct offer instead.
+ */
+const CALLS_ONLY_JMI = new Set(['Dino', 'Conversations']);
+
+/** XEP-0353: whether a file may be proposed to this peer's account (see CALLS_ONLY_JMI). */
+export function takesFileProposals(support: PeerSupport): boolean {
+  if (support.kind !== 'known' || !support.info.features.includes(NS.JINGLE_MESSAGE)) return false;
+  return !support.info.identities.some((identity) => CALLS_ONLY_JMI.has(identity.name ?? ''));
+}
+
+/**
  * Whether a Jingle offer to this peer may carry the file's hash, or must say <hash-used/> and send
  * it in a checksum after the bytes (XEP-0234 §8.2).
  * COMPAT: Libervia 0.9 (disco identity name "Libervia") fails to parse a standard XEP-0300 hash in

@@ -92,7 +92,7 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     title: 'Jingle In-Band Bytestreams Transport Method',
     version: '1.0',
     status: 'complete',
-    note: "the responder's smaller block-size honoured; data in iq stanzas; also the SOCKS5 fallback (transport-replace), from either side",
+    note: "the responder's smaller block-size honoured; data in iq stanzas; also the SOCKS5 fallback (transport-replace), from either side: a responder replaces it itself when the initiator has not within 2 s",
   },
   {
     xep: 300,
@@ -100,6 +100,13 @@ export const CLIENT_SPECS: readonly ClientSpec[] = [
     version: '1.0.0',
     status: 'partial',
     note: 'sha-256 sent and verified; other functions read and kept',
+  },
+  {
+    xep: 353,
+    title: 'Jingle Message Initiation',
+    version: '0.8.0',
+    status: 'partial',
+    note: 'file transfer only: a send to a bare JID whose Jingle device advertises it (not Dino or Conversations: calls only) is proposed to the bare JID, initiated to the first device that proceeds (a later one is retracted); reject is a decline; no answer or a cancel retracts; proposals answered proceed when offers are listened for, else reject; retract before the session-initiate honoured; no finish, no tie-break (file transfers across are two sessions)',
   },
   {
     xep: 363,

@@ -119,8 +119,13 @@ export function liberviaSuite(kind: 'Ferry' | 'Prosody'): void {
     });
 
     const context = (): TransferContext => ({ lv: lv!, ferry, login, ferryJid: FERRY_BARE, dir: files.path });
-    const fromLibervia = (tag: string, knobs: LiberviaKnobs, size: number, flags: string[] = []) =>
-      fromLv(context(), tag, knobs, size, flags);
+    const fromLibervia = (
+      tag: string,
+      knobs: LiberviaKnobs,
+      size: number,
+      flags: string[] = [],
+      to: 'resource' | 'bare' = 'resource',
+    ) => fromLv(context(), tag, knobs, size, flags, to);
     const toLibervia = (tag: string, flags: string[], size: number) => toLv(context(), tag, flags, size);
 
     describe('Jingle over IBB (XEP-0234 + XEP-0261)', () => {
@@ -161,6 +166,38 @@ export function liberviaSuite(kind: 'Ferry' | 'Prosody'): void {
             why,
           );
           await assertHashAfterBytes(r, why);
+        },
+      );
+    });
+
+    describe('Jingle Message Initiation (XEP-0353)', () => {
+      it(
+        "Libervia → ferry receive, to Ferry's bare JID: Libervia proposes, Ferry proceeds, the session follows; bytes intact",
+        { timeout: CASE_MS },
+        async () => {
+          // Libervia 0.9 tries JMI for any Jingle session to a bare JID (plugin_xep_0234
+          // canHandleFileSend, plugin_xep_0353 _onInitiateTrigger), with an empty <description/>.
+          const r = await fromLibervia('jmi', { transport: 'ibb' }, IBB_SIZE, [], 'bare');
+          const why = evidence(r.receive, r.send);
+          assert.equal(r.sendCode, 0, `libervia-cli file send exit code${why}`);
+          assert.equal(r.receiveCode, 0, `ferry receive exit code${why}`);
+          assert.equal(await sha256File(r.target), r.hash);
+          const wire = r.wire();
+          const propose = new RegExp(
+            `<message [^>]*to="${FERRY_BARE}"[^>]*>[^]*?<propose xmlns="${NS.JINGLE_MESSAGE}" id="([^"]+)"`,
+          ).exec(wire);
+          assert.ok(propose, `Libervia's propose to the bare JID${why}`);
+          const id = propose[1]!;
+          assert.match(
+            wire,
+            new RegExp(`from="${FERRY_BARE}/rx-jmi"[^>]*>[^]*?<proceed xmlns="${NS.JINGLE_MESSAGE}" id="${id}"`),
+            `Ferry's proceed from its resource${why}`,
+          );
+          assert.match(
+            wire,
+            new RegExp(`action="session-initiate"[^>]*sid="${id}"|sid="${id}"[^>]*action="session-initiate"`),
+            `the session-initiate carries the proposal id${why}`,
+          );
         },
       );
     });

@@ -33,13 +33,17 @@ export interface TransferContext {
   dir: string;
 }
 
-/** Libervia's `file send` to `ferry receive --once` (resource rx-TAG, offers from Libervia only). */
+/**
+ * Libervia's `file send` to `ferry receive --once` (resource rx-TAG, offers from Libervia only),
+ * addressed to that resource, or with `to: 'bare'` to the account's bare JID (XEP-0353).
+ */
 export async function fromLibervia(
   context: TransferContext,
   tag: string,
   knobs: LiberviaKnobs,
   size: number,
   receiveFlags: string[] = [],
+  to: 'resource' | 'bare' = 'resource',
 ): Promise<Transfer> {
   const { lv } = context;
   lv.setKnobs(knobs);
@@ -53,7 +57,7 @@ export async function fromLibervia(
   const receive = context.ferry(['receive', ...context.login, ...options, '--stall-timeout', '20', ...receiveFlags]);
   await printed(receive, /^receiving as /m, 30_000, 'ferry receive to log in');
   const wireFrom = lv.stanzas().length;
-  const send = lv.send(source, `${context.ferryJid}/${resource}`, 60);
+  const send = lv.send(source, to === 'bare' ? context.ferryJid : `${context.ferryJid}/${resource}`, 60);
   const sendCode = await exitWithin(send, 65_000, 'libervia-cli file send');
   // A refused offer leaves `ferry receive --once` waiting for the next one.
   const receiveCode = sendCode === 0 ? await exitWithin(receive, 30_000, 'ferry receive --once') : null;

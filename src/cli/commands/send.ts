@@ -1,7 +1,8 @@
 // `ferry send <jid> <file>`: a full JID gets an SI offer (SOCKS5, then IBB) as before; a bare JID
 // gets one on its online resource that takes files, else an HTTP upload (XEP-0363) and a link
 // message its server keeps until the contact logs in. `--method upload` forces the upload;
-// `--method jingle` sends to a full JID with Jingle file transfer (XEP-0234) over IBB. Exit 0
+// `--method jingle` sends with Jingle file transfer (XEP-0234); to a bare JID whose devices
+// advertise XEP-0353, the file is proposed to all of them and the first to answer gets it. Exit 0
 // only on a complete, verified transfer. Ctrl-C cancels properly (the bytestream is closed).
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -47,7 +48,7 @@ export function registerSendCommand(program: Command): void {
   )
     .option(
       '--method <method>',
-      'auto (SOCKS5, then IBB; a bare JID that is offline: upload), socks5, ibb, jingle (Jingle over IBB, to a full JID) or upload (HTTP upload + link)',
+      'auto (SOCKS5, then IBB; a bare JID that is offline: upload), socks5, ibb, jingle (Jingle over SOCKS5, then IBB; a bare JID: proposed to its devices when they advertise XEP-0353) or upload (HTTP upload + link)',
       'auto',
     )
     .option('--proxy <jid>', 'use this SOCKS5 proxy instead of discovering one')
@@ -76,6 +77,7 @@ export function registerSendCommand(program: Command): void {
       const manager = new FileTransferManager(connection, {
         transports: createTransports({ method: streamMethod, proxy: flags.proxy, blockSize, direct: flags.direct }),
         acceptTimeoutMs: timeout * 1000,
+        proposalTimeoutMs: timeout * 1000,
         stallTimeoutMs,
         identity: { type: 'console', name: 'Ferry' },
         links: false, // a sender takes no files
@@ -94,6 +96,7 @@ export function registerSendCommand(program: Command): void {
           flags.method === 'upload' || flags.method === 'jingle' || flags.method === 'auto' ? flags.method : 'si';
         const transfer = manager.send(to, file, { signal: controller.signal, method });
         transfer.on('route', (route) => bar.note(describeRoute(route)));
+        transfer.on('ringing', ({ from }) => bar.note(`${from.toString()} is ringing`));
         transfer.on('accepted', ({ method, offset }) =>
           bar.note(`accepted; sending over ${method}${offset > 0 ? `, resuming at ${formatBytes(offset)}` : ''}`),
         );
@@ -164,9 +167,11 @@ async function seePresence(connection: XmppConnection, contact: Jid, signal: Abo
 }
 
 function describeRoute(route: SendRoute): string {
-  return route.kind === 'upload'
-    ? `uploading: ${route.reason}; the link goes by message (stored if offline)`
-    : `offering to ${route.to.toString()} (${route.reason})`;
+  if (route.kind === 'upload') return `uploading: ${route.reason}; the link goes by message (stored if offline)`;
+  if (route.kind === 'jingle' && route.propose) {
+    return `proposing to every device of ${route.to.toString()} (${route.reason})`;
+  }
+  return `offering to ${route.to.toString()} (${route.reason})`;
 }
 
 async function checkFile(file: string): Promise<void> {

@@ -28,6 +28,12 @@ import { S5bFailure, S5bNegotiation } from './s5b-negotiation.js';
 
 export type JingleTransportKind = 's5b' | 'ibb';
 
+/**
+ * XEP-0260 §2.6 leaves the replace to either party. The responder that saw SOCKS5 fail gives the
+ * initiator this long to replace it (Ferry's initiator does at once), then replaces it itself.
+ */
+const RESPONDER_REPLACE_AFTER_MS = 2_000;
+
 /** What a content transport needs from the manager and the session. */
 export interface ContentTransportHost {
   connection: XmppConnection;
@@ -298,18 +304,38 @@ export class ContentTransport {
     );
   }
 
-  /** XEP-0260 §2.6: SOCKS5 failed. The initiator replaces it with IBB; the responder waits for that. */
+  /**
+   * XEP-0260 §2.6: SOCKS5 failed. The initiator replaces it with IBB at once; the responder gives
+   * the initiator a short while to, then replaces it itself. Both at once is XEP-0166 §7.2.16's
+   * tie: the initiator's replace wins (session-machine.ts answers ours, or drops it, accordingly).
+   */
   #fallBack(reason: S5bFailure): void {
     this.#host.onFallback?.({ from: 'socks5', to: 'ibb', reason });
-    if (this.#role === 'initiator') {
-      if (this.#replacing) return;
-      const ibb: IbbOffer = { sid: newSid(), blockSize: this.#host.ibb.blockSize, stanza: 'iq' };
-      this.#replacing = ibb;
-      this.#armReplaceTimer('the responder did not answer our transport-replace');
-      this.#send('transport-replace', encodeIbbTransport(ibb));
-      return;
-    }
-    this.#armReplaceTimer('the initiator did not replace the failed SOCKS5 transport');
+    if (this.#role === 'initiator') return this.#replaceWithIbb();
+    const wait = Math.min(RESPONDER_REPLACE_AFTER_MS, this.#host.streamTimeoutMs / 2);
+    clearTimeout(this.#replaceTimer);
+    this.#replaceTimer = setTimeout(() => {
+      if (this.#isSettled || this.#kind === 'ibb' || this.#host.session.state === 'ended') return;
+      this.#replaceWithIbb();
+    }, wait);
+  }
+
+  /** Our transport-replace to IBB; the responder (the receiver) expects the <open/> from now on. */
+  #replaceWithIbb(): void {
+    if (this.#replacing) return;
+    const ibb: IbbOffer = {
+      sid: newSid(),
+      blockSize: this.#role === 'initiator' ? this.#host.ibb.blockSize : this.#host.ibb.maxBlockSize,
+      stanza: 'iq',
+    };
+    this.#replacing = ibb;
+    if (this.#role === 'responder') this.#expectIbb(ibb);
+    this.#armReplaceTimer(
+      this.#role === 'initiator'
+        ? 'the responder did not answer our transport-replace'
+        : 'the initiator neither answered our transport-replace nor opened IBB',
+    );
+    this.#send('transport-replace', encodeIbbTransport(ibb));
   }
 
   #armReplaceTimer(what: string): void {
@@ -371,7 +397,8 @@ export class ContentTransport {
     this.#dropS5b();
     this.#kind = 'ibb';
     this.#ibb = { ...offer, blockSize: Math.min(agreed?.blockSize ?? offer.blockSize, offer.blockSize) };
-    void this.#openIbb();
+    // The responder receives: its expectation of the <open/> is already up (#replaceWithIbb).
+    if (this.#role === 'initiator') void this.#openIbb();
   }
 
   #dropS5b(): void {

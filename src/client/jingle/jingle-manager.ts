@@ -51,6 +51,8 @@ import { TransferError } from '../transfer-error.js';
 import type { IbbTransport } from '../transports/ibb/ibb-transport.js';
 import type { Socks5Transport } from '../transports/socks5/index.js';
 import { ContentTransport, transportKind, type JingleStream } from './content-transport.js';
+import { JmiResponder } from './jmi-responder.js';
+import { propose, type Proposal } from './jmi-proposer.js';
 import { receiveBytes, sendBytes } from './jingle-bytes.js';
 import { JingleOffer } from './jingle-offer.js';
 import {
@@ -59,6 +61,8 @@ import {
   deferred,
   describeFile,
   endedError,
+  hashAfterBytes,
+  type DescribedFile,
   failureReason,
   isKnownInfo,
   raceAbort,
@@ -84,6 +88,8 @@ export interface JingleManagerOptions {
   decisionTimeoutMs: number;
   streamTimeoutMs: number;
   stallTimeoutMs: number;
+  /** XEP-0353: how long a proposal to a bare JID waits for a device's <proceed/>. */
+  proposalTimeoutMs: number;
   /** Whether anyone listens for offers; if not, session-initiates are left to other handlers. */
   wantsOffers(): boolean;
   emit(offer: JingleOffer): void;
@@ -94,6 +100,12 @@ export interface JingleSendEvents {
   accepted(event: { sid: string; method: string; offset: number }): void;
   progress(progress: Progress): void;
   fallback?(event: { from: string; to: string; reason: Error }): void;
+}
+
+/** XEP-0353: a proposal a device answered, and the file it described (sent as proposed). */
+export interface ProposedFile extends Proposal {
+  sid: string;
+  file: DescribedFile;
 }
 
 /** The application side of one session: what its deliveries and its end mean. */
@@ -118,6 +130,7 @@ export class JingleManager {
   readonly #unregister: () => void;
   readonly #withdrawFeatures: () => void;
   readonly #unwatchConnection: () => void;
+  readonly #jmi: JmiResponder;
 
   constructor(connection: XmppConnection, options: JingleManagerOptions) {
     this.#connection = connection;
@@ -127,8 +140,10 @@ export class JingleManager {
       NS.JINGLE,
       NS.JINGLE_FT,
       NS.JINGLE_IBB,
+      NS.JINGLE_MESSAGE,
       ...(options.socks5 ? [NS.JINGLE_S5B] : []),
     );
+    this.#jmi = new JmiResponder(connection, { wantsOffers: options.wantsOffers });
     this.#unregister = connection.onIq('set', NS.JINGLE, 'jingle', (stanza, payload) =>
       this.#onIq(stanza.attrs.from, payload),
     );
@@ -156,6 +171,7 @@ export class JingleManager {
   close(): void {
     this.#unregister();
     this.#unwatchConnection();
+    this.#jmi.close();
     this.#withdrawFeatures();
     const closed = new TransferError('FERRY_ERR_CANCELLED', 'the file transfer manager was closed');
     this.#endAll({ condition: 'cancel', text: closed.message }, closed);
@@ -248,6 +264,11 @@ export class JingleManager {
   #onInitiate(session: JingleSession, jingle: Jingle): void {
     const from = Jid.parse(session.peer);
     const content = jingle.contents[0]!;
+    // XEP-0353 §3.3: the initiator disavowed this sid before it initiated.
+    if (this.#jmi.initiated(session.peer, session.sid) === 'retracted') {
+      this.#run(session, session.terminate({ condition: 'cancel', text: 'the proposal was retracted' }));
+      return;
+    }
     let file: JingleFile;
     try {
       // COMPAT: Gajim offers senders='initiator' with ft:5; :3/:4 offers are read by the codec.
@@ -397,6 +418,33 @@ export class JingleManager {
   // --- sending ------------------------------------------------------------------------------
 
   /**
+   * XEP-0353: proposes `source` to every device of `to` (a bare JID) and resolves with the one that
+   * answered <proceed/>; send() then initiates to it with `prepared`. The proposal carries the
+   * file's description (and its SHA-256, computed first for a path).
+   */
+  async propose(
+    to: Jid,
+    source: string | Readable,
+    options: SendOptions,
+    onRinging?: (from: Jid) => void,
+  ): Promise<ProposedFile> {
+    const signal = options.signal ?? new AbortController().signal;
+    const file = await describeFile(source, options);
+    signal.throwIfAborted();
+    const sid = randomBytes(12).toString('hex');
+    const proposal = await propose(this.#connection, {
+      to,
+      sid,
+      descriptions: [encodeJingleFtDescription({ file: file.jingle })],
+      timeoutMs: this.#options.proposalTimeoutMs,
+      what: file.name,
+      signal,
+      ...(onRinging ? { onRinging } : {}),
+    });
+    return { ...proposal, sid, file };
+  }
+
+  /**
    * XEP-0234 §6.1: offers `source` to `peer` (a full JID) and sends it over SOCKS5 (falling back
    * to IBB) when `useS5b`, else over IBB.
    */
@@ -407,9 +455,15 @@ export class JingleManager {
     events: JingleSendEvents,
     useS5b = false,
     hashInOffer = true,
+    /** XEP-0353: the proposal's sid and file, already described. */
+    prepared?: { sid: string; file: DescribedFile },
   ): Promise<TransferResult> {
     const signal = options.signal ?? new AbortController().signal;
-    const file = await describeFile(source, options, hashInOffer);
+    const file = prepared
+      ? hashInOffer
+        ? prepared.file
+        : hashAfterBytes(prepared.file)
+      : await describeFile(source, options, hashInOffer);
     signal.throwIfAborted();
     const sessionEnd = new AbortController();
     const transferSignal = AbortSignal.any([signal, sessionEnd.signal]);
@@ -433,7 +487,7 @@ export class JingleManager {
       transport: offered.element,
     };
     const { session, outputs } = Session.initiate(
-      randomBytes(12).toString('hex'),
+      prepared?.sid ?? randomBytes(12).toString('hex'),
       { self: this.#connection.jid.toString(), peer: peer.toString() },
       [content],
       { isKnownInfo },

@@ -129,6 +129,12 @@ export async function describeFile(
   return { name, size, jingle, sendsChecksum: hashes.length === 0 };
 }
 
+/** The same file offered with <hash-used/>, its hash sent in a checksum after the bytes (XEP-0234 §8.2). */
+export function hashAfterBytes(file: DescribedFile): DescribedFile {
+  if (file.jingle.hashes.length === 0) return file;
+  return { ...file, jingle: { ...file.jingle, hashes: [], hashesUsed: ['sha-256'] }, sendsChecksum: true };
+}
+
 export interface Deferred<T> {
   promise: Promise<T>;
   resolve(value: T): void;

@@ -5,7 +5,9 @@
 // message, which the server stores offline when no resource is online. A full JID whose disco#info
 // is unknown gets SI, as before. A bare JID is sent to its best online resource that can take files
 // ("online" is the available presence we have seen from the contact; without one, a bare JID gets
-// the upload). `method` forces one: 'si', 'jingle' (never an upload) or 'upload'.
+// the upload). `method` forces one: 'si', 'jingle' (never an upload) or 'upload'. When that
+// resource goes by Jingle and a Jingle resource of the contact advertises XEP-0353, the offer is
+// proposed to the bare JID instead, and the device that answers first takes it.
 import type { Jid } from '../../protocol/jid.js';
 import { NS } from '../../protocol/namespaces.js';
 import { TransferError } from '../transfer-error.js';
@@ -18,11 +20,14 @@ export interface OnlineResource {
   priority: number;
   /** Its disco#info features; undefined when it did not answer (then it is not counted on). */
   features: readonly string[] | undefined;
+  /** XEP-0353: a file may be proposed to its account (it advertises JMI and answers file proposals). */
+  takesFileProposals?: boolean;
 }
 
 export type SendRoute =
   | { kind: 'si'; to: Jid; reason: string }
-  | { kind: 'jingle'; to: Jid; reason: string }
+  /** `propose`: XEP-0353 to `to`, the bare JID; the device that proceeds gets the session. */
+  | { kind: 'jingle'; to: Jid; reason: string; propose?: boolean }
   | { kind: 'upload'; reason: string };
 
 /** Our own ways to send a file peer to peer: SI stream methods and Jingle transports (namespaces). */
@@ -67,6 +72,13 @@ export function chooseSendRoute(
   const best = capable[0];
   if (best) {
     const jid = best.resource.jid;
+    const proposes =
+      best.protocol === 'jingle' &&
+      capable.some((entry) => entry.protocol === 'jingle' && entry.resource.takesFileProposals === true);
+    if (proposes) {
+      const reason = `${jid.toString()} takes files over Jingle and ${to.toString()} advertises Jingle Message Initiation`;
+      return { kind: 'jingle', to: to.bare(), reason, propose: true };
+    }
     return best.protocol === 'jingle'
       ? { kind: 'jingle', to: jid, reason: `${jid.toString()} is online and takes files over Jingle` }
       : { kind: 'si', to: jid, reason: `${jid.toString()} is online and takes files` };

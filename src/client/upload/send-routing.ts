@@ -10,6 +10,7 @@ import type { Progress } from '../progress.js';
 import type { HttpUploader } from './http-uploader.js';
 import { chooseSendRoute, type OurMethods, type SendMethod, type SendRoute } from './method-choice.js';
 import { shareLink } from './share-link.js';
+import { takesFileProposals } from '../peer-support.js';
 
 export interface SendRouting {
   route(peer: Jid, method: SendMethod, signal: AbortSignal): Promise<SendRoute>;
@@ -37,7 +38,12 @@ export function sendRouting(deps: {
       const resources = await Promise.all(
         online.map(async ({ jid, priority }) => {
           const support = await deps.peers.support(jid, signal).catch(() => undefined);
-          return { jid, priority, features: support?.kind === 'known' ? support.info.features : undefined };
+          return {
+            jid,
+            priority,
+            features: support?.kind === 'known' ? support.info.features : undefined,
+            takesFileProposals: support !== undefined && takesFileProposals(support),
+          };
         }),
       );
       signal.throwIfAborted();

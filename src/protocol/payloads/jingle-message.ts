@@ -1,8 +1,9 @@
-// XEP-0353: Jingle Message Initiation (v0.8, urn:xmpp:jingle-message:0) — the <message/> payloads
+// XEP-0353: Jingle Message Initiation (v0.8.0, urn:xmpp:jingle-message:0) — the <message/> payloads
 // that announce a Jingle session to a bare JID before any resource is chosen: <propose id> with
 // one <description/> per content, then <ringing/>, <proceed/> or <reject/> from the responder,
 // <retract/> from the initiator, <finish/> from both. <accept/> only syncs the responder's own
-// devices (carbons). The id becomes the Jingle sid (§3.5). The wrapping message is type 'chat' with
+// devices (carbons). Since v0.8.0 ringing, proceed and reject go to the initiator's full JID; the
+// propose and its retract to the responder's bare JID. The id becomes the Jingle sid (§3.5). The wrapping message is type 'chat' with
 // a XEP-0334 <store/> hint (§3): encodeJingleMessageStanza builds it.
 import { NS } from '../namespaces.js';
 import { namespaceOf, xml, type Element } from '../xml/element.js';
@@ -15,7 +16,7 @@ export type JingleMessage =
   | { kind: 'proceed'; id: string }
   | { kind: 'accept'; id: string }
   | { kind: 'reject'; id: string; reason?: JingleReason; isTieBreak?: boolean }
-  | { kind: 'retract'; id: string; reason?: JingleReason }
+  | { kind: 'retract'; id: string; reason?: JingleReason; isTieBreak?: boolean }
   | { kind: 'finish'; id: string; reason?: JingleReason; migratedTo?: string };
 
 export type JingleMessageKind = JingleMessage['kind'];
@@ -34,7 +35,10 @@ export function encodeJingleMessage(message: JingleMessage): Element {
     case 'retract':
     case 'finish':
       if (message.reason !== undefined) element.cnode(encodeReason(message.reason, true));
-      if (message.kind === 'reject' && message.isTieBreak === true) element.cnode(xml('tie-break'));
+      // §5.1: both the <reject/> and the <retract/> of a tie carry <tie-break/>.
+      if ((message.kind === 'reject' || message.kind === 'retract') && message.isTieBreak === true) {
+        element.cnode(xml('tie-break'));
+      }
       if (message.kind === 'finish' && message.migratedTo !== undefined) {
         element.cnode(xml('migrated', { to: message.migratedTo }));
       }
@@ -73,13 +77,16 @@ export function decodeJingleMessage(element: Element): JingleMessage {
       if (descriptions.length === 0) throw malformed('XEP-0353 §3.1: the <propose/> has no <description/>');
       return { kind, id, descriptions };
     }
-    case 'reject': {
-      const reject: JingleMessage = { kind, id, ...(reason ? { reason } : {}) };
-      if (element.getChild('tie-break', NS.JINGLE_MESSAGE)) reject.isTieBreak = true;
-      return reject;
+    case 'reject':
+    case 'retract': {
+      const answer: Extract<JingleMessage, { kind: 'reject' | 'retract' }> = {
+        kind,
+        id,
+        ...(reason ? { reason } : {}),
+      };
+      if (element.getChild('tie-break', NS.JINGLE_MESSAGE)) answer.isTieBreak = true;
+      return answer;
     }
-    case 'retract':
-      return { kind, id, ...(reason ? { reason } : {}) };
     case 'finish': {
       const finish: JingleMessage = { kind, id, ...(reason ? { reason } : {}) };
       const migrated = element.getChild('migrated', NS.JINGLE_MESSAGE);

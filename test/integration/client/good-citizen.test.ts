@@ -64,6 +64,8 @@ describe('the client answers disco#info, ping and version, and announces caps', 
         NS.JINGLE_FT,
         NS.JINGLE_IBB,
         NS.JINGLE_S5B,
+        // XEP-0353: files proposed to our bare JID are answered.
+        NS.JINGLE_MESSAGE,
       ].sort(),
     );
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NS } from '../../../src/protocol/namespaces.js';
-import { selectOfferTransports } from '../../../src/client/peer-support.js';
+import { selectOfferTransports, takesFileProposals } from '../../../src/client/peer-support.js';
 
 const socks5 = { method: 'socks5', namespace: NS.BYTESTREAMS };
 const ibb = { method: 'ibb', namespace: NS.IBB };
@@ -56,5 +56,28 @@ describe('selectOfferTransports', () => {
   it('shortens a long feature list', () => {
     const features = Array.from({ length: 20 }, (_, index) => `urn:example:${String(index).padStart(2, '0')}`);
     assert.throws(() => selectOfferTransports(PEER, features, [ibb]), /urn:example:11, … \(20 in all\)\)$/);
+  });
+});
+
+describe('takesFileProposals (XEP-0353)', () => {
+  const info = (name: string, features: string[]) => ({
+    kind: 'known' as const,
+    info: { identities: [{ category: 'client', type: 'pc', name }], features },
+  });
+  const JINGLE_FILES = [NS.JINGLE, NS.JINGLE_FT, NS.JINGLE_IBB];
+
+  it('a peer that advertises urn:xmpp:jingle-message:0 (Ferry, Libervia) takes file proposals', () => {
+    assert.equal(takesFileProposals(info('Ferry', [...JINGLE_FILES, NS.JINGLE_MESSAGE])), true);
+    assert.equal(takesFileProposals(info('Libervia', [...JINGLE_FILES, NS.JINGLE_MESSAGE])), true);
+  });
+
+  it('not without the feature, nor with an unknown disco#info', () => {
+    assert.equal(takesFileProposals(info('Gajim', JINGLE_FILES)), false);
+    assert.equal(takesFileProposals({ kind: 'unknown', isMaybeOffline: false }), false);
+  });
+
+  it('COMPAT: not Dino or Conversations, whose XEP-0353 answers calls only', () => {
+    assert.equal(takesFileProposals(info('Dino', [...JINGLE_FILES, NS.JINGLE_MESSAGE])), false);
+    assert.equal(takesFileProposals(info('Conversations', [...JINGLE_FILES, NS.JINGLE_MESSAGE])), false);
   });
 });

@@ -106,6 +106,38 @@ describe('Jingle first: a resource with Jingle file transfer and a transport we 
     });
   });
 
+  it('XEP-0353: a bare JID whose Jingle resource advertises JMI gets a proposal to the bare JID', () => {
+    const withJmi = [...GAJIM, NS.JINGLE_MESSAGE];
+    const proposing = (name: string, priority = 0) => ({
+      ...resource(name, withJmi, priority),
+      takesFileProposals: true,
+    });
+    const route = chooseSendRoute(BOB, 'auto', [proposing('gajim', 5), resource('ferry', FERRY, 1)], BOTH);
+    assert.deepEqual(route, {
+      kind: 'jingle',
+      to: BOB,
+      reason: 'bob@example.com/gajim takes files over Jingle and bob@example.com advertises Jingle Message Initiation',
+      propose: true,
+    });
+    assert.equal(chooseSendRoute(BOB, 'jingle', [proposing('desk')], BOTH).kind, 'jingle');
+    // JMI listed, but not for files (a calls-only client): a direct offer to the resource.
+    const direct = chooseSendRoute(BOB, 'auto', [resource('dino', withJmi)], BOTH);
+    assert.deepEqual(
+      [direct.kind, direct.kind === 'jingle' && direct.to.toString()],
+      ['jingle', 'bob@example.com/dino'],
+    );
+    // SI wins on priority: no proposal, SI to that resource.
+    const si = chooseSendRoute(BOB, 'auto', [proposing('gajim', 1), resource('ferry', FERRY, 5)], BOTH);
+    assert.deepEqual([si.kind, si.kind === 'si' && si.to.toString()], ['si', 'bob@example.com/ferry']);
+    // A full JID is never proposed to.
+    const full = Jid.parse('bob@example.com/desk');
+    assert.deepEqual(chooseSendRoute(full, 'jingle', [proposing('desk')], BOTH), {
+      kind: 'jingle',
+      to: full,
+      reason: 'a full JID',
+    });
+  });
+
   it("a full JID: 'jingle' routes to Jingle, anything else stays SI (its disco#info decides later)", () => {
     const full = Jid.parse('bob@example.com/desk');
     assert.equal(chooseSendRoute(full, 'jingle', [], BOTH).kind, 'jingle');
