@@ -33,6 +33,8 @@ export type CaseId =
   | 'initiator-aborts-after-last-byte'
   /** (f) The target aborts after the last byte, before it confirmed it. */
   | 'target-aborts-after-last-byte'
+  /** (g) What arrived does not match the sender's hash. */
+  | 'damaged-in-transit'
   /** XEP-0047 §2.2: seq wraps from 65535 to 0. */
   | 'seq-wrap';
 

@@ -17,6 +17,7 @@ import { TransferError } from '../../src/client/transfer-error.js';
 import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
 import { createIbbTransport } from '../../src/client/transports/ibb/index.js';
 import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
+import type { Element } from '../../src/protocol/xml/element.js';
 import type { CaseId, Carried, ConformanceDriver, How, Outcome } from './driver.js';
 import { WAIT_MS, hashingTap, isAbortError, isTransferError, prefixSha256, repeating, withTimeout } from './harness.js';
 import { MID_STREAM_TOTAL } from './si-driver.js';
@@ -65,6 +66,8 @@ const RULES: Partial<Record<CaseId, string>> = {
     'bob terminates <cancel/>, accept() rejects AbortError, send() FERRY_ERR_CANCELLED_BY_PEER',
   'initiator-aborts-after-last-byte':
     'all bytes in, <checksum/> held: alice terminates <cancel/>, send() rejects AbortError, accept() FERRY_ERR_CANCELLED_BY_PEER',
+  'damaged-in-transit':
+    'a <checksum/> altered on the way: bob terminates <media-error/>, both sides FERRY_ERR_HASH_MISMATCH',
   'target-aborts-after-last-byte':
     'all bytes in, <checksum/> held: bob terminates <cancel/>, accept() rejects AbortError, send() FERRY_ERR_CANCELLED_BY_PEER',
 };
@@ -183,6 +186,8 @@ export class JingleDriver implements ConformanceDriver {
         return this.#afterLastByte('alice');
       case 'target-aborts-after-last-byte':
         return this.#afterLastByte('bob');
+      case 'damaged-in-transit':
+        return this.#damaged();
       case 'seq-wrap':
         return this.#seqWrap();
       default:
@@ -382,6 +387,30 @@ export class JingleDriver implements ConformanceDriver {
     return { leftovers: await this.#leftovers() };
   }
 
+  async #damaged(): Promise<Outcome> {
+    const size = 3 * this.blockSize;
+    const untap = this.#wires().bob.tap(CHECKSUM, (_stanza, payload) => {
+      // The sender's SHA-256 of a stream, changed before bob's manager reads it.
+      const hash = findChild(payload, 'hash');
+      assert.ok(hash, 'the <checksum/> carries a <hash/>');
+      hash.children = [Buffer.alloc(32).toString('base64')];
+      return undefined;
+    });
+    try {
+      const offered = this.#nextOffer();
+      const transfer = this.#send(patternStream(size), size);
+      const offer = await offered;
+      const accepting = offer.accept({ to: new CountingSink() });
+      const damaged = isTransferError('FERRY_ERR_HASH_MISMATCH');
+      await withTimeout(assert.rejects(accepting, damaged), WAIT_MS, 'accept() rejecting');
+      await withTimeout(assert.rejects(transfer.done, damaged), WAIT_MS, 'send() rejecting');
+    } finally {
+      untap();
+    }
+    this.#assertTerminates({ alice: [], bob: ['media-error'] });
+    return { leftovers: await this.#leftovers() };
+  }
+
   async #seqWrap(): Promise<Outcome> {
     const wrap = this.#row.seqWrap;
     assert.ok(wrap, `${this.name} states no seq-wrap rule`);
@@ -393,7 +422,7 @@ export class JingleDriver implements ConformanceDriver {
     bob.settle();
     try {
       const size = (65536 + 7) * wrap.blockSize - 3;
-      const carried = await this.carry(size, 80_000);
+      const carried = await this.carry(size, 200_000);
       assert.equal(carried.received.bytes, size);
       assert.equal(carried.received.sha256, carried.sent.sha256);
       return carried;
@@ -525,6 +554,15 @@ class CountingSink extends Writable {
 
 function actions(wire: JingleWire, action: string): string[] {
   return wire.sent.filter(({ jingle }) => jingle.action === action).map(({ jingle }) => jingle.action);
+}
+
+function findChild(element: Element, name: string): Element | undefined {
+  for (const child of element.getChildElements()) {
+    if (child.getName() === name) return child;
+    const found = findChild(child, name);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
