@@ -25,7 +25,7 @@ import { raceAbort, withTimeout, type DescribedFile } from './jingle-util.js';
 const PEER_REASON_GRACE_MS = 2_000;
 
 /** The session's end (the peer's terminate) if it comes within the grace, else undefined. */
-function peerEnding(sessionEnd: AbortSignal): Promise<Error | undefined> {
+export function peerEnding(sessionEnd: AbortSignal): Promise<Error | undefined> {
   if (sessionEnd.aborted) return Promise.resolve(sessionEnd.reason as Error);
   return new Promise((resolve) => {
     const onEnd = () => {
