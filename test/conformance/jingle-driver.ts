@@ -11,7 +11,7 @@ import { patternStream } from '../helpers/files.js';
 import { listenersLeft, sessionLeft } from '../helpers/jingle-conformance-leftovers.js';
 import { JingleWire, jingleAction, type TapMatch } from '../helpers/jingle-conformance-wire.js';
 import { FileTransferManager } from '../../src/client/file-transfer.js';
-import type { FileOffer } from '../../src/client/file-offer.js';
+import type { AcceptOptions, FileOffer } from '../../src/client/file-offer.js';
 import type { OutgoingTransfer, TransferResult } from '../../src/client/outgoing-transfer.js';
 import { TransferError } from '../../src/client/transfer-error.js';
 import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
@@ -19,7 +19,16 @@ import { createIbbTransport } from '../../src/client/transports/ibb/index.js';
 import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
 import type { Element } from '../../src/protocol/xml/element.js';
 import type { CaseId, Carried, ConformanceDriver, How, Outcome } from './driver.js';
-import { WAIT_MS, hashingTap, isAbortError, isTransferError, prefixSha256, repeating, withTimeout } from './harness.js';
+import {
+  CARRY_MS,
+  WAIT_MS,
+  hashingTap,
+  isAbortError,
+  isTransferError,
+  prefixSha256,
+  repeating,
+  withTimeout,
+} from './harness.js';
 import { MID_STREAM_TOTAL } from './si-driver.js';
 
 /** What makes one Jingle row: its transports and what the session must look like on them. */
@@ -66,10 +75,10 @@ const RULES: Partial<Record<CaseId, string>> = {
     'bob terminates <cancel/>, accept() rejects AbortError, send() FERRY_ERR_CANCELLED_BY_PEER',
   'initiator-aborts-after-last-byte':
     'all bytes in, <checksum/> held: alice terminates <cancel/>, send() rejects AbortError, accept() FERRY_ERR_CANCELLED_BY_PEER',
-  'damaged-in-transit':
-    'a <checksum/> altered on the way: bob terminates <media-error/>, both sides FERRY_ERR_HASH_MISMATCH',
   'target-aborts-after-last-byte':
     'all bytes in, <checksum/> held: bob terminates <cancel/>, accept() rejects AbortError, send() FERRY_ERR_CANCELLED_BY_PEER',
+  'damaged-in-transit':
+    'a <checksum/> altered on the way: bob terminates <media-error/>, both sides FERRY_ERR_HASH_MISMATCH',
 };
 
 export class JingleDriver implements ConformanceDriver {
@@ -79,6 +88,9 @@ export class JingleDriver implements ConformanceDriver {
   #bob: JingleWire | undefined;
   #sender: FileTransferManager | undefined;
   #receiver: FileTransferManager | undefined;
+  /** Aborted when the running case ends: what it started and left running stops. */
+  #caseEnd = new AbortController();
+  #inFlight: Array<Promise<unknown>> = [];
 
   constructor(row: JingleRow) {
     this.#row = row;
@@ -127,8 +139,14 @@ export class JingleDriver implements ConformanceDriver {
     return RULES[id] ?? '';
   }
 
-  async carry(size: number, timeoutMs = WAIT_MS): Promise<Carried> {
+  carry(size: number): Promise<Carried> {
+    return this.#inCase(() => this.#carry(size, CARRY_MS));
+  }
+
+  async #carry(size: number, timeoutMs: number): Promise<Carried> {
     const { alice, bob } = this.#wires();
+    alice.clear();
+    bob.clear();
     const tap = hashingTap();
     const sink = new CountingSink();
     const fallbacks: string[] = [];
@@ -139,7 +157,7 @@ export class JingleDriver implements ConformanceDriver {
     transfer.on('fallback', ({ from, to }) => fallbacks.push(`${from} → ${to}`));
     const offer = await offered;
     const [sent, got] = await withTimeout(
-      Promise.all([transfer.done, offer.accept({ to: sink })]),
+      Promise.all([transfer.done, this.#accept(offer, { to: sink })]),
       timeoutMs,
       `carrying ${size} bytes`,
     );
@@ -160,7 +178,11 @@ export class JingleDriver implements ConformanceDriver {
     };
   }
 
-  async run(id: CaseId, how: How): Promise<Outcome> {
+  run(id: CaseId, how: How): Promise<Outcome> {
+    return this.#inCase(() => this.#run(id, how));
+  }
+
+  #run(id: CaseId, how: How): Promise<Outcome> {
     this.#wires().alice.clear();
     this.#wires().bob.clear();
     switch (id) {
@@ -282,7 +304,7 @@ export class JingleDriver implements ConformanceDriver {
     const offered = this.#nextOffer();
     const transfer = this.#send(patternStream(1), 1);
     const offer = await offered;
-    const accepting = offer.accept({ to: new CountingSink(), signal: controller.signal });
+    const accepting = this.#accept(offer, { to: new CountingSink(), signal: controller.signal });
     await withTimeout(assert.rejects(accepting, isAbortError), WAIT_MS, 'accept()');
     await withTimeout(
       assert.rejects(transfer.done, isTransferError('FERRY_ERR_CANCELLED_BY_PEER')),
@@ -308,7 +330,7 @@ export class JingleDriver implements ConformanceDriver {
       side === 'alice' ? controller.signal : undefined,
     );
     const offer = await offered;
-    const accepting = offer.accept({ to: sink, ...(side === 'bob' ? { signal: controller.signal } : {}) });
+    const accepting = this.#accept(offer, { to: sink, ...(side === 'bob' ? { signal: controller.signal } : {}) });
     const byReason = how === 'abort' ? (error: unknown) => error === reason : isAbortError;
     const byPeer = isTransferError('FERRY_ERR_CANCELLED_BY_PEER');
     await withTimeout(assert.rejects(transfer.done, side === 'alice' ? byReason : byPeer), WAIT_MS, 'send() rejecting');
@@ -341,7 +363,7 @@ export class JingleDriver implements ConformanceDriver {
         side === 'alice' ? controller.signal : undefined,
       );
       const offer = await offered;
-      const accepting = offer.accept({
+      const accepting = this.#accept(offer, {
         to: new CountingSink(),
         ...(side === 'bob' ? { signal: controller.signal } : {}),
       });
@@ -371,7 +393,7 @@ export class JingleDriver implements ConformanceDriver {
       const offered = this.#nextOffer();
       const transfer = this.#send(patternStream(size), size, side === 'alice' ? controller.signal : undefined);
       const offer = await offered;
-      const accepting = offer.accept({ to: sink, ...(side === 'bob' ? { signal: controller.signal } : {}) });
+      const accepting = this.#accept(offer, { to: sink, ...(side === 'bob' ? { signal: controller.signal } : {}) });
       await withTimeout(Promise.all([held.promise, allIn.promise]), WAIT_MS, 'every byte and the <checksum/> at bob');
       controller.abort();
       const byPeer = isTransferError('FERRY_ERR_CANCELLED_BY_PEER');
@@ -400,7 +422,7 @@ export class JingleDriver implements ConformanceDriver {
       const offered = this.#nextOffer();
       const transfer = this.#send(patternStream(size), size);
       const offer = await offered;
-      const accepting = offer.accept({ to: new CountingSink() });
+      const accepting = this.#accept(offer, { to: new CountingSink() });
       const damaged = isTransferError('FERRY_ERR_HASH_MISMATCH');
       await withTimeout(assert.rejects(accepting, damaged), WAIT_MS, 'accept() rejecting');
       await withTimeout(assert.rejects(transfer.done, damaged), WAIT_MS, 'send() rejecting');
@@ -422,7 +444,7 @@ export class JingleDriver implements ConformanceDriver {
     bob.settle();
     try {
       const size = (65536 + 7) * wrap.blockSize - 3;
-      const carried = await this.carry(size, 200_000);
+      const carried = await this.#carry(size, 200_000);
       assert.equal(carried.received.bytes, size);
       assert.equal(carried.received.sha256, carried.sent.sha256);
       return carried;
@@ -435,6 +457,35 @@ export class JingleDriver implements ConformanceDriver {
 
   // --- plumbing ----------------------------------------------------------------------------------
 
+  /**
+   * Runs one case; whatever it started and did not see settle (it failed half-way) is aborted and
+   * awaited afterwards, so that the next case starts with nothing of this one in flight.
+   */
+  async #inCase<T>(body: () => Promise<T>): Promise<T> {
+    const caseEnd = new AbortController();
+    this.#caseEnd = caseEnd;
+    this.#inFlight = [];
+    try {
+      return await body();
+    } finally {
+      caseEnd.abort(new TransferError('FERRY_ERR_CANCELLED', 'the conformance case ended'));
+      await withTimeout(Promise.all(this.#inFlight), WAIT_MS, 'what the case left in flight settling');
+    }
+  }
+
+  /** Awaited when the case ends; its rejection is the case's to assert, never unhandled here. */
+  #track(promise: Promise<unknown>): void {
+    this.#inFlight.push(promise.then(ignore, ignore));
+  }
+
+  /** Bob accepts, bounded by the case. */
+  #accept(offer: FileOffer, options: AcceptOptions): Promise<TransferResult> {
+    const signal = options.signal ? AbortSignal.any([this.#caseEnd.signal, options.signal]) : this.#caseEnd.signal;
+    const accepting = offer.accept({ ...options, signal });
+    this.#track(accepting);
+    return accepting;
+  }
+
   #manager(wire: JingleWire, transports: BytestreamTransport[]): FileTransferManager {
     return new FileTransferManager(wire.connection, {
       transports,
@@ -446,12 +497,14 @@ export class JingleDriver implements ConformanceDriver {
 
   #send(source: Readable, size: number, signal?: AbortSignal): OutgoingTransfer {
     const bob = this.#getPair().bob.jid.toString();
-    return this.#getSender().send(bob, source, {
+    const transfer = this.#getSender().send(bob, source, {
       method: 'jingle',
       name: FILE_NAME,
       size,
-      ...(signal ? { signal } : {}),
+      signal: signal ? AbortSignal.any([this.#caseEnd.signal, signal]) : this.#caseEnd.signal,
     });
+    this.#track(transfer.done);
+    return transfer;
   }
 
   /** Bob's next offer (a Jingle one), bounded; the listener is gone once it came or timed out. */
@@ -462,7 +515,12 @@ export class JingleDriver implements ConformanceDriver {
       listener = resolve;
       receiver.once('offer', listener);
     });
-    return withTimeout(offer, WAIT_MS, 'the offer reaching bob').finally(() => receiver.off('offer', listener));
+    const offered = withTimeout(offer, WAIT_MS, 'the offer reaching bob').finally(() =>
+      receiver.off('offer', listener),
+    );
+    // An offer the case never answered ends with the sender's abort when the case ends.
+    this.#track(offered.then((it) => it.done));
+    return offered;
   }
 
   #checkResult(result: TransferResult, sha256: string): void {
@@ -564,6 +622,8 @@ function findChild(element: Element, name: string): Element | undefined {
   }
   return undefined;
 }
+
+function ignore(): void {}
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve!: () => void;

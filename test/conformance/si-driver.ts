@@ -13,6 +13,7 @@ import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
 import { NS } from '../../src/protocol/namespaces.js';
 import type { CaseId, Carried, ConformanceDriver, How, Outcome } from './driver.js';
 import {
+  CARRY_MS,
   WAIT_MS,
   drain,
   ends,
@@ -110,7 +111,7 @@ export class SiDriver implements ConformanceDriver {
   }
 
   carry(size: number): Promise<Carried> {
-    return carry(this.#getPair(), this.#getTransports(), size);
+    return carry(this.#getPair(), this.#getTransports(), size, CARRY_MS);
   }
 
   async run(id: CaseId, how: How): Promise<Outcome> {
