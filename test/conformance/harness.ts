@@ -22,6 +22,8 @@ export { withTimeout };
 
 /** The bound on every await of the suite. */
 export const WAIT_MS = 10_000;
+/** The bound on a size case: 4 MiB over IBB is 1 024 acknowledged blocks, slow on a busy machine. */
+export const CARRY_MS = 30_000;
 
 let sidCount = 0;
 export const nextSid = (): string => `conformance-${process.pid}-${++sidCount}`;

@@ -1,4 +1,4 @@
-// The transports the conformance suite runs against, and what each is allowed to differ in. The
+// The SI rows of the conformance suite (si-driver.ts), and what each is allowed to differ in. The
 // cases are the same for every row; where XEP-0047 and XEP-0065 give the peer different signals
 // (an IBB <close/> carries no "aborted" flag, a SOCKS5 reset carries no reason), the row states
 // the rule and the suite asserts exactly that rule.

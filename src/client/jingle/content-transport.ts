@@ -24,6 +24,7 @@ import type { Socks5Transport } from '../transports/socks5/index.js';
 import { IncomingSocks5Bytestream } from '../transports/socks5/incoming-stream.js';
 import { OutgoingSocks5Bytestream } from '../transports/socks5/outgoing-stream.js';
 import type { JingleSession, SendableAction, SessionOutput } from './session-machine.js';
+import { peerEnding } from './jingle-bytes.js';
 import { S5bFailure, S5bNegotiation } from './s5b-negotiation.js';
 
 export type JingleTransportKind = 's5b' | 'ibb';
@@ -422,6 +423,9 @@ export class ContentTransport {
       if (this.#isSettled) return stream.abort(new TransferError('FERRY_ERR_CANCELLED', 'superseded'));
       this.#resolve({ direction: 'out', method: 'ibb', stream });
     } catch (error) {
+      // A receiver that gives up as our <open/> arrives answers it item-not-found, often before
+      // its session-terminate reaches us: the terminate's reason (#onAbort) is what happened.
+      if (!this.#host.signal.aborted) await peerEnding(this.#host.signal);
       this.#fail(error as Error);
     }
   }

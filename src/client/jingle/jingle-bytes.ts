@@ -15,7 +15,30 @@ import { StallWatch, stalledError } from '../stall-watch.js';
 import { TransferError } from '../transfer-error.js';
 import type { BytestreamMethod, IncomingBytestream, OutgoingBytestream } from '../transports/bytestream.js';
 import type { JingleOffer } from './jingle-offer.js';
-import { withTimeout, type DescribedFile } from './jingle-util.js';
+import { raceAbort, withTimeout, type DescribedFile } from './jingle-util.js';
+
+/**
+ * How long a side whose bytestream broke or ended short, with nobody here aborting, waits for the
+ * peer's session-terminate: it is often right behind (a SOCKS5 reset overtakes the XMPP stanza;
+ * an IBB <close/> follows the terminate but is handled first), and its reason is what happened.
+ */
+const PEER_REASON_GRACE_MS = 2_000;
+
+/** The session's end (the peer's terminate) if it comes within the grace, else undefined. */
+export function peerEnding(sessionEnd: AbortSignal): Promise<Error | undefined> {
+  if (sessionEnd.aborted) return Promise.resolve(sessionEnd.reason as Error);
+  return new Promise((resolve) => {
+    const onEnd = () => {
+      clearTimeout(timer);
+      resolve(sessionEnd.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      sessionEnd.removeEventListener('abort', onEnd);
+      resolve(undefined);
+    }, PEER_REASON_GRACE_MS);
+    sessionEnd.addEventListener('abort', onEnd, { once: true });
+  });
+}
 
 export interface ReceiveBytes {
   offer: JingleOffer;
@@ -60,24 +83,30 @@ export async function receiveBytes(input: ReceiveBytes): Promise<TransferResult>
   try {
     await pipeline(stream.readable, meter, output, { signal: AbortSignal.any(signals) });
   } catch (error) {
+    stall.stop();
     const aborted = signals.find((signal) => signal.aborted);
-    const reason = aborted ? (aborted.reason as Error) : error;
-    stream.abort(reason as Error);
+    const reason = aborted ? (aborted.reason as Error) : ((await peerEnding(stop)) ?? (error as Error));
+    stream.abort(reason);
     throw reason;
   } finally {
     stall.stop();
   }
   if (offer.size !== undefined && meter.bytes !== offer.size) {
+    // A sender that cancelled ends the bytestream too: its terminate says so, not the size.
+    const ended = options.signal?.aborted ? undefined : await peerEnding(stop);
+    if (ended) throw ended;
     throw new TransferError(
       'FERRY_ERR_SIZE_MISMATCH',
       `received ${meter.bytes} of ${offer.size} bytes of ${offer.name}`,
     );
   }
   const digest = meter.digest();
+  // Our own abort and the session's end still count while the <checksum/> is awaited.
+  const waiting = AbortSignal.any([stop, ...(options.signal ? [options.signal] : [])]);
   const expected =
     offer.sha256 ??
     (file.hashesUsed.includes('sha-256')
-      ? await withTimeout(checksum, input.checksumTimeoutMs, 'no <checksum/> after the bytes')
+      ? await withTimeout(raceAbort(checksum, waiting), input.checksumTimeoutMs, 'no <checksum/> after the bytes')
       : undefined);
   if (digest !== undefined && expected !== undefined && expected !== digest) {
     throw new TransferError(
@@ -128,8 +157,11 @@ export async function sendBytes(input: SendBytes): Promise<string> {
   try {
     await pipeline(readable, meter, stream.writable, { signal: AbortSignal.any([signal, stall.signal]) });
   } catch (error) {
+    stall.stop();
     // The peer's terminate, our caller's abort (its reason, not the pipeline's AbortError), a
-    // stall, or the receiver closing the bytestream (IBB <close/>, SOCKS5 reset).
+    // stall, or the receiver closing the bytestream (IBB <close/>, SOCKS5 reset), whose terminate
+    // may follow: then its reason wins, and the session has ended without a terminate of ours.
+    if (!signal.aborted && !stall.signal.aborted) await peerEnding(sessionEnd);
     const reason = sessionEnd.aborted
       ? (sessionEnd.reason as Error)
       : signal.aborted
