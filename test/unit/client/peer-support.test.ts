@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NS } from '../../../src/protocol/namespaces.js';
-import { selectOfferTransports } from '../../../src/client/peer-support.js';
+import {
+  selectOfferTransports,
+  triesPeerDirectCandidates,
+  type PeerSupport,
+} from '../../../src/client/peer-support.js';
 
 const socks5 = { method: 'socks5', namespace: NS.BYTESTREAMS };
 const ibb = { method: 'ibb', namespace: NS.IBB };
@@ -56,5 +60,22 @@ describe('selectOfferTransports', () => {
   it('shortens a long feature list', () => {
     const features = Array.from({ length: 20 }, (_, index) => `urn:example:${String(index).padStart(2, '0')}`);
     assert.throws(() => selectOfferTransports(PEER, features, [ibb]), /urn:example:11, … \(20 in all\)\)$/);
+  });
+});
+
+describe('triesPeerDirectCandidates', () => {
+  const known = (name: string): PeerSupport => ({
+    kind: 'known',
+    info: { identities: [{ category: 'client', type: 'pc', name }], features: [NS.JINGLE_S5B] },
+  });
+
+  it("tries Gajim's proxies only (its own listener drops the nominated connection)", () => {
+    assert.equal(triesPeerDirectCandidates(known('Gajim')), false);
+  });
+
+  it('tries every candidate of any other peer, and of a peer whose disco#info is unknown', () => {
+    assert.equal(triesPeerDirectCandidates(known('Dino')), true);
+    assert.equal(triesPeerDirectCandidates(known('Ferry')), true);
+    assert.equal(triesPeerDirectCandidates({ kind: 'unknown', isMaybeOffline: false }), true);
   });
 });
