@@ -22,7 +22,10 @@ import { exitWithin, ferry, stop, until, type Run } from '../helpers/cli-process
 import { ferryClientFeatures, hasJingleSocks5 } from '../helpers/ferry-features.js';
 import { FERRY_SERVER, PROSODY_SERVER, type DesktopServer } from '../helpers/desktop-servers.js';
 
-const CASE_MS = 90_000;
+/** Bounds of one case, generous for a loaded 2-core machine: the CLI's start (tsx) alone took 20 s there. */
+const LOGIN_MS = 60_000;
+const TRANSFER_MS = 60_000;
+const CASE_MS = LOGIN_MS + 40_000 + TRANSFER_MS + 20_000;
 const GAJIM_USER = 'gajim';
 const GAJIM_JID = `${GAJIM_USER}@localhost/gajim`;
 const RECEIVER = 'rx@localhost';
@@ -95,7 +98,7 @@ for (const kind of [FERRY_SERVER, PROSODY_SERVER]) {
           // "receiving as" comes once its available presence is sent.
           await until(
             () => (server.isOnline(full) && /^receiving as /m.test(run.stdout()) ? true : undefined),
-            20_000,
+            LOGIN_MS,
             `ferry receive to log in and be available${evidence(run)}`,
           );
           const mark = gajim.logLength();
@@ -112,7 +115,7 @@ for (const kind of [FERRY_SERVER, PROSODY_SERVER]) {
                 );
               return end && !/<success\s*\/>/.test(end) ? end : undefined;
             },
-            CASE_MS - 35_000,
+            TRANSFER_MS,
             `ferry receive to save the file${evidence(run, mark)}`,
           );
           if (outcome !== 'received')
