@@ -8,10 +8,16 @@
 // --once` must exit 0. Over SOCKS5, Ferry tries only Gajim's proxy candidates: Gajim drops a
 // connection to its own listener once it is nominated (peer-support.ts, triesPeerDirectCandidates),
 // which made this case fail whenever Gajim's listener was up before Ferry connected (under load).
-// The other direction is not tested: Gajim cannot receive Jingle file transfer at all. Every
-// session-initiate raises "TypeError: JingleFileTransfer.__init__() missing 1 required positional
-// argument: 'file_props'" in Gajim 1.7.3 (jingle_session.py __parse_contents), it answers nothing
-// (not even the iq result), shows nothing, and the sender times out; it has no SI either.
+// The other direction is not tested: Gajim 1.7.3 cannot receive Jingle file transfer from anyone
+// (seen with offers from Dino 0.4 and from Ferry, through Ferry). For every <content> whose
+// <description> is urn:xmpp:jingle:apps:file-transfer:5 and whose <transport> is one it knows
+// (s5b:1 or ibb:1), gajim/common/jingle_session.py:804 (__parse_contents, from
+// __on_session_initiate at :647) calls JingleFileTransfer(self, transport=transport) without the
+// required `file_props` (jingle_ft.py:77): "TypeError: JingleFileTransfer.__init__() missing 1
+// required positional argument: 'file_props'", before the <file/> is read, so nothing in the offer
+// (date, hash, range, content name, senders) avoids it. It answers nothing (not even the iq
+// result), shows nothing, and the sender times out; an unknown transport is terminated with
+// unsupported-transports instead. It has no SI either.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -139,8 +145,10 @@ for (const kind of [FERRY_SERVER, PROSODY_SERVER]) {
 
       it('ferry send → Gajim', {
         skip:
-          'Gajim 1.7.3 cannot receive Jingle file transfer (TypeError in JingleFileTransfer.__init__ on every ' +
-          'session-initiate) and has no SI',
+          'Gajim 1.7.3 cannot receive Jingle file transfer from any sender: every session-initiate with a ' +
+          'file-transfer:5 description and an s5b:1 or ibb:1 transport raises TypeError at ' +
+          'gajim/common/jingle_session.py:804 (JingleFileTransfer() without file_props, jingle_ft.py:77), ' +
+          'unanswered; it has no SI',
       });
     },
   );
