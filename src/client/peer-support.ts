@@ -77,3 +77,16 @@ export function takesFileProposals(support: PeerSupport): boolean {
 export function takesHashInJingleOffer(support: PeerSupport): boolean {
   return !(support.kind === 'known' && support.info.identities.some((identity) => identity.name === 'Libervia'));
 }
+
+/**
+ * Whether we may connect to the peer's own (non-proxy) XEP-0260 candidates, or only to its proxies.
+ * COMPAT: Gajim 1.7 (disco identity name "Gajim") closes our connection to its own listener as
+ * soon as that candidate is nominated: sending, jingle_ftstates.py calls remove_other_servers()
+ * with its candidate's host, which it compares with the accepted connection's peer address (ours,
+ * or "::ffff:127.0.0.1" on its dual-stack listener, never "127.0.0.1"), so the nominated stream
+ * ends with 0 bytes. It also starts that listener only once its session-initiate is acknowledged,
+ * so whether our connect won that race decided the transfer. Its proxy candidates work.
+ */
+export function triesPeerDirectCandidates(support: PeerSupport): boolean {
+  return !(support.kind === 'known' && support.info.identities.some((identity) => identity.name === 'Gajim'));
+}

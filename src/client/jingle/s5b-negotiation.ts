@@ -16,6 +16,7 @@ import {
 import type { JingleRole } from '../../protocol/payloads/jingle.js';
 import type { Element } from '../../protocol/xml/element.js';
 import type { XmppConnection } from '../connection.js';
+import { triesPeerDirectCandidates } from '../peer-support.js';
 import { TransferError } from '../transfer-error.js';
 import type { DirectListener } from '../transports/socks5/direct-listener.js';
 import type { ProxyDirectory } from '../transports/socks5/proxy-directory.js';
@@ -28,6 +29,7 @@ import {
   type NominationOutput,
   type OwnAddress,
 } from './s5b-candidates.js';
+import { askPeerSupport } from './s5b-peer.js';
 
 /** Why SOCKS5 gave up: both sides reported candidate-error, a proxy failed, or nothing came in time. */
 export class S5bFailure extends TransferError {
@@ -70,6 +72,8 @@ export class S5bNegotiation {
   readonly #options: S5bNegotiationOptions;
   readonly #listener: DirectListener | undefined;
   readonly #attempts = new AbortController();
+  /** False: only the peer's proxies are tried (a peer quirk, or direct connections off). */
+  readonly #triesPeerDirect: boolean;
   /** Sockets we made to the peer's candidates, by cid. */
   readonly #mine = new Map<string, Socket>();
   #nomination: S5bNomination | undefined;
@@ -84,8 +88,10 @@ export class S5bNegotiation {
     listener: DirectListener | undefined,
     candidates: S5bCandidate[],
     problems: string[],
+    triesPeerDirect: boolean,
   ) {
     this.#options = options;
+    this.#triesPeerDirect = triesPeerDirect;
     this.#listener = listener;
     this.sid = options.sid;
     this.candidates = candidates;
@@ -103,7 +109,7 @@ export class S5bNegotiation {
     const { settings, connection, role } = options;
     const hash = candidateDstAddr(options.sid, role, options.initiator, options.responder);
     const problems: string[] = [];
-    const [listener, lookup] = await Promise.all([
+    const [listener, lookup, peer] = await Promise.all([
       settings.direct
         ? listenDirect(settings, connection.localAddress, hash).catch((error: unknown) => {
             problems.push(`direct candidate: ${error instanceof Error ? error.message : String(error)}`);
@@ -111,6 +117,10 @@ export class S5bNegotiation {
           })
         : undefined,
       options.proxies.lookup(connection),
+      // The initiator's quirks (the sender's are known before its offer): see triesPeerDirectCandidates.
+      role === 'responder'
+        ? askPeerSupport(connection, options.initiator, settings.discoveryTimeoutMs, options.signal)
+        : undefined,
     ]);
     problems.push(...lookup.problems);
     if (options.signal.aborted) {
@@ -125,7 +135,8 @@ export class S5bNegotiation {
       proxies: lookup.streamhosts,
       newCid: () => randomBytes(6).toString('hex'),
     });
-    return new S5bNegotiation(options, listener, candidates, problems);
+    const triesPeerDirect = settings.direct && (peer === undefined || triesPeerDirectCandidates(peer));
+    return new S5bNegotiation(options, listener, candidates, problems, triesPeerDirect);
   }
 
   /** Our <transport/>: session-initiate (mode tcp, §2.2) or session-accept (no mode). */
@@ -154,8 +165,9 @@ export class S5bNegotiation {
       settings.negotiationTimeoutMs,
     );
     this.#run(nomination.start());
-    // Direct connections off: only the peer's proxies are tried (as SI's target does).
-    const skipped = nomination.toTry.filter((candidate) => !settings.direct && candidate.type !== 'proxy');
+    // Direct connections off, or a peer whose own candidates fail once nominated: only the peer's
+    // proxies are tried (as SI's target does with direct off); the others count as failed attempts.
+    const skipped = nomination.toTry.filter((candidate) => !this.#triesPeerDirect && candidate.type !== 'proxy');
     for (const candidate of skipped) this.#run(nomination.attemptFailed(candidate.cid));
     const order = nomination.toTry;
     for (const notification of this.#early.splice(0)) this.received(notification);

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NS } from '../../../src/protocol/namespaces.js';
-import { selectOfferTransports, takesFileProposals } from '../../../src/client/peer-support.js';
+import {
+  selectOfferTransports,
+  takesFileProposals,
+  triesPeerDirectCandidates,
+  type PeerSupport,
+} from '../../../src/client/peer-support.js';
 
 const socks5 = { method: 'socks5', namespace: NS.BYTESTREAMS };
 const ibb = { method: 'ibb', namespace: NS.IBB };
@@ -79,5 +84,22 @@ describe('takesFileProposals (XEP-0353)', () => {
   it('COMPAT: not Dino or Conversations, whose XEP-0353 answers calls only', () => {
     assert.equal(takesFileProposals(info('Dino', [...JINGLE_FILES, NS.JINGLE_MESSAGE])), false);
     assert.equal(takesFileProposals(info('Conversations', [...JINGLE_FILES, NS.JINGLE_MESSAGE])), false);
+  });
+});
+
+describe('triesPeerDirectCandidates', () => {
+  const known = (name: string): PeerSupport => ({
+    kind: 'known',
+    info: { identities: [{ category: 'client', type: 'pc', name }], features: [NS.JINGLE_S5B] },
+  });
+
+  it("tries Gajim's proxies only (its own listener drops the nominated connection)", () => {
+    assert.equal(triesPeerDirectCandidates(known('Gajim')), false);
+  });
+
+  it('tries every candidate of any other peer, and of a peer whose disco#info is unknown', () => {
+    assert.equal(triesPeerDirectCandidates(known('Dino')), true);
+    assert.equal(triesPeerDirectCandidates(known('Ferry')), true);
+    assert.equal(triesPeerDirectCandidates({ kind: 'unknown', isMaybeOffline: false }), true);
   });
 });
