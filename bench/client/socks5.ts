@@ -3,7 +3,7 @@
 // requires); the socket reads into one reused buffer (net.connect's `onread`), so a sink counting
 // a gigabyte allocates nothing per read and the client stays cheaper than the relay it measures.
 import { connect, type Socket } from 'node:net';
-import { ClientHandshake } from '../../src/socks5/index.js';
+import { ClientHandshake } from '@ferry/protocol/socks5';
 
 export interface Socks5Options {
   host: string;

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { startConnectionPair, type ConnectionPair } from '../helpers/connection-pair.js';
 import { patternStream } from '../helpers/files.js';
-import { TransferError } from '../../src/client/transfer-error.js';
-import { createIbbTransport } from '../../src/client/transports/ibb/index.js';
-import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
-import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
+import { TransferError } from '@ferry/client/internal/transfer-error';
+import { createIbbTransport } from '@ferry/client/internal/transports/ibb/index';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import {
   WAIT_MS,
   drain,

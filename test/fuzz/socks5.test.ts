@@ -4,8 +4,8 @@
 // read is one message; we must not).
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerHandshake, type ServerAction } from '../../src/socks5/server-handshake.js';
-import { ClientHandshake, type ClientAction } from '../../src/socks5/client-handshake.js';
+import { ServerHandshake, type ServerAction } from '@ferry/protocol/socks5/server-handshake';
+import { ClientHandshake, type ClientAction } from '@ferry/protocol/socks5/client-handshake';
 import { GREETING, HASH, REPLY_OK, REQUEST, SELECTION } from '../unit/socks5/fixtures.js';
 import { cuts, fc, property, replay, split } from './harness.js';
 

@@ -3,10 +3,10 @@
 // reported does not depend on the cuts; and well-formed stanzas come out as they went in.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { XmlStreamParser } from '../../src/protocol/xml/stream-parser.js';
-import { StreamError } from '../../src/protocol/errors/stream-error.js';
-import { serialize } from '../../src/protocol/xml/serialize.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import { XmlStreamParser } from '@ferry/protocol/xml/stream-parser';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { serialize } from '@ferry/protocol/xml/serialize';
+import type { Element } from '@ferry/protocol/xml/element';
 import { cuts, fc, property, replay, split } from './harness.js';
 import { toElement, tokenSoup, wellFormedTree, type Tree } from './xml-trees.js';
 

@@ -11,9 +11,9 @@ import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
 import { loginConnection } from '../helpers/connection-pair.js';
-import { NS } from '../../src/protocol/namespaces.js';
-import { encodeSiOffer } from '../../src/protocol/payloads/si.js';
-import { xml } from '../../src/protocol/xml/element.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { encodeSiOffer } from '@ferry/protocol/payloads/si';
+import { xml } from '@ferry/protocol/xml/element';
 
 function ferry(args: string[]): {
   child: ChildProcess;

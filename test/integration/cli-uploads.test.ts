@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import { https, iqGet, readSlot } from '../helpers/http-upload-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml } from '../helpers/xmpp-client.js';

@@ -11,10 +11,10 @@ import { postgresSkipReason, startPostgres, type PostgresInstance } from '../hel
 import { redisSkipReason, startRedis, type RedisInstance } from '../helpers/redis.js';
 import { loginConnection } from '../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
-import { FileTransferManager } from '../../src/client/file-transfer.js';
-import { createIbbTransport } from '../../src/client/index.js';
-import { Jid } from '../../src/protocol/jid.js';
-import { StreamError } from '../../src/protocol/errors/stream-error.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport } from '@ferry/client';
+import { Jid } from '@ferry/protocol/jid';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 
 const skip = postgresSkipReason() ?? redisSkipReason();
 

@@ -3,7 +3,7 @@
 // and the user's own). One node does it: the lowest id among the live ones, holding a lock in
 // Redis so that two nodes with different views of who is alive never both do.
 import type { Redis } from 'ioredis';
-import { xml } from '../../protocol/xml/element.js';
+import { xml } from '@ferry/protocol/xml/element';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
 import type { Storage } from '../storage/types.js';
@@ -11,7 +11,7 @@ import type { ClusterKeys } from './keys.js';
 import type { ClusterSessionDirectory } from './cluster-directory.js';
 import { REAP, runScript } from './scripts.js';
 import { boundJid, decodeEntry, encodeEvent } from './session-entry.js';
-import type { Jid } from '../../protocol/jid.js';
+import type { Jid } from '@ferry/protocol/jid';
 
 export class Reaper {
   readonly #redis: Redis;

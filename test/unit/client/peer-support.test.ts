@@ -1,8 +1,8 @@
 // Choosing what to offer from the peer's disco#info features, before any offer is sent.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../src/protocol/namespaces.js';
-import { selectOfferTransports } from '../../../src/client/peer-support.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { selectOfferTransports } from '@ferry/client/internal/peer-support';
 
 const socks5 = { method: 'socks5', namespace: NS.BYTESTREAMS };
 const ibb = { method: 'ibb', namespace: NS.IBB };

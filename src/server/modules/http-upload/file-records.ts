@@ -2,7 +2,7 @@
 // the module's key-value store, owner = the uploader's prepared username, key = the file id. The
 // store is the truth; an in-memory index (id → record, owner → ids) built at start and kept in step
 // on every put and delete answers quota questions and GET lookups without scanning the store.
-import type { UploadPurposeName } from '../../../protocol/payloads/http-upload.js';
+import type { UploadPurposeName } from '@ferry/protocol/payloads/http-upload';
 import type { KeyValueStore, Storage } from '../../storage/types.js';
 import { MODULE_NAME } from './options.js';
 

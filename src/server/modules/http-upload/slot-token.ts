@@ -7,7 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UPLOAD_PURPOSES } from '../../../protocol/payloads/http-upload.js';
+import { UPLOAD_PURPOSES } from '@ferry/protocol/payloads/http-upload';
 
 export const SLOT_KEY_BYTES = 32;
 export const SLOT_KEY_FILE = 'http_upload.key';

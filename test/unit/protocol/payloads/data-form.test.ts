@@ -6,7 +6,7 @@ import {
   findField,
   formType,
   type DataForm,
-} from '../../../../src/protocol/payloads/data-form.js';
+} from '@ferry/protocol/payloads/data-form';
 import { SPARK_IBB_OFFER, XIFF_ACCEPT, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
 
 /** The <x/> inside an SI stanza's <feature/>. */

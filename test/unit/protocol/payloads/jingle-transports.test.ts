@@ -4,12 +4,12 @@ import {
   decodeIbbTransport,
   encodeIbbTransport,
   answerIbbTransport,
-} from '../../../../src/protocol/payloads/jingle-ibb.js';
+} from '@ferry/protocol/payloads/jingle-ibb';
 import {
   decodeS5bTransport,
   encodeS5bTransport,
   type S5bTransport,
-} from '../../../../src/protocol/payloads/jingle-s5b.js';
+} from '@ferry/protocol/payloads/jingle-s5b';
 import { assertStanzaError, parseXml, reparse } from './fixtures.js';
 
 const S5B = 'urn:xmpp:jingle:transports:s5b:1';
