@@ -11,7 +11,7 @@ export interface MinimalRelay {
 }
 
 export function startMinimalRelay(repoRoot: string): Promise<MinimalRelay> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/servers/minimal-relay.ts')], {
+  const child = spawn(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', join(repoRoot, 'bench/servers/minimal-relay.ts')], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,

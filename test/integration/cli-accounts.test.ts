@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient } from '../helpers/xmpp-client.js';
 
 function ferry(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const result = spawnSync(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     encoding: 'utf8',
     input,
     env: { ...process.env, FERRY_CONFIG: '' },

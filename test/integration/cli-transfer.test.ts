@@ -19,7 +19,7 @@ function ferry(args: string[]): {
   child: ChildProcess;
   output: Promise<{ code: number | null; stdout: string; stderr: string }>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Without the test process's own NODE_TLS_REJECT_UNAUTHORIZED: --insecure / --ca-file must do it.
     env: { ...withoutTlsOverride(process.env), FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD },

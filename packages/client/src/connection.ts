@@ -1,6 +1,9 @@
 // The client library's only door to xmpp.js (@xmpp/client): logging in, sending, IQ requests with
 // timeouts, and IQ handlers that can be added and removed (xmpp.js's cannot be removed, so one
 // xmpp.js handler per payload dispatches to ours). Everything above speaks Ferry's own types.
+// xmpp.js ships no typings: the package's own, kept in the emitted declarations for consumers.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module has no import to carry it
+/// <reference path="../types/xmpp-client.d.ts" preserve="true" />
 import { readFile } from 'node:fs/promises';
 import { client as createXmppClient, type Client, type ClientInternals, type TransportSocket } from '@xmpp/client';
 import { Jid } from '@ferry/protocol/jid';

@@ -53,7 +53,7 @@ declare module '@xmpp/client' {
 
   /**
    * xmpp.js 0.14 internals that Ferry's connect() drives to hand over a socket it opened itself
-   * (src/client/connection.ts adoptSocket); not part of xmpp.js's documented API.
+   * (src/connection.ts adoptSocket); not part of xmpp.js's documented API.
    */
   export interface ClientInternals {
     connect(service: string): Promise<void>;
