@@ -24,6 +24,17 @@ export {
   type OnlineResource,
 } from './upload/method-choice.js';
 export { TransferError, type TransferErrorCode, type TransferErrorDetail } from './transfer-error.js';
+// What the API rejects with besides TransferError: the peer's or the server's answer, and the
+// address and element types its signatures name.
+export {
+  StanzaError,
+  STANZA_ERROR_CONDITIONS,
+  type StanzaErrorCondition,
+  type StanzaErrorType,
+  type StanzaErrorOptions,
+} from '@ferry/protocol/errors/stanza-error';
+export { Jid, JidError } from '@ferry/protocol/jid';
+export { xml, type Element } from '@ferry/protocol/xml/element';
 export { ClientEntity, FERRY_CAPS_NODE, type EntityOptions } from './entity.js';
 export { selectOfferTransports, type PeerSupport } from './peer-support.js';
 export { sanitizeFileName } from './file-name.js';
