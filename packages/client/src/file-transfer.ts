@@ -72,7 +72,7 @@ export interface RefusedOffer {
   reason: string;
 }
 
-interface ManagerEvents {
+export interface ManagerEvents {
   /** An SI offer (IncomingOffer, 'si'), a Jingle one (JingleOffer, 'jingle') or a link (LinkOffer). */
   offer: [FileOffer];
   refused: [RefusedOffer];

@@ -19,7 +19,7 @@ import type { AcceptOptions, FileOffer } from './file-offer.js';
 
 export type { AcceptOptions };
 
-interface IncomingEvents {
+export interface IncomingEvents {
   progress: [Progress];
 }
 
@@ -51,6 +51,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileO
   /** Settles when the accepted transfer ends; rejects on decline too (FERRY_ERR_DECLINED). */
   readonly done: Promise<TransferResult>;
 
+  /** @internal FileTransferManager makes these; applications get them from it. */
   constructor(
     from: Jid,
     offer: SiOffer,
@@ -118,7 +119,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileO
     this.#settle.reject(error);
   }
 
-  /** Called by the manager when the offer can no longer be answered (timeout, sender gone). */
+  /** @internal Called by the manager when the offer can no longer be answered (timeout, sender gone). */
   fail(error: Error): void {
     this.#isDecided = true;
     this.#settle.reject(error);
@@ -127,6 +128,7 @@ export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileO
   /**
    * Runs the accepted transfer once the bytestream is open. When it cannot open (no streamhost
    * reachable), `nextAttempt` waits for the sender's fallback re-offer of the same file.
+   * @internal
    */
   async receive(
     first: StreamAttempt,

@@ -34,12 +34,30 @@ export {
   type StanzaErrorOptions,
 } from '@ferry/protocol/errors/stanza-error';
 export { Jid, JidError } from '@ferry/protocol/jid';
-export { xml, type Element } from '@ferry/protocol/xml/element';
+export { xml, type Element, type Attrs, type Child } from '@ferry/protocol/xml/element';
+// Types the signatures above name: event maps, transport options and the bytestream contract.
+export type { ManagerEvents } from './file-transfer.js';
+export type { OutgoingEvents } from './outgoing-transfer.js';
+export type { IncomingEvents } from './incoming-offer.js';
+export type { JingleOfferEvents } from './jingle/jingle-offer.js';
+export type { UploadEvents } from './upload/http-uploader.js';
+export type { UploadService } from './upload/upload-service.js';
+export type { HttpSettings } from './upload/http-request.js';
+export type { IqHandler, StanzaListener } from './connection.js';
+export type { IbbTransport, IbbTransportOptions } from './transports/ibb/ibb-transport.js';
+export type { Socks5Transport } from './transports/socks5/index.js';
+export type { Socks5TransportOptions } from './transports/socks5/settings.js';
 export { ClientEntity, FERRY_CAPS_NODE, type EntityOptions } from './entity.js';
 export { selectOfferTransports, type PeerSupport } from './peer-support.js';
 export { sanitizeFileName } from './file-name.js';
 export type { Progress } from './progress.js';
-export type { BytestreamTransport, BytestreamMethod } from './transports/bytestream.js';
+export type {
+  BytestreamTransport,
+  BytestreamMethod,
+  BytestreamContext,
+  IncomingBytestream,
+  OutgoingBytestream,
+} from './transports/bytestream.js';
 export { createIbbTransport, createSocks5Transport };
 
 export type MethodChoice = 'auto' | 'socks5' | 'ibb';

@@ -98,7 +98,7 @@ export interface SendSettings {
   ): Promise<TransferResult>;
 }
 
-interface OutgoingEvents {
+export interface OutgoingEvents {
   /** How the file goes (bare JIDs and uploads): SI to the chosen resource, or upload + link. */
   route: [SendRoute];
   accepted: [{ sid: string; method: string; offset: number }];
@@ -115,6 +115,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
   #sid = '';
   #isMaybeOffline = false;
 
+  /** @internal FileTransferManager makes these; applications get them from it. */
   constructor(
     connection: XmppConnection,
     peer: string,

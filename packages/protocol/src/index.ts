@@ -3,5 +3,5 @@
 // path (`@ferry/protocol/xml/stream-parser`); this entry names the ones most code needs.
 export { Jid, JidError } from './jid.js';
 export { NS, type Namespace } from './namespaces.js';
-export { Element, xml, namespaceOf, cloneElement } from './xml/element.js';
+export { Element, xml, namespaceOf, cloneElement, type Attrs, type Child } from './xml/element.js';
 export * from './errors/index.js';

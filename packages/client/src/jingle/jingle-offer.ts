@@ -11,7 +11,7 @@ import type { TransferResult } from '../outgoing-transfer.js';
 import type { Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
 
-interface JingleOfferEvents {
+export interface JingleOfferEvents {
   progress: [Progress];
 }
 
@@ -46,6 +46,7 @@ export class JingleOffer extends EventEmitter<JingleOfferEvents> implements File
   #isDecided = false;
   #settle!: { resolve(result: TransferResult): void; reject(error: Error): void };
 
+  /** @internal FileTransferManager makes these; applications get them from it. */
   constructor(from: Jid, sid: string, file: JingleFile, answers: JingleOfferAnswers) {
     super();
     this.from = from;

@@ -52,7 +52,7 @@ export interface UploaderSettings {
   requestTimeoutMs: number;
 }
 
-interface UploadEvents {
+export interface UploadEvents {
   slot: [UploadSlot];
   progress: [Progress];
 }
@@ -60,6 +60,7 @@ interface UploadEvents {
 /** One upload: 'slot' when the service granted one, 'progress' while the PUT runs, then `done`. */
 export class Upload extends EventEmitter<UploadEvents> {
   readonly done: Promise<UploadResult>;
+  /** @internal FileTransferManager makes these; applications get them from it. */
   constructor(run: (upload: Upload) => Promise<UploadResult>) {
     super();
     this.done = run(this);
@@ -72,6 +73,7 @@ export class HttpUploader {
   readonly #settings: UploaderSettings;
   #service: Promise<UploadService> | undefined;
 
+  /** @internal FileTransferManager makes these; applications get them from it. */
   constructor(connection: XmppConnection, settings: UploaderSettings) {
     this.#connection = connection;
     this.#settings = settings;

@@ -50,6 +50,7 @@ export class LinkOffer extends EventEmitter<{ progress: [Progress] }> implements
   #isDecided = false;
   #settle!: { resolve(result: TransferResult): void; reject(error: Error): void };
 
+  /** @internal FileTransferManager makes these; applications get them from it. */
   constructor(from: Jid, link: Link, http: HttpSettings) {
     super();
     this.from = from;

@@ -6,8 +6,8 @@ import * as ltx from 'ltx/lib/ltx.js';
 export const Element = ltx.Element;
 export type Element = ltx.Element;
 
-type Attrs = Record<string, string | number | undefined | null>;
-type Child = Element | string | number | null | undefined | false | Child[];
+export type Attrs = Record<string, string | number | undefined | null>;
+export type Child = Element | string | number | null | undefined | false | Child[];
 
 /** Builds an element: xml('iq', { type: 'result', id }, xml('query', { xmlns: NS.PING })). */
 export function xml(name: string, attrs: Attrs | null = null, ...children: Child[]): Element {
