@@ -29,9 +29,15 @@ export type IqHandler = (
   stanza: Element,
   payload: Element,
 ) => Element | null | undefined | Promise<Element | null | undefined>;
+/** Called with each incoming stanza of one kind (message or presence). */
 export type StanzaListener = (stanza: Element) => void;
 
+/**
+ * A logged-in XMPP connection, as connect() returns it: what FileTransferManager and the
+ * application send and receive through. Its methods never throw synchronously.
+ */
 export interface XmppConnection {
+  /** The full JID the server bound for this connection. */
   readonly jid: Jid;
   /**
    * How connect() was told to verify certificates; HTTP requests made for this connection (XEP-0363
@@ -40,14 +46,21 @@ export interface XmppConnection {
   readonly tls?: TlsTrust;
   /** The local address of the connection to the server (undefined over WebSocket or when gone). */
   readonly localAddress: string | undefined;
+  /** Sends a stanza as is (available presence goes through the presence filters first). */
   send(stanza: Element): Promise<void>;
   /**
    * Sends an IQ get/set; resolves with the result, rejects with StanzaError, a timeout
    * TransferError, or the signal's reason.
    */
   request(iq: Element, timeoutMs: number, signal?: AbortSignal): Promise<Element>;
+  /**
+   * Answers IQs of this type with this payload (namespace and element name); returns the function
+   * that removes the handler. Handlers that return undefined leave the IQ to the next one.
+   */
   onIq(type: 'get' | 'set', namespace: string, name: string, handler: IqHandler): () => void;
+  /** Calls `listener` with every message stanza; returns the function that removes it. */
   onMessage(listener: StanzaListener): () => void;
+  /** Calls `listener` with every presence stanza; returns the function that removes it. */
   onPresence(listener: StanzaListener): () => void;
   /** Lets `filter` amend every available presence sent through `send` (XEP-0115 caps). */
   addPresenceFilter(filter: (presence: Element) => void): () => void;
@@ -56,11 +69,15 @@ export interface XmppConnection {
    * FERRY_ERR_DISCONNECTED error; at once when it is already lost. Pending requests reject with it.
    */
   onDisconnect(listener: (error: TransferError) => void): () => void;
+  /** Logs out and closes the connection; onDisconnect listeners are not called. */
   stop(): Promise<void>;
 }
 
+/** How connect() reaches the server and logs in. */
 export interface ConnectOptions {
+  /** The account, with an optional resource (`alice@example.com/laptop`). */
   jid: string;
+  /** The account password (SCRAM or PLAIN over TLS). */
   password: string;
   /**
    * Where to connect: `xmpp://host:port` (STARTTLS), `xmpps://host:port` (direct TLS, XEP-0368)

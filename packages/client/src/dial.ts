@@ -11,6 +11,7 @@ import { classifyDialError, connectErrors } from './connect-errors.js';
 import type { Endpoint } from './endpoints.js';
 import { TransferError } from './transfer-error.js';
 
+/** How one connection verifies the server certificate (and HTTP requests made for it). */
 export interface TlsTrust {
   /** Accept any certificate. */
   insecure: boolean;

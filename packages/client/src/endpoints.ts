@@ -5,6 +5,7 @@ import { promises as dns } from 'node:dns';
 export type Endpoint =
   { kind: 'starttls' | 'direct-tls'; host: string; port: number } | { kind: 'websocket'; url: string };
 
+/** One DNS SRV record (RFC 2782), as node:dns resolveSrv returns it. */
 export interface SrvRecord {
   name: string;
   port: number;

@@ -11,8 +11,10 @@ import { FERRY_VERSION } from './version.js';
 import type { XmppConnection } from './connection.js';
 
 // TODO: the project's URL once it has a public one; XEP-0115 §4 only asks for a stable URI.
+/** The XEP-0115 node of Ferry's client in caps. */
 export const FERRY_CAPS_NODE = 'https://ferry.invalid/client';
 
+/** How the client describes itself in disco#info and caps. */
 export interface EntityOptions {
   /** XEP-0030 identity in category 'client': type (default 'pc'; the CLI says 'console') and name (default 'Ferry'). */
   identity?: { type?: string; name?: string };
@@ -20,6 +22,10 @@ export interface EntityOptions {
   capsNode?: string;
 }
 
+/**
+ * What this client says it is: answers disco#info (with the features FileTransferManager adds),
+ * XEP-0199 ping and XEP-0092 version, and puts XEP-0115 caps in available presence.
+ */
 export class ClientEntity {
   readonly identity: DiscoIdentity;
   readonly capsNode: string;

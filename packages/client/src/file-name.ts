@@ -4,6 +4,7 @@
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 const MAX_NAME_BYTES = 200;
 
+/** A safe plain file name from one a peer sent: use it before joining a received name to a folder. */
 export function sanitizeFileName(name: string): string {
   let clean = name
     .normalize('NFC')

@@ -24,6 +24,7 @@ import { JingleManager } from './jingle/jingle-manager.js';
 import type { IbbTransport } from './transports/ibb/ibb-transport.js';
 import type { Socks5Transport } from './transports/socks5/index.js';
 
+/** Options of a FileTransferManager: which transports it offers and accepts, and its timeouts. */
 export interface FileTransferOptions {
   /** In order of preference; SOCKS5 before IBB (XEP-0096 §3.1). */
   transports: readonly BytestreamTransport[];
@@ -72,6 +73,7 @@ export interface RefusedOffer {
   reason: string;
 }
 
+/** FileTransferManager's events and their arguments (`files.on('offer', …)`). */
 export interface ManagerEvents {
   /** An SI offer (IncomingOffer, 'si'), a Jingle one (JingleOffer, 'jingle') or a link (LinkOffer). */
   offer: [FileOffer];
@@ -93,6 +95,12 @@ interface AcceptedFile {
   stop: AbortController;
 }
 
+/**
+ * Sends and receives files on one connection: XEP-0096 SI over the given bytestream
+ * transports, Jingle file transfer (XEP-0234) and XEP-0363 upload with link messages. Answers
+ * disco#info for what it supports, adds XEP-0115 caps to available presence, and emits 'offer' for
+ * every incoming file (an IncomingOffer, a JingleOffer or a LinkOffer) while it has a listener.
+ */
 export class FileTransferManager extends EventEmitter<ManagerEvents> {
   readonly #connection: XmppConnection;
   readonly #options: Required<Omit<FileTransferOptions, 'entity' | 'identity' | 'http' | 'links'>>;
@@ -231,6 +239,7 @@ export class FileTransferManager extends EventEmitter<ManagerEvents> {
     return this.#entity;
   }
 
+  /** Stops answering offers and removes every handler and feature it added; offers not yet answered fail with FERRY_ERR_CANCELLED. */
   close(): void {
     this.#unregister();
     this.#jingle?.close();

@@ -19,6 +19,7 @@ import type { AcceptOptions, FileOffer } from './file-offer.js';
 
 export type { AcceptOptions };
 
+/** IncomingOffer's events and their arguments. */
 export interface IncomingEvents {
   progress: [Progress];
 }
@@ -33,6 +34,10 @@ export interface StreamAttempt {
 
 const RETRYABLE = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_TIMEOUT']);
 
+/**
+ * An XEP-0096 SI file offer (`method` 'si'): the sender waits for accept() or decline(). The
+ * file's MD5, when offered, is checked when it is complete.
+ */
 export class IncomingOffer extends EventEmitter<IncomingEvents> implements FileOffer {
   readonly method = 'si';
   readonly from: Jid;

@@ -60,6 +60,7 @@ export type {
 } from './transports/bytestream.js';
 export { createIbbTransport, createSocks5Transport };
 
+/** The bytestream transports createTransports() makes: both ('auto'), or one. */
 export type MethodChoice = 'auto' | 'socks5' | 'ibb';
 
 /**

@@ -22,6 +22,7 @@ import { ProgressMeter, md5, type Progress } from './progress.js';
 import { StallWatch, stalledError } from './stall-watch.js';
 import { fileProtocol, type OurMethods, type SendMethod, type SendRoute } from './upload/method-choice.js';
 
+/** What the receiver is told about the file (XEP-0096 §2 <file/>, XEP-0234 <file/>). */
 export interface FileMetadata {
   name?: string;
   size?: number;
@@ -32,8 +33,11 @@ export interface FileMetadata {
   hash?: string;
 }
 
+/** Options of FileTransferManager.send(). */
 export interface SendOptions extends FileMetadata {
+  /** Cancels the transfer (the peer is told); `done` rejects with the signal’s reason. */
   signal?: AbortSignal;
+  /** Compute the MD5 of a file path before offering it (default true). */
   computeHash?: boolean;
   /**
    * 'auto' (default): Jingle (XEP-0234 over SOCKS5, then IBB) to a resource that takes it, else SI,
@@ -42,11 +46,15 @@ export interface SendOptions extends FileMetadata {
   method?: SendMethod;
 }
 
+/** How a transfer ended, sent or received. */
 export interface TransferResult {
+  /** The stream or Jingle session id. */
   sid: string;
+  /** How the bytes went: 'socks5' or 'ibb' (SI or Jingle), 'upload' or 'link'. */
   method: string;
   /** Bytes sent or received in this transfer (excluding a resumed offset). */
   bytes: number;
+  /** Where the bytes started (a resumed transfer). */
   offset: number;
   hash?: string | undefined;
   /** SOCKS5 only: the JID of the streamhost used — the sender's own full JID when direct, else the proxy. */
@@ -98,6 +106,7 @@ export interface SendSettings {
   ): Promise<TransferResult>;
 }
 
+/** OutgoingTransfer's events and their arguments (`transfer.on('progress', …)`). */
 export interface OutgoingEvents {
   /** How the file goes (bare JIDs and uploads): SI to the chosen resource, or upload + link. */
   route: [SendRoute];
@@ -108,9 +117,15 @@ export interface OutgoingEvents {
 
 const CONNECTIVITY_FAILURES = new Set(['FERRY_ERR_NO_STREAMHOST', 'FERRY_ERR_ACTIVATION', 'FERRY_ERR_TIMEOUT']);
 
+/**
+ * One file being sent, as FileTransferManager.send() returns it: events as it goes, `done` at the
+ * end. `done` resolves once the receiver has the whole file and rejects with a TransferError
+ * (stable `code`), a StanzaError (the peer's or its server's answer) or the AbortSignal's reason.
+ */
 export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
   /** The recipient: as given, then the resource SI was offered to. */
   #peer: Jid;
+  /** Settles when the transfer ends (see the class). */
   readonly done: Promise<TransferResult>;
   #sid = '';
   #isMaybeOffline = false;
@@ -131,10 +146,12 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     this.done.catch(() => {}); // the caller may only listen to events; never an unhandled rejection
   }
 
+  /** The recipient: as given, then the full JID the file was offered to. */
   get peer(): Jid {
     return this.#peer;
   }
 
+  /** The stream id, once the offer was sent ('' before). */
   get sid(): string {
     return this.#sid;
   }

@@ -3,6 +3,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { createHash, type Hash } from 'node:crypto';
 
+/** A transfer's progress, as 'progress' events report it (at most every 200 ms, and at the end). */
 export interface Progress {
   /** Bytes of the file transferred so far, including a resumed offset. */
   bytes: number;

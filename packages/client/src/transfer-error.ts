@@ -1,4 +1,5 @@
 // Operational errors of the client library, with stable codes (docs: README "Errors").
+/** The stable codes of TransferError (`error.code`), one per operational failure. */
 export type TransferErrorCode =
   | 'FERRY_ERR_TIMEOUT'
   | 'FERRY_ERR_DECLINED'
@@ -55,8 +56,14 @@ export interface TransferErrorDetail {
   status?: number;
 }
 
+/**
+ * An operational failure of the client library (connection, timeout, transport, file), with a
+ * stable `code` to branch on and a one-line `message` for people.
+ */
 export class TransferError extends Error {
+  /** What failed; stable across versions. */
   readonly code: TransferErrorCode;
+  /** Values some codes carry (see TransferErrorDetail). */
   readonly detail: TransferErrorDetail | undefined;
 
   constructor(code: TransferErrorCode, message: string, options?: { cause?: unknown; detail?: TransferErrorDetail }) {

@@ -11,6 +11,7 @@ import type { TransferResult } from '../outgoing-transfer.js';
 import type { Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
 
+/** JingleOffer's events and their arguments. */
 export interface JingleOfferEvents {
   progress: [Progress];
 }
@@ -23,6 +24,10 @@ export interface JingleOfferAnswers {
   decline(offer: JingleOffer, reason: string | undefined): void;
 }
 
+/**
+ * A Jingle file offer (XEP-0234, `method` 'jingle'): accept() answers session-accept and receives
+ * over XEP-0260 SOCKS5, or XEP-0261 IBB when SOCKS5 cannot connect.
+ */
 export class JingleOffer extends EventEmitter<JingleOfferEvents> implements FileOffer {
   readonly method = 'jingle';
   readonly from: Jid;

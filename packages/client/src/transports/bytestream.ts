@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Jid } from '@ferry/protocol/jid';
 import type { XmppConnection } from '../connection.js';
 
+/** The XEP-0096 stream methods Ferry implements. */
 export type BytestreamMethod = 'socks5' | 'ibb';
 
 /** What both sides of one negotiated stream know. */
@@ -44,6 +45,10 @@ export interface IncomingBytestream {
   abort(reason: Error): void;
 }
 
+/**
+ * A bytestream transport (XEP-0065 SOCKS5, XEP-0047 IBB): how one stream is opened to a peer or
+ * expected from one. File transfer never cares which one carries the bytes.
+ */
 export interface BytestreamTransport {
   readonly method: BytestreamMethod;
   /** The SI stream-method value: NS.BYTESTREAMS or NS.IBB. */

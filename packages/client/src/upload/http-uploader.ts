@@ -25,6 +25,7 @@ import { byteLimit } from './byte-limit.js';
 import { checkUrl, httpFailure, sendRequest, type HttpSettings } from './http-request.js';
 import { discoverUploadService, type UploadService } from './upload-service.js';
 
+/** Options of FileTransferManager.upload(). */
 export interface UploadOptions {
   /** Default: the file's base name ('file' for a stream). */
   name?: string | undefined;
@@ -34,6 +35,7 @@ export interface UploadOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** An upload that finished: what to share and how to check it. */
 export interface UploadResult {
   /** XEP-0363 <get url/>: what to share. */
   url: string;
@@ -52,6 +54,7 @@ export interface UploaderSettings {
   requestTimeoutMs: number;
 }
 
+/** Upload's events and their arguments. */
 export interface UploadEvents {
   slot: [UploadSlot];
   progress: [Progress];
@@ -68,6 +71,7 @@ export class Upload extends EventEmitter<UploadEvents> {
   }
 }
 
+/** XEP-0363 HTTP File Upload: finds the upload service, asks for a slot and PUTs the bytes. */
 export class HttpUploader {
   readonly #connection: XmppConnection;
   readonly #settings: UploaderSettings;
@@ -91,6 +95,7 @@ export class HttpUploader {
     return this.#service;
   }
 
+  /** Uploads a file path or a stream; see Upload for its events and result. */
   upload(source: string | Readable, options: UploadOptions = {}): Upload {
     return new Upload((upload) => this.#run(upload, source, options));
   }

@@ -33,9 +33,14 @@ export interface LinkAcceptOptions extends AcceptOptions {
   connectTimeoutMs?: number;
 }
 
+/**
+ * A file shared as a link (`method` 'upload' with XEP-0447 metadata, 'link' for a bare XEP-0066
+ * URL): accept() downloads it over HTTPS, checking the SHA-256 and size when the sender gave them.
+ */
 export class LinkOffer extends EventEmitter<{ progress: [Progress] }> implements FileOffer {
   readonly method: 'upload' | 'link';
   readonly from: Jid;
+  /** The URL the file is downloaded from. */
   readonly url: string;
   readonly name: string;
   readonly hash = undefined;

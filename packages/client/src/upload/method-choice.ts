@@ -10,8 +10,10 @@ import type { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';
 import { TransferError } from '../transfer-error.js';
 
+/** How FileTransferManager.send() sends: 'auto' chooses; the others force one. */
 export type SendMethod = 'auto' | 'si' | 'upload' | 'jingle';
 
+/** A peer's online resource, as presence and disco#info told. */
 export interface OnlineResource {
   jid: Jid;
   /** RFC 6121 §4.7.2.3 presence priority (0 when absent). */
@@ -20,6 +22,7 @@ export interface OnlineResource {
   features: readonly string[] | undefined;
 }
 
+/** Where and how a file to a bare or full JID goes, as chooseSendRoute() decides. */
 export type SendRoute =
   | { kind: 'si'; to: Jid; reason: string }
   | { kind: 'jingle'; to: Jid; reason: string }
@@ -43,6 +46,7 @@ export function fileProtocol(
   return undefined;
 }
 
+/** Picks the resource and method for a send: Jingle or SI to a resource that takes files, else upload. */
 export function chooseSendRoute(
   to: Jid,
   method: SendMethod,

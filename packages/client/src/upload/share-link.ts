@@ -15,6 +15,7 @@ import type { UploadResult } from './http-uploader.js';
 /** What a link message says about the file: an upload's result, or the same fields from elsewhere. */
 export type SharedFile = Pick<UploadResult, 'url' | 'name' | 'size' | 'mimeType' | 'sha256'>;
 
+/** The message that shares an uploaded file: body + XEP-0066 oob + XEP-0447 file-sharing. */
 export function encodeLinkMessage(to: Jid, file: SharedFile, id = `ferry-${randomBytes(8).toString('hex')}`): Element {
   return xml(
     'message',

@@ -9,6 +9,7 @@ import { xml } from '@ferry/protocol/xml/element';
 import type { XmppConnection } from '../connection.js';
 import { TransferError } from '../transfer-error.js';
 
+/** An XEP-0363 upload service found in the server's disco#items. */
 export interface UploadService {
   jid: string;
   /** Bytes; undefined when the service does not say. */

@@ -10,6 +10,7 @@ import { openIbbSession, type IbbOutgoingBytestream } from './ibb-initiator.js';
 import { expectIbbSession, type IbbExpectation } from './ibb-target.js';
 import type { IbbSettings } from './session.js';
 
+/** Options of createIbbTransport(). */
 export interface IbbTransportOptions {
   /** Initiator: bytes per <data/> asked for in the <open/>, 1..65535; default 4096 (XEP-0047 §5). */
   blockSize?: number;
@@ -36,6 +37,7 @@ export interface IbbTransport {
   expect(context: BytestreamContext, timeoutMs: number): IbbExpectation;
 }
 
+/** The XEP-0047 In-Band Bytestreams transport: slow, but works wherever XMPP does. */
 export function createIbbTransport(options: IbbTransportOptions = {}): IbbTransport {
   const settings = resolveSettings(options);
   return {

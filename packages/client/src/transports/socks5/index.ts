@@ -27,6 +27,7 @@ export interface Socks5Transport extends BytestreamTransport {
   readonly proxies: ProxyDirectory;
 }
 
+/** The XEP-0065 SOCKS5 transport: direct connections between the peers, then the server’s proxies. */
 export function createSocks5Transport(options: Socks5TransportOptions = {}): Socks5Transport {
   const settings = resolveSettings(options);
   // Discovered proxies are cached per connection for this transport's lifetime (bounded by a TTL).

@@ -1,6 +1,7 @@
 // The SOCKS5 transport's options, with their defaults, checked once when the transport is made
 // (a bad value is a programmer error and throws there, not in the middle of a transfer).
 
+/** Options of createSocks5Transport(). */
 export interface Socks5TransportOptions {
   /**
    * XEP-0065 §5 direct connections between the two peers. Default true. Initiator: offer our own
