@@ -1,4 +1,4 @@
-// Fuzzing the payload decoders (src/protocol/payloads/*): elements built from a generator of XML
+// Fuzzing the payload decoders (packages/protocol/src/payloads/*): elements built from a generator of XML
 // trees whose attribute values and text are hostile decode to a value or throw a StanzaError —
 // bad-request, or the few conditions a codec documents — and never any other exception, which
 // would be answered internal-server-error (server) or break a transfer (client).

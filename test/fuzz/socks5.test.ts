@@ -1,4 +1,4 @@
-// Fuzzing the SOCKS5 handshakes (src/socks5/server-handshake.ts and client-handshake.ts, RFC 1928
+// Fuzzing the SOCKS5 handshakes (packages/protocol/src/socks5/server-handshake.ts and client-handshake.ts, RFC 1928
 // as XEP-0065 uses it): any bytes, cut anywhere, give actions or one clean failure — never an
 // exception — and the same actions however they were cut (Prosody's mod_proxy65 assumed one
 // read is one message; we must not).

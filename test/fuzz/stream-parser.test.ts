@@ -1,4 +1,4 @@
-// Fuzzing the XML stream parser (src/protocol/xml/stream-parser.ts, ADR 0003): whatever the bytes
+// Fuzzing the XML stream parser (packages/protocol/src/xml/stream-parser.ts, ADR 0003): whatever the bytes
 // and however they are cut, write() never throws and reports at most one StreamError; what was
 // reported does not depend on the cuts; and well-formed stanzas come out as they went in.
 import { describe } from 'node:test';

@@ -1,5 +1,5 @@
 // XEP-0065: SOCKS5 Bytestreams — the XMPP half: the <query xmlns=bytestreams/> payloads that
-// negotiate a bytestream. The SOCKS5 wire protocol itself lives in src/socks5/.
+// negotiate a bytestream. The SOCKS5 wire protocol itself lives in socks5/.
 import { StanzaError } from '../errors/stanza-error.js';
 import { NS } from '../namespaces.js';
 import { xml, type Element } from '../xml/element.js';

@@ -1,4 +1,4 @@
-// XEP-0065 §5.3.2 / §6.3.2 / §6.3.4 over real sockets: the only file in src/socks5/ that touches
+// XEP-0065 §5.3.2 / §6.3.2 / §6.3.4 over real sockets: the only file in socks5/ that touches
 // node:net. The state machines decide; this file owns the socket, one deadline and the signal,
 // and guarantees that on failure the socket is destroyed and on success no byte is lost.
 import * as net from 'node:net';

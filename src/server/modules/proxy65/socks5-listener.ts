@@ -1,5 +1,5 @@
 // XEP-0065 §6.3.2 / §6.3.4: the proxy's TCP side. Each connection runs the SOCKS5 StreamHost
-// handshake (src/socks5: a buffered state machine, so bytes may arrive split or merged however the
+// handshake (@ferry/protocol/socks5: a buffered state machine, so bytes may arrive split or merged however the
 // peer likes), is paired by its DST.ADDR hash, and then waits, paused, for activation. The
 // listener owns every socket it accepted and closes them all when it closes.
 import { createServer, type AddressInfo, type Socket } from 'node:net';
