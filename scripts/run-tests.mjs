@@ -35,7 +35,16 @@ if (files.length === 0) {
 // machine. Still a bound: a hung file ends in 5 minutes.
 const result = spawnSync(
   process.execPath,
-  ['--conditions=ferry-source', '--conditions=ferry-source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  [
+    '--conditions=ferry-source',
+    '--conditions=ferry-source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -11,11 +11,15 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml } from '../helpers/xmpp-client.js';
 
 function ferry(args: string[]) {
-  const result = spawnSync(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, FERRY_CONFIG: '' },
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, FERRY_CONFIG: '' },
+      timeout: 60_000,
+    },
+  );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -8,12 +8,7 @@ import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
 import { FileTransferManager, type RefusedOffer } from '@ferry/client/internal/file-transfer';
-import {
-  createSocks5Transport,
-  createIbbTransport,
-  createTransports,
-  type TransferResult,
-} from '@ferry/client';
+import { createSocks5Transport, createIbbTransport, createTransports, type TransferResult } from '@ferry/client';
 import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
 import type { RelayRecord } from '../../../src/server/modules/proxy65/index.js';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
