@@ -187,6 +187,9 @@ describe('packages: packed, installed from the tarballs, compiled and used', () 
       );
       assert.deepEqual(unwanted, [], `${pack.name} ships files it should not`);
     }
+    // What the packages hold now, left in dist/ by a build from before the split.
+    const stale = tarball('ferry').files.filter((file) => /^dist\/(client|protocol|socks5)\//.test(file.path));
+    assert.deepEqual(stale, [], 'ferry ships an old build of the packages: rm -rf dist && npm run build');
   });
 
   it('installs @ferry/client with a small dependency tree and no native module', async () => {
