@@ -3,7 +3,7 @@
 // declare. `npm run protocol-support`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderProtocolSupport } from '../src/server/core/protocol-support.js';
-import { renderClientSupport } from '../src/client/protocol-support.js';
+import { renderClientSupport } from '@ferry/client/internal/protocol-support';
 import { builtinModules } from '../src/server/modules/index.js';
 
 export function renderTables(): string {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs node's test runner over test/<suite>/**/*.test.ts through tsx.
-// Node 20's --test does not expand globs, so the file list is built here.
+// Node 20's --test does not expand globs, so the file list is built here. The workspace packages
+// resolve to their TypeScript sources (the `ferry-source` export condition): no build step.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -34,7 +35,16 @@ if (files.length === 0) {
 // machine. Still a bound: a hung file ends in 5 minutes.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  [
+    '--conditions=ferry-source',
+    '--conditions=ferry-source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -1,9 +1,9 @@
 // XEP-0065 SOCKS5 connections for the load generator. The handshake is Ferry's own state machine
-// (src/socks5, which already waits for the method selection before sending CONNECT, as Prosody
+// (@ferry/protocol/socks5, which already waits for the method selection before sending CONNECT, as Prosody
 // requires); the socket reads into one reused buffer (net.connect's `onread`), so a sink counting
 // a gigabyte allocates nothing per read and the client stays cheaper than the relay it measures.
 import { connect, type Socket } from 'node:net';
-import { ClientHandshake } from '../../src/socks5/index.js';
+import { ClientHandshake } from '@ferry/protocol/socks5';
 
 export interface Socks5Options {
   host: string;

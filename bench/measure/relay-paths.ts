@@ -6,7 +6,7 @@
 //   direct  – loopback TCP, no process in between.
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { dstAddrHash } from '../../src/socks5/index.js';
+import { dstAddrHash } from '@ferry/protocol/socks5';
 import { BenchConnection } from '../client/connection.js';
 import { connectSocks5Stream } from '../client/socks5.js';
 import { attribute } from '../client/xml-scanner.js';

@@ -25,7 +25,9 @@ import {
 
 /** How node runs the ferry CLI: from src/ through tsx, or the build in dist/. */
 export function ferryEntry(repoRoot: string, fromDist: boolean | undefined): string[] {
-  return fromDist ? [join(repoRoot, 'dist/cli/main.js')] : ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts')];
+  return fromDist
+    ? [join(repoRoot, 'dist/cli/main.js')]
+    : ['--conditions=ferry-source', '--import', 'tsx', join(repoRoot, 'src/cli/main.ts')];
 }
 
 /** dist/ older than src/ measures old code (and may lack commands): say so before spending minutes. */

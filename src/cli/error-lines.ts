@@ -2,7 +2,7 @@
 // code. Known errors are rows keyed by their code — Ferry's FERRY_ERR_* codes, Node's errno codes,
 // SASL conditions — so a new code is a new row. Anything unknown is one line plus a hint.
 import { CommanderError } from 'commander';
-import { StanzaError } from '../protocol/errors/stanza-error.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import { ConfigError } from '../server/core/config.js';
 import { CliError, EXIT, type ExitCode } from './cli-error.js';
 

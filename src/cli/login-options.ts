@@ -1,8 +1,8 @@
 // The login options `ferry send` and `ferry receive` share, and the one place a failed login
 // becomes a line naming the server, the account or the certificate (error-lines.ts).
 import type { Command } from 'commander';
-import { connect, type XmppConnection } from '../client/connection.js';
-import { Jid } from '../protocol/jid.js';
+import { connect, type XmppConnection } from '@ferry/client/internal/connection';
+import { Jid } from '@ferry/protocol/jid';
 import { usageError } from './cli-error.js';
 import { connectError, type ConnectContext } from './error-lines.js';
 import { readPassword } from './password-prompt.js';

@@ -1,6 +1,6 @@
 // One progress bar for send and receive: bytes, rate, ETA and the method in use.
 import { SingleBar } from 'cli-progress';
-import type { Progress } from '../client/progress.js';
+import type { Progress } from '@ferry/client/internal/progress';
 
 export class TransferProgressBar {
   readonly #bar: SingleBar;

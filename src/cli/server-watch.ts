@@ -1,10 +1,10 @@
 // How `ferry receive` and `ferry send` notice that the server went away: the connection's own "lost"
 // event at once when the socket closes, and a XEP-0199 §4.2 client-to-server ping every interval
 // for what no socket event reports (a half-open TCP connection: the server's machine vanished).
-import { NS } from '../protocol/namespaces.js';
-import { StanzaError } from '../protocol/errors/stanza-error.js';
-import { xml } from '../protocol/xml/element.js';
-import type { XmppConnection } from '../client/connection.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { xml } from '@ferry/protocol/xml/element';
+import type { XmppConnection } from '@ferry/client/internal/connection';
 import { CliError, EXIT } from './cli-error.js';
 
 /** Calls `onLost` once: when the connection is lost, or a ping gets no answer at all. */

@@ -1,7 +1,7 @@
 // The server's stored data as CLI commands reach it (accounts, uploads): the data directory or
 // the PostgreSQL database named by the config, opened beside a running server (SQLite: WAL and
 // a busy timeout make that safe; PostgreSQL: transactions and row locks).
-import { Jid } from '../protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { openStorage, storageOptions, type Storage } from '../server/storage/index.js';
 import type { Config } from '../server/core/config.js';
 import { configFromFlags, type ConfigFlags } from './config-options.js';

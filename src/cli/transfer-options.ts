@@ -2,7 +2,7 @@
 // may move no byte before it is cancelled, and how often the server is pinged so that a server
 // that vanished is noticed while we wait (for an answer, an ack, or an offer).
 import type { Command } from 'commander';
-import { DEFAULT_STALL_TIMEOUT_MS } from '../client/stall-watch.js';
+import { DEFAULT_STALL_TIMEOUT_MS } from '@ferry/client/internal/stall-watch';
 import { usageError } from './cli-error.js';
 
 export interface TransferFlags {

@@ -11,7 +11,7 @@ import { redisSkipReason, startRedis, type RedisInstance } from '../helpers/redi
 import { captureLogs } from '../helpers/log-capture.js';
 import { closedPort } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
-import { Jid } from '../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { loadConfig } from '../../src/server/core/config.js';
 import { FerryServer } from '../../src/server/core/server.js';
 import { silentLogger } from '../../src/server/core/logger.js';

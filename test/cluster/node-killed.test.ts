@@ -15,7 +15,7 @@ import { S3RVER_CREDENTIALS, localS3 } from '../helpers/s3rver.js';
 import { PASSWORD } from '../helpers/server.js';
 import { connectClient, xml, type TestClient } from '../helpers/xmpp-client.js';
 import { openStorage } from '../../src/server/storage/index.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 
 const BUCKET = 'ferry-killed-node';
 /** The nodes' heartbeat settings: a dead node is noticed within 2 s plus a beat. */

@@ -7,16 +7,16 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { ConnectionPair } from '../helpers/connection-pair.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
-import type { XmppConnection } from '../../src/client/connection.js';
-import { TransferError, type TransferErrorCode } from '../../src/client/transfer-error.js';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import { TransferError, type TransferErrorCode } from '@ferry/client/internal/transfer-error';
 import type {
   BytestreamContext,
   BytestreamTransport,
   IncomingBytestream,
   OutgoingBytestream,
-} from '../../src/client/transports/bytestream.js';
-import { StanzaError, type StanzaErrorCondition } from '../../src/protocol/errors/stanza-error.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+} from '@ferry/client/internal/transports/bytestream';
+import { StanzaError, type StanzaErrorCondition } from '@ferry/protocol/errors/stanza-error';
+import type { Element } from '@ferry/protocol/xml/element';
 
 export { withTimeout };
 

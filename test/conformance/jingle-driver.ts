@@ -11,12 +11,12 @@ import type { ConnectionPair } from '../helpers/connection-pair.js';
 import { patternStream } from '../helpers/files.js';
 import { CountingSink, JingleConformancePair } from '../helpers/jingle-conformance-pair.js';
 import { jingleAction, type JingleWire, type TapMatch } from '../helpers/jingle-conformance-wire.js';
-import type { TransferResult } from '../../src/client/outgoing-transfer.js';
-import { TransferError } from '../../src/client/transfer-error.js';
-import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
-import { createIbbTransport } from '../../src/client/transports/ibb/index.js';
-import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import type { TransferResult } from '@ferry/client/internal/outgoing-transfer';
+import { TransferError } from '@ferry/client/internal/transfer-error';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import { createIbbTransport } from '@ferry/client/internal/transports/ibb/index';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { CaseId, Carried, ConformanceDriver, How, Outcome } from './driver.js';
 import {
   CARRY_MS,

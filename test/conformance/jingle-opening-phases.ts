@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { patternStream } from '../helpers/files.js';
 import { CountingSink, type JingleConformancePair } from '../helpers/jingle-conformance-pair.js';
 import { jingleAction } from '../helpers/jingle-conformance-wire.js';
-import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import type { Outcome } from './driver.js';
 import { WAIT_MS, isAbortError, isTransferError, withTimeout } from './harness.js';
 import type { JingleRow } from './jingle-driver.js';

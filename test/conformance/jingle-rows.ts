@@ -1,8 +1,8 @@
 // The Jingle rows of the conformance suite (XEP-0234 sessions, jingle-driver.ts): the same SOCKS5
 // and IBB code as the SI rows (ADR 0006), reached through Jingle's signalling instead of SI's.
-import { createIbbTransport } from '../../src/client/transports/ibb/index.js';
-import { createSocks5Transport } from '../../src/client/transports/socks5/index.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { createIbbTransport } from '@ferry/client/internal/transports/ibb/index';
+import { createSocks5Transport } from '@ferry/client/internal/transports/socks5/index';
+import { NS } from '@ferry/protocol/namespaces';
 import { jingleAction } from '../helpers/jingle-conformance-wire.js';
 import { JingleDriver, type JingleRow } from './jingle-driver.js';
 

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { ConnectionPair } from '../helpers/connection-pair.js';
 import { patternStream } from '../helpers/files.js';
-import { TransferError } from '../../src/client/transfer-error.js';
-import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
-import { createIbbTransport } from '../../src/client/transports/ibb/index.js';
-import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { TransferError } from '@ferry/client/internal/transfer-error';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import { createIbbTransport } from '@ferry/client/internal/transports/ibb/index';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { NS } from '@ferry/protocol/namespaces';
 import type { CaseId, Carried, ConformanceDriver, How, Outcome } from './driver.js';
 import {
   CARRY_MS,

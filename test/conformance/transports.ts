@@ -2,12 +2,12 @@
 // cases are the same for every row; where XEP-0047 and XEP-0065 give the peer different signals
 // (an IBB <close/> carries no "aborted" flag, a SOCKS5 reset carries no reason), the row states
 // the rule and the suite asserts exactly that rule.
-import type { TransferErrorCode } from '../../src/client/transfer-error.js';
-import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
-import { createIbbTransport } from '../../src/client/transports/ibb/index.js';
-import { createSocks5Transport } from '../../src/client/transports/socks5/index.js';
-import type { StanzaErrorCondition } from '../../src/protocol/errors/stanza-error.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import type { TransferErrorCode } from '@ferry/client/internal/transfer-error';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import { createIbbTransport } from '@ferry/client/internal/transports/ibb/index';
+import { createSocks5Transport } from '@ferry/client/internal/transports/socks5/index';
+import type { StanzaErrorCondition } from '@ferry/protocol/errors/stanza-error';
+import { NS } from '@ferry/protocol/namespaces';
 
 export interface TransportUnderTest {
   name: string;

@@ -1,27 +1,27 @@
-// Fuzzing the payload decoders (src/protocol/payloads/*): elements built from a generator of XML
+// Fuzzing the payload decoders (packages/protocol/src/payloads/*): elements built from a generator of XML
 // trees whose attribute values and text are hostile decode to a value or throw a StanzaError —
 // bad-request, or the few conditions a codec documents — and never any other exception, which
 // would be answered internal-server-error (server) or break a transfer (client).
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { NS } from '../../src/protocol/namespaces.js';
-import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
-import type { Element } from '../../src/protocol/xml/element.js';
-import { decodeIbbClose, decodeIbbData, decodeIbbOpen } from '../../src/protocol/payloads/ibb.js';
-import { decodeSiAccept, decodeSiOffer } from '../../src/protocol/payloads/si.js';
-import { decodeSiFile, decodeSiFileRange } from '../../src/protocol/payloads/si-file.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import type { Element } from '@ferry/protocol/xml/element';
+import { decodeIbbClose, decodeIbbData, decodeIbbOpen } from '@ferry/protocol/payloads/ibb';
+import { decodeSiAccept, decodeSiOffer } from '@ferry/protocol/payloads/si';
+import { decodeSiFile, decodeSiFileRange } from '@ferry/protocol/payloads/si-file';
 import {
   decodeActivate,
   decodeProxyStreamhosts,
   decodeStreamhostUsed,
   decodeStreamhosts,
-} from '../../src/protocol/payloads/bytestreams.js';
-import { decodeUploadRequest, decodeUploadSlot } from '../../src/protocol/payloads/http-upload.js';
-import { decodeOob } from '../../src/protocol/payloads/oob.js';
-import { decodeFileSharing } from '../../src/protocol/payloads/file-sharing.js';
-import { decodeFileMetadata, decodeHash } from '../../src/protocol/payloads/file-metadata.js';
-import { decodeDataForm } from '../../src/protocol/payloads/data-form.js';
-import { decodeDiscoInfo, decodeDiscoItems } from '../../src/protocol/payloads/disco.js';
+} from '@ferry/protocol/payloads/bytestreams';
+import { decodeUploadRequest, decodeUploadSlot } from '@ferry/protocol/payloads/http-upload';
+import { decodeOob } from '@ferry/protocol/payloads/oob';
+import { decodeFileSharing } from '@ferry/protocol/payloads/file-sharing';
+import { decodeFileMetadata, decodeHash } from '@ferry/protocol/payloads/file-metadata';
+import { decodeDataForm } from '@ferry/protocol/payloads/data-form';
+import { decodeDiscoInfo, decodeDiscoItems } from '@ferry/protocol/payloads/disco';
 import { fc, property, replay } from './harness.js';
 import { hostileTree, toElement, type Tree } from './xml-trees.js';
 

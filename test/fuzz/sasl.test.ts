@@ -6,7 +6,7 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMechanism, type SaslStep } from '../../src/server/auth/sasl.js';
 import { deriveScramCredentials, type ScramHash } from '../../src/server/auth/scram.js';
-import { SaslFailure } from '../../src/protocol/errors/sasl-failure.js';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
 import { fc, property, replay } from './harness.js';
 
 const MECHANISMS = ['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-256'] as const;

@@ -1,11 +1,11 @@
-// Fuzzing the SOCKS5 handshakes (src/socks5/server-handshake.ts and client-handshake.ts, RFC 1928
+// Fuzzing the SOCKS5 handshakes (packages/protocol/src/socks5/server-handshake.ts and client-handshake.ts, RFC 1928
 // as XEP-0065 uses it): any bytes, cut anywhere, give actions or one clean failure — never an
 // exception — and the same actions however they were cut (Prosody's mod_proxy65 assumed one
 // read is one message; we must not).
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerHandshake, type ServerAction } from '../../src/socks5/server-handshake.js';
-import { ClientHandshake, type ClientAction } from '../../src/socks5/client-handshake.js';
+import { ServerHandshake, type ServerAction } from '@ferry/protocol/socks5/server-handshake';
+import { ClientHandshake, type ClientAction } from '@ferry/protocol/socks5/client-handshake';
 import { GREETING, HASH, REPLY_OK, REQUEST, SELECTION } from '../unit/socks5/fixtures.js';
 import { cuts, fc, property, replay, split } from './harness.js';
 

@@ -1,12 +1,12 @@
-// Fuzzing the XML stream parser (src/protocol/xml/stream-parser.ts, ADR 0003): whatever the bytes
+// Fuzzing the XML stream parser (packages/protocol/src/xml/stream-parser.ts, ADR 0003): whatever the bytes
 // and however they are cut, write() never throws and reports at most one StreamError; what was
 // reported does not depend on the cuts; and well-formed stanzas come out as they went in.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { XmlStreamParser } from '../../src/protocol/xml/stream-parser.js';
-import { StreamError } from '../../src/protocol/errors/stream-error.js';
-import { serialize } from '../../src/protocol/xml/serialize.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import { XmlStreamParser } from '@ferry/protocol/xml/stream-parser';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { serialize } from '@ferry/protocol/xml/serialize';
+import type { Element } from '@ferry/protocol/xml/element';
 import { cuts, fc, property, replay, split } from './harness.js';
 import { toElement, tokenSoup, wellFormedTree, type Tree } from './xml-trees.js';
 

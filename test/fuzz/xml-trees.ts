@@ -2,8 +2,8 @@
 // with hostile attribute values and text built as elements (for the payload decoders, which see
 // what a parser could hand them), and "token soup" that is almost XML (for the stream parser).
 import { fc } from './harness.js';
-import { xml, type Element } from '../../src/protocol/xml/element.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { xml, type Element } from '@ferry/protocol/xml/element';
+import { NS } from '@ferry/protocol/namespaces';
 
 /** A tree as data: what the generators make and regressions/*.json store. */
 export interface Tree {

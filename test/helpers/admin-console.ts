@@ -3,7 +3,7 @@
 // and JSON requests to the console over HTTPS with its cookie and CSRF token.
 import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { StreamError } from '../../src/protocol/errors/stream-error.js';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 import { defineModule } from '../../src/server/core/module.js';
 import type { Services } from '../../src/server/core/services.js';
 import { withTimeout } from './xmpp-client.js';

@@ -14,7 +14,7 @@ export interface Run {
 export function ferry(args: string[]): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD };
   delete env.NODE_TLS_REJECT_UNAUTHORIZED; // --insecure must do it
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

@@ -23,7 +23,7 @@ export function startFerry(
   env: Record<string, string> = {},
   input = '',
 ): { done: Promise<Run>; printed(pattern: RegExp): Promise<void>; kill(signal: NodeJS.Signals): void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...withoutTlsOverride(process.env), FERRY_CONFIG: '', FERRY_JID: '', FERRY_PASSWORD: PASSWORD, ...env },
   });

@@ -1,7 +1,7 @@
 // Ferry cluster nodes in one process (distinct ephemeral ports) on one private PostgreSQL and one
 // private Redis, for the cluster tests: start nodes, log clients in, wait for what another node
 // brings about. Heartbeats are fast (0.5 s, dead after 2 s) so failures show within seconds.
-import { Jid } from '../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import type { Logger } from '../../src/server/core/logger.js';
 import { startTestServer, type TestServer } from './server.js';
 import { connectClient, type TestClient } from './xmpp-client.js';

@@ -1,10 +1,10 @@
 // A Ferry server with two logged-in client-library connections (alice/sender, bob/receiver),
 // for client transport and transfer tests.
 import { client } from '@xmpp/client';
-import { wrapClient, type XmppConnection } from '../../src/client/connection.js';
+import { wrapClient, type XmppConnection } from '@ferry/client/internal/connection';
 import { startTestServer, PASSWORD, type TestServer } from './server.js';
 import { withTimeout } from './xmpp-client.js';
-import { xml } from '../../src/protocol/xml/element.js';
+import { xml } from '@ferry/protocol/xml/element';
 
 export interface ConnectionPair {
   ferry: TestServer;

@@ -1,7 +1,7 @@
 // A bound session with no stream behind it: what it is sent is kept, as the core wrote it.
-import { Jid } from '../../src/protocol/jid.js';
-import type { StreamError } from '../../src/protocol/errors/stream-error.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import { Jid } from '@ferry/protocol/jid';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { ClientSession } from '../../src/server/core/session.js';
 import { Router } from '../../src/server/core/router.js';
 import { LocalSessionDirectory } from '../../src/server/core/sessions.js';

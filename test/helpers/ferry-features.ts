@@ -2,8 +2,8 @@
 // it is built on: the same FileTransferManager over the same transports as `ferry receive`
 // (createTransports({ method: 'auto' })). Interop suites use it to decide at run time which cases
 // this build can pass, e.g. skip the Jingle SOCKS5 (XEP-0260) cases until the client has it.
-import { FileTransferManager, createTransports } from '../../src/client/index.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { FileTransferManager, createTransports } from '@ferry/client';
+import { NS } from '@ferry/protocol/namespaces';
 import { loginConnection } from './connection-pair.js';
 
 /** The disco#info features of a Ferry client logged in as `username` (an account of the server on `c2sPort`). */

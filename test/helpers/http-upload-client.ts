@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Element } from '../../src/protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 import { withTimeout, xml, type TestClient } from './xmpp-client.js';
 
 let counter = 0;

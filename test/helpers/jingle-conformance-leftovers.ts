@@ -2,11 +2,11 @@
 // still answers for (XEP-0166 §7.2: an unknown session is item-not-found + <unknown-session/>),
 // and a direct SOCKS5 candidate (our listener) that still accepts connections.
 import { connect } from 'node:net';
-import type { XmppConnection } from '../../src/client/connection.js';
-import { StanzaError } from '../../src/protocol/errors/stanza-error.js';
-import { decodeS5bTransport } from '../../src/protocol/payloads/jingle-s5b.js';
-import { NS } from '../../src/protocol/namespaces.js';
-import { xml } from '../../src/protocol/xml/element.js';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { decodeS5bTransport } from '@ferry/protocol/payloads/jingle-s5b';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml } from '@ferry/protocol/xml/element';
 import type { SentJingle } from './jingle-conformance-wire.js';
 
 const PROBE_MS = 5_000;

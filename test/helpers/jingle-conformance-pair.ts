@@ -10,11 +10,11 @@ import type { ConnectionPair } from './connection-pair.js';
 import { listenersLeft, sessionLeft } from './jingle-conformance-leftovers.js';
 import { JingleWire } from './jingle-conformance-wire.js';
 import { withTimeout } from './xmpp-client.js';
-import { FileTransferManager } from '../../src/client/file-transfer.js';
-import type { AcceptOptions, FileOffer } from '../../src/client/file-offer.js';
-import type { OutgoingTransfer, TransferResult } from '../../src/client/outgoing-transfer.js';
-import { TransferError } from '../../src/client/transfer-error.js';
-import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import type { AcceptOptions, FileOffer } from '@ferry/client/internal/file-offer';
+import type { OutgoingTransfer, TransferResult } from '@ferry/client/internal/outgoing-transfer';
+import { TransferError } from '@ferry/client/internal/transfer-error';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
 
 const FILE_NAME = 'conformance.bin';
 

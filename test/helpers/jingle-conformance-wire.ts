@@ -2,10 +2,10 @@
 // FileTransferManager, which records every Jingle action the side sends (with its reason), counts
 // the iq/message handlers it registers, and lets a case look at (or hold) an iq arriving at this
 // side before the manager's own handler does.
-import type { IqHandler, XmppConnection } from '../../src/client/connection.js';
-import { decodeJingle, type Jingle } from '../../src/protocol/payloads/jingle.js';
-import { NS } from '../../src/protocol/namespaces.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import type { IqHandler, XmppConnection } from '@ferry/client/internal/connection';
+import { decodeJingle, type Jingle } from '@ferry/protocol/payloads/jingle';
+import { NS } from '@ferry/protocol/namespaces';
+import type { Element } from '@ferry/protocol/xml/element';
 
 /** A Jingle action one side sent. */
 export interface SentJingle {

@@ -33,11 +33,14 @@ export interface XmppServer {
 export function ferryBuildProblem(): string | false {
   if (!existsSync(FERRY_MAIN)) return `${FERRY_MAIN} is missing: run npm run build`;
   const built = statSync(FERRY_MAIN).mtimeMs;
-  const src = join(ROOT, 'src');
-  const newer = readdirSync(src, { recursive: true, encoding: 'utf8' }).find(
-    (path) => path.endsWith('.ts') && statSync(join(src, path)).mtimeMs > built,
-  );
-  return newer ? `dist/ is older than src/${newer}: run npm run build` : false;
+  for (const dir of ['src', 'packages/protocol/src', 'packages/client/src']) {
+    const src = join(ROOT, dir);
+    const newer = readdirSync(src, { recursive: true, encoding: 'utf8' }).find(
+      (path) => path.endsWith('.ts') && statSync(join(src, path)).mtimeMs > built,
+    );
+    if (newer) return `dist/ is older than ${dir}/${newer}: run npm run build`;
+  }
+  return false;
 }
 
 /** `ferry ARGS` inside the namespace (the password comes from $FERRY_PASSWORD). */

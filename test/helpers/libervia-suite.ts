@@ -28,7 +28,7 @@ import {
   type XmppServer,
 } from './libervia-servers.js';
 import { prosodyUnavailable } from './prosody.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 
 const DOMAIN = 'lv.localhost';
 const LV_USER = 'lv';

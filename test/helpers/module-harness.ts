@@ -9,8 +9,8 @@ import type { ModuleDefinition } from '../../src/server/core/module.js';
 import { ServerCore } from '../../src/server/core/server-core.js';
 import { HttpRoutes } from '../../src/server/transport/http/index.js';
 import { openMemoryStorage } from '../../src/server/storage/index.js';
-import type { Element } from '../../src/protocol/xml/element.js';
-import { parseElement } from '../../src/protocol/xml/parse-element.js';
+import type { Element } from '@ferry/protocol/xml/element';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
 import { fakeSession, type FakeSession } from './fake-session.js';
 
 export type { FakeSession };

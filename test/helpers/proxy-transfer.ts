@@ -2,8 +2,8 @@
 // connects, the initiator activates, bytes go through. For tests that check the proxy still serves.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { NS } from '../../src/protocol/namespaces.js';
-import { connectSocks5, dstAddrHash } from '../../src/socks5/index.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { connectSocks5, dstAddrHash } from '@ferry/protocol/socks5';
 import { withTimeout, xml, type TestClient } from './xmpp-client.js';
 
 const WAIT_MS = 10_000;

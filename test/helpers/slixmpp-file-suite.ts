@@ -9,11 +9,11 @@ import { sha256File, tempDir, writeRandomFile } from './files.js';
 import { startPythonPeer, type PythonPeer } from './python-peer.js';
 import { PASSWORD } from './server.js';
 import { withTimeout } from './xmpp-client.js';
-import { FileTransferManager } from '../../src/client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../src/client/index.js';
-import type { XmppConnection } from '../../src/client/connection.js';
-import type { BytestreamTransport } from '../../src/client/transports/bytestream.js';
-import type { IncomingOffer } from '../../src/client/incoming-offer.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import type { IncomingOffer } from '@ferry/client/internal/incoming-offer';
 
 const SCRIPT = fileURLToPath(new URL('../interop/peers/slixmpp_file_peer.py', import.meta.url));
 const WAIT_MS = 30_000;

@@ -1,7 +1,7 @@
 // xmpp.js clients for integration tests, plus waits that always end (with a clear error).
 import { client, xml, type Client } from '@xmpp/client';
 import { WebSocket } from 'ws';
-import type { Element } from '../../src/protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 import { PASSWORD } from './server.js';
 
 // The test server's certificate is self-signed; only test processes accept it.

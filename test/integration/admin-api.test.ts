@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import { startServer } from '../../src/server/index.js';
 import { silentLogger } from '../../src/server/core/logger.js';
 import { FIXED_TRANSFER, consoleRequest, logIn, stubOperations } from '../helpers/admin-console.js';

@@ -6,12 +6,16 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient } from '../helpers/xmpp-client.js';
 
 function ferry(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    encoding: 'utf8',
-    input,
-    env: { ...process.env, FERRY_CONFIG: '' },
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args],
+    {
+      encoding: 'utf8',
+      input,
+      env: { ...process.env, FERRY_CONFIG: '' },
+      timeout: 60_000,
+    },
+  );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

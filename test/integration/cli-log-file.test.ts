@@ -32,7 +32,13 @@ describe('ferry server log.file', () => {
     const logFile = join(dataDir, 'logs', 'ferry.log');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...serverArgs(dataDir, `log.file=${logFile}`)],
+      [
+        '--conditions=ferry-source',
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        ...serverArgs(dataDir, `log.file=${logFile}`),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRY_CONFIG: '' } },
     );
     let stdout = '';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import { loadConfig } from '../../src/server/core/config.js';
 import { silentLogger } from '../../src/server/core/logger.js';
 import { FerryServer } from '../../src/server/core/server.js';

@@ -16,7 +16,7 @@ describe('ferry server process', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...serverArgs(dataDir, 'log.pretty=false')],
+      ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...serverArgs(dataDir, 'log.pretty=false')],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FERRY_CONFIG: '' } },
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -12,10 +12,10 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { loginConnection } from '../helpers/connection-pair.js';
 import { tempDir } from '../helpers/files.js';
 import { ferry, loginArgs, startFerry } from '../helpers/cli.js';
-import { FileTransferManager } from '../../src/client/file-transfer.js';
-import { createTransports } from '../../src/client/index.js';
-import type { XmppConnection } from '../../src/client/connection.js';
-import type { IncomingOffer } from '../../src/client/incoming-offer.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createTransports } from '@ferry/client';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import type { IncomingOffer } from '@ferry/client/internal/incoming-offer';
 
 /** Takes `before` bytes, then never calls back: a receiver that froze. */
 function frozenAfter(before: number): Writable {

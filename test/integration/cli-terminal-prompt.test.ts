@@ -13,7 +13,7 @@ function onTerminal(
   args: string[],
   onOutput: (output: string, type: (keys: string) => void) => void,
 ): Promise<{ code: number | null; output: string }> {
-  const command = ['node', '--import', 'tsx', 'src/cli/main.ts', ...args].join(' ');
+  const command = ['node', '--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args].join(' ');
   const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '' };
   delete env.FERRY_PASSWORD;
   // -e: script exits with the command's code; -f: flush output at once; -q: no banner.

@@ -11,15 +11,15 @@ import { startTestServer, PASSWORD, type TestServer } from '../helpers/server.js
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
 import { loginConnection } from '../helpers/connection-pair.js';
-import { NS } from '../../src/protocol/namespaces.js';
-import { encodeSiOffer } from '../../src/protocol/payloads/si.js';
-import { xml } from '../../src/protocol/xml/element.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { encodeSiOffer } from '@ferry/protocol/payloads/si';
+import { xml } from '@ferry/protocol/xml/element';
 
 function ferry(args: string[]): {
   child: ChildProcess;
   output: Promise<{ code: number | null; stdout: string; stderr: string }>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Without the test process's own NODE_TLS_REJECT_UNAUTHORIZED: --insecure / --ca-file must do it.
     env: { ...withoutTlsOverride(process.env), FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD },

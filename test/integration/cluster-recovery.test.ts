@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { TestServer } from '../helpers/server.js';
 import { xml } from '../helpers/xmpp-client.js';
 import { clusterSkipReason, startClusterNodes, until, type ClusterNodes } from '../helpers/cluster-nodes.js';
-import { Jid } from '../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 
 const befriend = async (node: TestServer, one: string, other: string) => {
   await node.server.storage.roster.put(one, { jid: `${other}@localhost`, subscription: 'both', groups: [] });

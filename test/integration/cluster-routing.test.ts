@@ -10,10 +10,10 @@ import { withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
 import { clusterSkipReason, startClusterNodes, until, type ClusterNodes } from '../helpers/cluster-nodes.js';
 import { loginConnection } from '../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
-import { FileTransferManager } from '../../src/client/file-transfer.js';
-import { createIbbTransport } from '../../src/client/index.js';
-import { Jid } from '../../src/protocol/jid.js';
-import { StreamError } from '../../src/protocol/errors/stream-error.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport } from '@ferry/client';
+import { Jid } from '@ferry/protocol/jid';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 
 describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip: clusterSkipReason() }, () => {
   let cluster: ClusterNodes;

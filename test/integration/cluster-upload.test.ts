@@ -10,7 +10,7 @@ import { xml, type TestClient } from '../helpers/xmpp-client.js';
 import { clusterSkipReason, startClusterNodes, type ClusterNodes } from '../helpers/cluster-nodes.js';
 import { https, iqGet, readSlot, sha256 } from '../helpers/http-upload-client.js';
 import { S3RVER_CREDENTIALS, localS3 } from '../helpers/s3rver.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 
 const BUCKET = 'ferry-cluster-uploads';
 const QUOTA = 500_000;

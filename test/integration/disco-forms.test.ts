@@ -1,9 +1,9 @@
 // XEP-0128 on the wire: extension forms modules add to the server's and a component's disco#info.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { NS } from '../../src/protocol/namespaces.js';
-import { decodeDiscoInfo, extensionForm, findExtensionForm } from '../../src/protocol/payloads/disco.js';
-import { findField } from '../../src/protocol/payloads/data-form.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { decodeDiscoInfo, extensionForm, findExtensionForm } from '@ferry/protocol/payloads/disco';
+import { findField } from '@ferry/protocol/payloads/data-form';
 import { defineModule } from '../../src/server/core/module.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml, type TestClient } from '../helpers/xmpp-client.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import { https, iqGet, readSlot } from '../helpers/http-upload-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml, type TestClient } from '../helpers/xmpp-client.js';

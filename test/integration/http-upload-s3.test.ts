@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import { createS3BlobStore } from '../../src/server/modules/http-upload/blob-store/s3.js';
 import { localS3 } from '../helpers/s3rver.js';
 import { https, iqGet, readSlot, sha256 } from '../helpers/http-upload-client.js';

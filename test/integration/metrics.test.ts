@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import { https, iqGet, readSlot } from '../helpers/http-upload-client.js';
 import { parsePrometheusText, valueOf, type Family } from '../helpers/prometheus-text.js';
 import { proxyTransfer } from '../helpers/proxy-transfer.js';

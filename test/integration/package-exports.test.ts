@@ -1,5 +1,5 @@
 // The published package: `npm pack` (which builds dist/ through `prepare`), installed into a
-// scratch app, must let a plain Node program import `ferry/server` and `ferry/client` by name,
+// scratch app, must let a plain Node program import `ferry/server` and `@ferry/client` by name,
 // start a server on ephemeral ports, see it listen, and stop it; and a TypeScript consumer must
 // find the declarations through the `types` export condition.
 import { describe, it, before, after } from 'node:test';
@@ -34,8 +34,8 @@ function childEnv(): NodeJS.ProcessEnv {
 const CONSUMER = `
 import { connect } from 'node:net';
 const { startServer, defineModule } = await import('ferry/server');
-const client = await import('ferry/client');
-if (typeof client.FileTransferManager !== 'function') throw new Error('ferry/client lacks FileTransferManager');
+const client = await import('@ferry/client');
+if (typeof client.FileTransferManager !== 'function') throw new Error('@ferry/client lacks FileTransferManager');
 let greeting;
 const hello = defineModule({
   name: 'hello',
@@ -76,7 +76,7 @@ console.log(JSON.stringify({ port, isFeatures: header.includes('<stream:features
 // Type-checked against dist/*.d.ts as a library user would write it.
 const TYPED_CONSUMER = `
 import { ConfigError, startServer, type RunningServer, type StartServerOptions } from 'ferry/server';
-import { FileTransferManager, createTransports } from 'ferry/client';
+import { FileTransferManager, createTransports } from '@ferry/client';
 const options: StartServerOptions = { config: { c2s: { port: 0 }, modules: { proxy65: { port: 0 } } } };
 export async function main(): Promise<number | undefined> {
   const server: RunningServer = await startServer(options);
@@ -107,12 +107,14 @@ describe('package exports', () => {
     await run('tar', ['-xzf', join(scratch, tarball), '-C', installed, '--strip-components=1'], { timeout: 30_000 });
     // The package's dependencies, without a network install: the repository's own node_modules.
     symlinkSync(realpathSync(join(REPO, 'node_modules')), join(installed, 'node_modules'), 'dir');
+    // The client library is its own package now (the workspace's, built by the same `prepare`).
+    symlinkSync(realpathSync(join(REPO, 'node_modules', '@ferry')), join(app, 'node_modules', '@ferry'), 'dir');
   });
   after(() => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('imports ferry/server and ferry/client by name; the server starts on ephemeral ports, listens and stops', async () => {
+  it('imports ferry/server and @ferry/client by name; the server starts on ephemeral ports, listens and stops', async () => {
     const dataDir = join(scratch, 'data');
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', CONSUMER], {
       cwd: app,

@@ -14,7 +14,7 @@ import { serverArgs } from '../helpers/cli.js';
 import { POSTGRES_PASSWORD, postgresSkipReason, startPostgres, type PostgresInstance } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml } from '../helpers/xmpp-client.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 
 const ROSTER = 'jabber:iq:roster';
 

@@ -10,10 +10,10 @@ import pino from 'pino';
 import type { FerryServer } from '../../src/server/core/server.js';
 import type { ClientSession } from '../../src/server/core/session.js';
 import type { Proxy65Service, RelayRecord } from '../../src/server/modules/proxy65/index.js';
-import { Jid } from '../../src/protocol/jid.js';
-import { NS } from '../../src/protocol/namespaces.js';
-import { parseElement } from '../../src/protocol/xml/parse-element.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import { Jid } from '@ferry/protocol/jid';
+import { NS } from '@ferry/protocol/namespaces';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
+import type { Element } from '@ferry/protocol/xml/element';
 import {
   REPLY,
   connectSocks5,
@@ -22,7 +22,7 @@ import {
   dstAddrHash,
   encodeConnectRequest,
   encodeGreeting,
-} from '../../src/socks5/index.js';
+} from '@ferry/protocol/socks5';
 import { PASSWORD, startTestServer } from '../helpers/server.js';
 import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
 

@@ -14,7 +14,7 @@ import { ferry, startFerry } from '../helpers/cli.js';
 import { connectClient, withTimeout, xml } from '../helpers/xmpp-client.js';
 import { iqGet } from '../helpers/http-upload-client.js';
 import { PASSWORD } from '../helpers/server.js';
-import { NS } from '../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 
 const PORTS = {
   'c2s.port': 0,

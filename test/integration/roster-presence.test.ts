@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, xml, type TestClient } from '../helpers/xmpp-client.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 
 const ROSTER = 'jabber:iq:roster';
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { connectClient, withTimeout } from '../helpers/xmpp-client.js';
-import type { Element } from '../../src/protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 
 function nextStreamError(client: Awaited<ReturnType<typeof connectClient>>): Promise<string> {
   return withTimeout(

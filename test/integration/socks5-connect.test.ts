@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { describe, it, type TestContext } from 'node:test';
-import { REPLY } from '../../src/socks5/codec.js';
-import { acceptSocks5, connectSocks5, type Socks5Request } from '../../src/socks5/connect.js';
-import { Socks5Error } from '../../src/socks5/errors.js';
+import { REPLY } from '@ferry/protocol/socks5/codec';
+import { acceptSocks5, connectSocks5, type Socks5Request } from '@ferry/protocol/socks5/connect';
+import { Socks5Error } from '@ferry/protocol/socks5/errors';
 import { GREETING, HASH, REPLY_OK, REQUEST, SELECTION, addressed } from '../unit/socks5/fixtures.js';
 
 const TIMEOUT_MS = 2000;

@@ -29,12 +29,12 @@ import { startFerry } from '../helpers/cli.js';
 import { withTimeout } from '../helpers/xmpp-client.js';
 import { prosodyUnavailable } from '../helpers/prosody.js';
 import { startProsodyWithHttpUpload, type ProsodyUploadInstance } from '../helpers/prosody-http-upload.js';
-import { connect, type XmppConnection } from '../../src/client/connection.js';
-import { FileTransferManager } from '../../src/client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../src/client/index.js';
-import type { FileOffer } from '../../src/client/index.js';
-import { NS } from '../../src/protocol/namespaces.js';
-import { xml, type Element } from '../../src/protocol/xml/element.js';
+import { connect, type XmppConnection } from '@ferry/client/internal/connection';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { FileOffer } from '@ferry/client';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 
 const PEER = fileURLToPath(new URL('peers/http_upload.py', import.meta.url));
 const CASE_MS = 60_000;

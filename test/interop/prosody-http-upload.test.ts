@@ -10,12 +10,12 @@ import { get } from 'node:https';
 import { join } from 'node:path';
 import { prosodyUnavailable, startProsody, type ProsodyInstance } from '../helpers/prosody.js';
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
-import { connect, type XmppConnection } from '../../src/client/connection.js';
-import { FileTransferManager } from '../../src/client/file-transfer.js';
-import { createTransports } from '../../src/client/index.js';
-import type { FileOffer } from '../../src/client/file-offer.js';
-import type { SendRoute } from '../../src/client/upload/method-choice.js';
-import { xml } from '../../src/protocol/xml/element.js';
+import { connect, type XmppConnection } from '@ferry/client/internal/connection';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createTransports } from '@ferry/client';
+import type { FileOffer } from '@ferry/client/internal/file-offer';
+import type { SendRoute } from '@ferry/client/internal/upload/method-choice';
+import { xml } from '@ferry/protocol/xml/element';
 import { ferry } from '../helpers/cli.js';
 
 const skip = prosodyUnavailable();

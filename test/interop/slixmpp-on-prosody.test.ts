@@ -7,8 +7,8 @@ import { prosodyUnavailable, startProsody } from '../helpers/prosody.js';
 import { hasPythonModule } from '../helpers/python-peer.js';
 import { PASSWORD } from '../helpers/server.js';
 import { describeSlixmppFileTransfer } from '../helpers/slixmpp-file-suite.js';
-import { connect } from '../../src/client/connection.js';
-import { xml } from '../../src/protocol/xml/element.js';
+import { connect } from '@ferry/client/internal/connection';
+import { xml } from '@ferry/protocol/xml/element';
 
 describeSlixmppFileTransfer({
   name: 'slixmpp ⇄ Ferry client on Prosody 0.12: file transfer',

@@ -46,10 +46,14 @@ describe(
       delete env.NODE_TLS_REJECT_UNAUTHORIZED;
       const login = ['--jid', 'tx@localhost', '--host', '127.0.0.1', '--port', String(server.ports.c2s), '--insecure'];
       const started = Date.now();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'send', ...login, slyJid, source], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env,
-      });
+      const child = spawn(
+        process.execPath,
+        ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', 'send', ...login, slyJid, source],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env,
+        },
+      );
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -5,19 +5,19 @@ import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { Jid } from '../../protocol/jid.js';
-import { FileTransferManager } from '../../client/file-transfer.js';
-import type { FileOffer } from '../../client/file-offer.js';
-import { sanitizeFileName } from '../../client/file-name.js';
-import { createTransports, type MethodChoice } from '../../client/index.js';
-import type { XmppConnection } from '../../client/connection.js';
+import { Jid } from '@ferry/protocol/jid';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import type { FileOffer } from '@ferry/client/internal/file-offer';
+import { sanitizeFileName } from '@ferry/client/internal/file-name';
+import { createTransports, type MethodChoice } from '@ferry/client';
+import type { XmppConnection } from '@ferry/client/internal/connection';
 import { addLoginOptions, checkLoginFlags, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
 import { EXIT, finishWith, usageError } from '../cli-error.js';
 import { explain } from '../error-lines.js';
 import { watchServer } from '../server-watch.js';
 import { addTransferOptions, checkTransferFlags, type TransferFlags } from '../transfer-options.js';
-import { xml } from '../../protocol/xml/element.js';
+import { xml } from '@ferry/protocol/xml/element';
 
 interface ReceiveFlags extends LoginFlags, TransferFlags {
   dir: string;

@@ -6,13 +6,13 @@
 // only on a complete, verified transfer. Ctrl-C cancels properly (the bytestream is closed).
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { Jid } from '../../protocol/jid.js';
-import { xml } from '../../protocol/xml/element.js';
-import type { XmppConnection } from '../../client/connection.js';
-import type { SendRoute } from '../../client/upload/method-choice.js';
-import type { TransferResult } from '../../client/outgoing-transfer.js';
-import { FileTransferManager } from '../../client/file-transfer.js';
-import { createTransports, type MethodChoice } from '../../client/index.js';
+import { Jid } from '@ferry/protocol/jid';
+import { xml } from '@ferry/protocol/xml/element';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import type { SendRoute } from '@ferry/client/internal/upload/method-choice';
+import type { TransferResult } from '@ferry/client/internal/outgoing-transfer';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createTransports, type MethodChoice } from '@ferry/client';
 import { addLoginOptions, checkLoginFlags, login, type LoginFlags } from '../login-options.js';
 import { TransferProgressBar, formatBytes } from '../progress-bar.js';
 import { CliError, EXIT, finishWith, usageError } from '../cli-error.js';

@@ -1,9 +1,9 @@
 // What `ferry doctor` (client side) knows going in, and what each check leaves for the next:
 // where the server is, the connections, the services found. Owned by one run; closed at its end.
-import type { Jid } from '../../protocol/jid.js';
-import type { XmppConnection } from '../../client/connection.js';
-import type { TlsTrust } from '../../client/dial.js';
-import type { SrvResolver } from '../../client/endpoints.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import type { TlsTrust } from '@ferry/client/internal/dial';
+import type { SrvResolver } from '@ferry/client/internal/endpoints';
 
 export interface ClientDoctorState {
   /** The account, bare. */

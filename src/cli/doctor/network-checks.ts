@@ -4,9 +4,9 @@
 import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
-import { dial } from '../../client/dial.js';
-import { resolveEndpoints, type Endpoint, type SrvResolver } from '../../client/endpoints.js';
-import type { TransferError } from '../../client/transfer-error.js';
+import { dial } from '@ferry/client/internal/dial';
+import { resolveEndpoints, type Endpoint, type SrvResolver } from '@ferry/client/internal/endpoints';
+import type { TransferError } from '@ferry/client/internal/transfer-error';
 import type { ClientDoctorState } from './client-state.js';
 import { fail, pass, warn, type Check, type Verdict } from './runner.js';
 

@@ -3,10 +3,10 @@
 // proxy advertises — the externalip/NAT trap seen from the client's side, the same probe the
 // server runs on itself at start (proxy65/advertised-host.ts).
 import { promises as dns } from 'node:dns';
-import { connect } from '../../client/connection.js';
-import type { TransferError } from '../../client/transfer-error.js';
-import { ProxyDirectory } from '../../client/transports/socks5/proxy-directory.js';
-import { discoverUploadService } from '../../client/upload/upload-service.js';
+import { connect } from '@ferry/client/internal/connection';
+import type { TransferError } from '@ferry/client/internal/transfer-error';
+import { ProxyDirectory } from '@ferry/client/internal/transports/socks5/proxy-directory';
+import { discoverUploadService } from '@ferry/client/internal/upload/upload-service';
 import { checkStreamhost } from '../../server/modules/proxy65/advertised-host.js';
 import { connectError } from '../error-lines.js';
 import { formatBytes } from '../progress-bar.js';

@@ -4,13 +4,13 @@
 // GET. Small random data, SHA-256 compared end to end; nothing touches the disk.
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
-import { connect, type XmppConnection } from '../../client/connection.js';
-import { FileTransferManager } from '../../client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../client/index.js';
-import type { TransferError } from '../../client/transfer-error.js';
-import type { BytestreamTransport } from '../../client/transports/bytestream.js';
-import { HTTP_DEFAULTS, sendRequest, type HttpSettings } from '../../client/upload/http-request.js';
-import { HttpUploader } from '../../client/upload/http-uploader.js';
+import { connect, type XmppConnection } from '@ferry/client/internal/connection';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { TransferError } from '@ferry/client/internal/transfer-error';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import { HTTP_DEFAULTS, sendRequest, type HttpSettings } from '@ferry/client/internal/upload/http-request';
+import { HttpUploader } from '@ferry/client/internal/upload/http-uploader';
 import type { ClientDoctorState } from './client-state.js';
 import { describe, fail, pass, type Check, type Verdict } from './runner.js';
 

@@ -1,5 +1,5 @@
 // What every server SASL mechanism needs besides the bytes: resolved once by createMechanism.
-import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
 import type { CredentialLookup } from './sasl-mechanism.js';
 import { prepareUsername } from './saslprep.js';
 

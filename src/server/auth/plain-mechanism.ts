@@ -2,7 +2,7 @@
 //
 // message = [authzid] NUL authcid NUL passwd. We keep no plaintext: the password is run through
 // the stored SCRAM salt and iterations and the resulting StoredKey compared in constant time.
-import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
 import { checkAuthzid, prepareAuthcid, type MechanismContext } from './mechanism-context.js';
 import type { SaslServerMechanism, SaslStep } from './sasl-mechanism.js';
 import { fakeScramCredentials, verifyPassword } from './scram.js';

@@ -4,7 +4,7 @@
 //
 // An unknown user gets a deterministic fake salt and fake keys and goes through exactly the same
 // steps and HMACs as a real one; the only observable outcome is not-authorized after the proof.
-import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
 import { checkAuthzid, prepareAuthcid, type MechanismContext } from './mechanism-context.js';
 import type { SaslServerMechanism, SaslStep } from './sasl-mechanism.js';
 import {

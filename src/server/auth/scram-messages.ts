@@ -1,7 +1,7 @@
 // RFC 5802 §7: SCRAM message syntax, parsed strictly. Pure: text in, typed values out.
 //
 // Every attribute value excludes "," (value-char, base64, printable), so splitting on "," is exact.
-import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
 
 export interface ClientFirst {
   /** gs2-header verbatim, e.g. "n,,": the client echoes its base64 in the final message's c=. */

@@ -2,9 +2,9 @@
 // them, plus the mirror of every other node's. Lookups never go to Redis; binds, presence and
 // roster-request changes are announced to the other nodes as they happen.
 import { randomUUID } from 'node:crypto';
-import type { Jid } from '../../protocol/jid.js';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import { LocalSessionDirectory } from '../core/sessions.js';
 import type { SessionBinding } from '../core/session-directory.js';
 import type { ClientSession, LocalSession, SessionInfo } from '../core/session.js';

@@ -3,7 +3,7 @@
 // dead nodes. Redis holds only what is live; accounts, rosters and offline messages are in the
 // shared PostgreSQL database like on a single node.
 import type { Redis } from 'ioredis';
-import { cloneElement } from '../../protocol/xml/element.js';
+import { cloneElement } from '@ferry/protocol/xml/element';
 import { ConfigError, type Config } from '../core/config.js';
 import { clusterStorageIssue, type ClusterConfig } from '../core/cluster-config.js';
 import type { Logger } from '../core/logger.js';

@@ -2,8 +2,8 @@
 // node died (its users' contacts would otherwise see them online forever), available again when a
 // node the others presumed dead comes back. The recipients are the ones RFC 6121 §4.2.2 and
 // §4.5.2 name: the available resources of the user's subscribers and the user's own.
-import type { Jid } from '../../protocol/jid.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
 import type { SessionInfo } from '../core/session.js';

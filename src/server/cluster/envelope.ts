@@ -1,10 +1,10 @@
 // What one node puts in another's inbox: a stanza for one of its sessions, or a request to close
 // one (an account removed elsewhere). Stream entries are flat field/value lists; decoding checks
 // every field, since anything with access to Redis could have written the entry.
-import type { Jid } from '../../protocol/jid.js';
-import type { Element } from '../../protocol/xml/element.js';
-import { parseElement } from '../../protocol/xml/parse-element.js';
-import { STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from '../../protocol/errors/stream-error.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { Element } from '@ferry/protocol/xml/element';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
+import { STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from '@ferry/protocol/errors/stream-error';
 import { boundJid } from './session-entry.js';
 
 const VERSION = '1';

@@ -4,9 +4,9 @@
 // the other node in order. What cannot be forwarded bounces at once (the router answers
 // service-unavailable; a dead node or a full inbox: recipient-unavailable), never waits.
 import type { Redis } from 'ioredis';
-import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import { StanzaError, errorReply } from '@ferry/protocol/errors/stanza-error';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
 import type { RemoteStanza } from '../core/routing-types.js';

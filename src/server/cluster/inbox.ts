@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
-import { StreamError } from '../../protocol/errors/stream-error.js';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 import type { ClusterSessionDirectory } from './cluster-directory.js';
 import type { Forwarder } from './forwarder.js';
 import { decodeEnvelope, type Envelope } from './envelope.js';

@@ -4,7 +4,7 @@
 // so replaying them over the snapshot ends in Redis's state. This runs at start and again after
 // every reconnection of the subscriber (events may have been missed while it was away).
 import type { Redis } from 'ioredis';
-import { StreamError } from '../../protocol/errors/stream-error.js';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 import type { Logger } from '../core/logger.js';
 import type { ClusterKeys } from './keys.js';
 import type { ClusterSessionDirectory } from './cluster-directory.js';

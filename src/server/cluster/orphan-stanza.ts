@@ -3,8 +3,8 @@
 // absent resource; a message or a request is routed again from here, which finds where it belongs
 // now: the session if it bound again elsewhere (once more at most), else a message falls back to
 // the bare JID (offline storage included) and a request bounces.
-import type { Element } from '../../protocol/xml/element.js';
-import type { Jid } from '../../protocol/jid.js';
+import type { Element } from '@ferry/protocol/xml/element';
+import type { Jid } from '@ferry/protocol/jid';
 import type { Router } from '../core/router.js';
 import type { ClusterSessionDirectory } from './cluster-directory.js';
 import type { Forwarder } from './forwarder.js';

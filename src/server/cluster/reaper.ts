@@ -6,7 +6,7 @@
 // lowest id among the live ones, holding a lock in Redis so that two nodes with different views
 // of who is alive never both do.
 import type { Redis } from 'ioredis';
-import { xml } from '../../protocol/xml/element.js';
+import { xml } from '@ferry/protocol/xml/element';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';
 import type { ClusterKeys } from './keys.js';
@@ -17,7 +17,7 @@ import { decodeEnvelope } from './envelope.js';
 import { routeOrphan } from './orphan-stanza.js';
 import { REAP, runScript } from './scripts.js';
 import { boundJid, decodeEntry, encodeEvent } from './session-entry.js';
-import type { Jid } from '../../protocol/jid.js';
+import type { Jid } from '@ferry/protocol/jid';
 
 const SALVAGE_BATCH = 100;
 

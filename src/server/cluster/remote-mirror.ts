@@ -1,7 +1,7 @@
 // This node's copy of the sessions bound to the other nodes, kept current by the session events
 // (mirror-sync.ts), so routing to them costs a map lookup and no Redis round trip per stanza.
-import type { Jid } from '../../protocol/jid.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { SessionInfo } from '../core/session.js';
 import { presenceElement, type SessionEntry } from './session-entry.js';
 

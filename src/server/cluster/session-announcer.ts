@@ -3,7 +3,7 @@
 // fails while Redis is away is dropped: when it is back the node announces all of its sessions
 // again (ClusterNode.resync), so nothing has to be queued meanwhile.
 import type { Redis } from 'ioredis';
-import type { Jid } from '../../protocol/jid.js';
+import type { Jid } from '@ferry/protocol/jid';
 import type { Logger } from '../core/logger.js';
 import type { ClusterKeys } from './keys.js';
 import { DELETE_ENTRY, SET_ENTRY, runScript } from './scripts.js';

@@ -2,10 +2,10 @@
 // the node the session is bound to; read by every other node into its mirror. Whatever comes back
 // from Redis is checked before use: a wrong type, an address of another domain or an oversized
 // presence is dropped, never trusted.
-import { Jid } from '../../protocol/jid.js';
-import type { Element } from '../../protocol/xml/element.js';
-import { parseElement } from '../../protocol/xml/parse-element.js';
-import { cloneElement, xml } from '../../protocol/xml/element.js';
+import { Jid } from '@ferry/protocol/jid';
+import type { Element } from '@ferry/protocol/xml/element';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
+import { cloneElement, xml } from '@ferry/protocol/xml/element';
 import { NODE_ID_PATTERN } from '../core/cluster-config.js';
 
 /** A presence larger than this is stored reduced to show, status, priority and caps. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { Jid } from '../../protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { clusterSection, clusterStorageIssue } from './cluster-config.js';
 
 const host = z.string().min(1);

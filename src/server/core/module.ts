@@ -15,7 +15,7 @@ import type { ServerCounters } from './counters.js';
 import type { PreAuthHooks } from '../stream/pre-auth-hooks.js';
 import type { HttpService } from '../transport/http/index.js';
 import type { AddressKind, IqHandler, IqMatch, OutboundFilter, RemoteHandler, StanzaHandler } from './routing-types.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 
 export interface ModuleSpec {
   /** XEP number, or an RFC as `rfc`. */

@@ -3,7 +3,7 @@
 // outbound filters in priority order and is then written to the session's transport, or, for a
 // session bound elsewhere, handed to the remote route. The filters are where stanza logging,
 // carbons, stream-management counters and cluster forwarding hook in (Prosody's stanzas/out).
-import type { Element } from '../../protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { Logger } from './logger.js';
 import type { ClientSession, SessionInfo } from './session.js';
 import type { OutboundFilter } from './routing-types.js';

@@ -1,7 +1,7 @@
 // IQs the server itself sends, waiting for their result, each bounded by a timeout.
 import { randomUUID } from 'node:crypto';
-import { StanzaError } from '../../protocol/errors/stanza-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import type { Element } from '@ferry/protocol/xml/element';
 
 interface Pending {
   resolve(stanza: Element): void;

@@ -6,11 +6,11 @@
 // per-session order is kept by SessionOrder. What cannot be delivered here (another domain, a
 // session bound elsewhere) is offered to the remote routes; everything for a session leaves through
 // the one outbound path.
-import { Jid } from '../../protocol/jid.js';
-import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
-import { xml, type Element } from '../../protocol/xml/element.js';
-import { detached } from '../../protocol/xml/detached.js';
-import { StreamError } from '../../protocol/errors/stream-error.js';
+import { Jid } from '@ferry/protocol/jid';
+import { StanzaError, errorReply } from '@ferry/protocol/errors/stanza-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
+import { detached } from '@ferry/protocol/xml/detached';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 import type { Logger } from './logger.js';
 import type { SessionDirectory } from './session-directory.js';
 import type { LocalSession, SessionInfo } from './session.js';
@@ -31,7 +31,7 @@ import { SessionOrder } from './session-order.js';
 import { UnhandledIqLog } from './unhandled-iqs.js';
 import { ServerCounters, base64DecodedLength, countBy } from './counters.js';
 import { IbbSessions } from './ibb-sessions.js';
-import { NS } from '../../protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 
 const MESSAGE_TYPES = new Set(['normal', 'chat', 'groupchat', 'headline', 'error']);
 const PRESENCE_TYPES = new Set([

@@ -1,6 +1,6 @@
 // The vocabulary shared by the router and the modules that hook it.
-import type { Jid } from '../../protocol/jid.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { LocalSession, SessionInfo } from './session.js';
 
 export type StanzaKind = 'message' | 'presence' | 'iq';

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import { StreamError } from '../../protocol/errors/stream-error.js';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 import type { Config } from './config.js';
 import { createLogger, reopenLogFile, type Logger } from './logger.js';
 import type { Router } from './router.js';

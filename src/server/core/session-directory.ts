@@ -3,9 +3,9 @@
 // sessions through it and never through another session's fields, so that a cluster can answer
 // for sessions bound to other nodes behind the same interface (their SessionInfo has isLocal
 // false, and the router's outbound path hands stanzas for them to a remote route).
-import type { Jid } from '../../protocol/jid.js';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { ClientSession, LocalSession, SessionInfo } from './session.js';
 
 export interface SessionDirectory {

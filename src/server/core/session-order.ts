@@ -2,7 +2,7 @@
 // holds back the later stanzas of the same session until it settles; stanzas of other sessions go
 // on meanwhile. Synchronous handling (the usual case: routing to a bound session) costs one map
 // lookup and allocates nothing.
-import type { Element } from '../../protocol/xml/element.js';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { LocalSession } from './session.js';
 
 /** A session that floods the server while one of its stanzas waits is cut off at this many. */

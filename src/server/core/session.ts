@@ -3,9 +3,9 @@
 // enough to route to it. A LocalSession is one bound to this process, with the state modules keep
 // for it. Only the core holds a ClientSession, the one type that can write to a transport: every
 // stanza for a session goes out through the router's outbound path (Router.deliver).
-import type { Jid } from '../../protocol/jid.js';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { TransportKind } from './counters.js';
 
 export interface SessionInfo {

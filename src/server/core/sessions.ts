@@ -1,9 +1,9 @@
 // The in-process session directory: bound sessions by bare JID then resource.
 // Most accounts have one resource bound: such an account maps straight to its session, and gets
 // a table of resources only when a second one binds (a Map costs a few hundred bytes).
-import type { Jid } from '../../protocol/jid.js';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { ClientSession, LocalSession, SessionInfo } from './session.js';
 import type { SessionBinding } from './session-directory.js';
 

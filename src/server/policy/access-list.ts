@@ -2,7 +2,7 @@
 // only, so a service cannot become a free relay for the world once server-to-server arrives;
 // 'any' serves every JID that can reach it; a list names JIDs and domains.
 import { z } from 'zod';
-import { Jid } from '../../protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 
 /** `'local'`, `'any'`, or entries: a domain (every JID at it), a bare JID (its full JIDs too), a full JID. */
 export type AccessRule = 'local' | 'any' | readonly string[];

@@ -14,7 +14,7 @@
 // An attempt whose turn is more than MAX_WAIT_MS away is refused at once (temporary-auth-failure),
 // so queues stay short. Unknown usernames are counted like known ones (no account enumeration).
 // Tables are bounded (least recently used entries go first) and forget idle entries.
-import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
 
 const MAX_DELAY_MS = 10_000;
 const MAX_WAIT_MS = MAX_DELAY_MS;

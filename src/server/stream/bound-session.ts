@@ -1,8 +1,8 @@
 // The ClientSession a bound stream registers with the router.
 import { randomUUID } from 'node:crypto';
-import type { Jid } from '../../protocol/jid.js';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { ClientSession } from '../core/session.js';
 import type { StreamTransport } from '../transport/stream-transport.js';
 

@@ -2,12 +2,12 @@
 // connection: features → STARTTLS → SASL → restart → bind → stanzas to the router.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
-import { NS } from '../../protocol/namespaces.js';
-import { Jid } from '../../protocol/jid.js';
-import { StreamError } from '../../protocol/errors/stream-error.js';
-import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
-import { xml, type Element } from '../../protocol/xml/element.js';
-import { detached } from '../../protocol/xml/detached.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { Jid } from '@ferry/protocol/jid';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { StanzaError, errorReply } from '@ferry/protocol/errors/stanza-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
+import { detached } from '@ferry/protocol/xml/detached';
 import type { StreamTransport, StreamTransportHandlers } from '../transport/stream-transport.js';
 import type { Logger } from '../core/logger.js';
 import type { Router } from '../core/router.js';

@@ -1,8 +1,8 @@
 // Stream features and IQs offered before authentication (XEP-0077 in-band registration), and the
 // stream features offered after it (RFC 6121 §2.6 roster versioning). Modules add to it through
 // ctx.preAuth; the stream only asks.
-import { StanzaError, errorReply } from '../../protocol/errors/stanza-error.js';
-import { xml, type Element } from '../../protocol/xml/element.js';
+import { StanzaError, errorReply } from '@ferry/protocol/errors/stanza-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 import type { StreamTransport } from '../transport/stream-transport.js';
 
 export type PreAuthIqHandler = (

@@ -1,8 +1,8 @@
 // RFC 6120 §6: the SASL exchange on one stream — <auth/>, <challenge/>/<response/>, <success/>,
 // <failure/>, <abort/> — driving a mechanism from server/auth.
-import { NS } from '../../protocol/namespaces.js';
-import { SaslFailure } from '../../protocol/errors/sasl-failure.js';
-import { xml, type Element } from '../../protocol/xml/element.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 import { createMechanism, offeredMechanisms, type CredentialLookup, type SaslServerMechanism } from '../auth/sasl.js';
 
 export type SaslOutcome =

@@ -1,6 +1,6 @@
 // RFC 6120 §4.3.2: the features a client stream is offered, by negotiation stage.
-import { NS } from '../../protocol/namespaces.js';
-import { xml, type Element } from '../../protocol/xml/element.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 import type { PreAuthHooks } from './pre-auth-hooks.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
 

@@ -1,11 +1,11 @@
 // RFC 6120 streams over a TCP socket (with STARTTLS) or a direct TLS socket (XEP-0368).
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { NS } from '../../protocol/namespaces.js';
-import { StreamError } from '../../protocol/errors/stream-error.js';
-import { XmlStreamParser, type StreamParserHandlers } from '../../protocol/xml/stream-parser.js';
-import type { Element } from '../../protocol/xml/element.js';
-import { escapeAttribute, toWire } from '../../protocol/xml/serialize.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { XmlStreamParser, type StreamParserHandlers } from '@ferry/protocol/xml/stream-parser';
+import type { Element } from '@ferry/protocol/xml/element';
+import { escapeAttribute, toWire } from '@ferry/protocol/xml/serialize';
 import type { BusyPoll } from './busy-poll.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {

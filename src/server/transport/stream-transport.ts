@@ -1,8 +1,8 @@
 // One stream connection type for every transport (TCP + STARTTLS, direct TLS, WebSocket): the c2s
 // pipeline speaks to this interface and never knows which framing carries its stanzas.
 import type { SecureContext } from 'node:tls';
-import type { StreamError } from '../../protocol/errors/stream-error.js';
-import type { Element } from '../../protocol/xml/element.js';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
+import type { Element } from '@ferry/protocol/xml/element';
 import type { BusyPoll } from './busy-poll.js';
 
 /** How every transport reads its client: the same limits and the same busy polling. */

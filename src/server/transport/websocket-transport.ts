@@ -3,11 +3,11 @@
 // (§3.7: security comes from wss).
 import type { SecureContext } from 'node:tls';
 import type { WebSocket } from 'ws';
-import { NS } from '../../protocol/namespaces.js';
-import { StreamError } from '../../protocol/errors/stream-error.js';
-import { XmlStreamParser } from '../../protocol/xml/stream-parser.js';
-import type { Element } from '../../protocol/xml/element.js';
-import { escapeAttribute, serialize } from '../../protocol/xml/serialize.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { XmlStreamParser } from '@ferry/protocol/xml/stream-parser';
+import type { Element } from '@ferry/protocol/xml/element';
+import { escapeAttribute, serialize } from '@ferry/protocol/xml/serialize';
 import type { BusyPoll } from './busy-poll.js';
 import { ReceiveRateLimiter } from './rate-limiter.js';
 import {

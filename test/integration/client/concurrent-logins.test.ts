@@ -3,7 +3,7 @@
 // whole process, and concurrent logins then failed with empty timeouts).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from '../../../src/client/connection.js';
+import { connect } from '@ferry/client/internal/connection';
 import { startTestServer, PASSWORD, type TestServer } from '../../helpers/server.js';
 
 const LOGINS = 16;

@@ -8,8 +8,8 @@ import tls from 'node:tls';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { setImmediate as tick } from 'node:timers/promises';
-import { connect, type ConnectOptions } from '../../../src/client/connection.js';
-import type { SrvRecord } from '../../../src/client/endpoints.js';
+import { connect, type ConnectOptions } from '@ferry/client/internal/connection';
+import type { SrvRecord } from '@ferry/client/internal/endpoints';
 import { startTestServer, PASSWORD, type TestServer } from '../../helpers/server.js';
 
 const originalTlsConnect = tls.connect;

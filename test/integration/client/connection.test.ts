@@ -2,8 +2,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
-import { xml } from '../../../src/protocol/xml/element.js';
-import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
+import { xml } from '@ferry/protocol/xml/element';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 
 describe('client connection', () => {
   let pair: ConnectionPair;

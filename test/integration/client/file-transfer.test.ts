@@ -8,10 +8,10 @@ import { existsSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
-import type { BytestreamTransport } from '../../../src/client/transports/bytestream.js';
-import type { IncomingOffer } from '../../../src/client/incoming-offer.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import type { IncomingOffer } from '@ferry/client/internal/incoming-offer';
 
 const open: { close(): void }[] = [];
 
@@ -210,7 +210,7 @@ describe('file transfer: the receiver goes offline', () => {
     const pair = await startConnectionPair();
     const files = tempDir();
     try {
-      const { xml } = await import('../../../src/protocol/xml/element.js');
+      const { xml } = await import('@ferry/protocol/xml/element');
       const { loginConnection } = await import('../../helpers/connection-pair.js');
       // alice subscribes to bob's presence, so she hears when his resources leave.
       const subscribed = new Promise<void>((resolve) =>

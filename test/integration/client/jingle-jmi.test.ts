@@ -11,16 +11,16 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { loginConnection } from '../../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
 import { withTimeout } from '../../helpers/xmpp-client.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { ClientEntity } from '../../../src/client/entity.js';
-import { createIbbTransport } from '../../../src/client/index.js';
-import type { XmppConnection } from '../../../src/client/connection.js';
-import type { FileOffer } from '../../../src/client/file-offer.js';
-import { JingleOffer } from '../../../src/client/jingle/jingle-offer.js';
-import type { TransferResult } from '../../../src/client/outgoing-transfer.js';
-import type { SendRoute } from '../../../src/client/upload/method-choice.js';
-import { NS } from '../../../src/protocol/namespaces.js';
-import { xml, type Element } from '../../../src/protocol/xml/element.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { ClientEntity } from '@ferry/client/internal/entity';
+import { createIbbTransport } from '@ferry/client';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import type { FileOffer } from '@ferry/client/internal/file-offer';
+import { JingleOffer } from '@ferry/client/internal/jingle/jingle-offer';
+import type { TransferResult } from '@ferry/client/internal/outgoing-transfer';
+import type { SendRoute } from '@ferry/client/internal/upload/method-choice';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 
 const WAIT_MS = 20_000;
 

@@ -14,13 +14,13 @@ import { pipeline } from 'node:stream/promises';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
 import { withTimeout } from '../../helpers/xmpp-client.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
-import type { XmppConnection } from '../../../src/client/connection.js';
-import type { TransferResult } from '../../../src/client/outgoing-transfer.js';
-import { jingleErrors } from '../../../src/protocol/payloads/jingle.js';
-import { NS } from '../../../src/protocol/namespaces.js';
-import { xml, type Element } from '../../../src/protocol/xml/element.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import type { TransferResult } from '@ferry/client/internal/outgoing-transfer';
+import { jingleErrors } from '@ferry/protocol/payloads/jingle';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 
 const WAIT_MS = 20_000;
 

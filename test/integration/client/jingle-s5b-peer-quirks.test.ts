@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { tempDir } from '../../helpers/files.js';
 import { withTimeout } from '../../helpers/xmpp-client.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { ClientEntity } from '../../../src/client/entity.js';
-import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
-import { NS } from '../../../src/protocol/namespaces.js';
-import { xml } from '../../../src/protocol/xml/element.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { ClientEntity } from '@ferry/client/internal/entity';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml } from '@ferry/protocol/xml/element';
 
 const WAIT_MS = 20_000;
 

@@ -10,12 +10,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { hashingSink, patternStream, sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
-import type { Socks5TransportOptions } from '../../../src/client/transports/socks5/index.js';
-import type { FileOffer } from '../../../src/client/file-offer.js';
-import { NS } from '../../../src/protocol/namespaces.js';
-import type { Element } from '../../../src/protocol/xml/element.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { Socks5TransportOptions } from '@ferry/client/internal/transports/socks5/index';
+import type { FileOffer } from '@ferry/client/internal/file-offer';
+import { NS } from '@ferry/protocol/namespaces';
+import type { Element } from '@ferry/protocol/xml/element';
 import { PROXY_OVERRIDES } from '../../conformance/transports.js';
 
 const open: { close(): void }[] = [];

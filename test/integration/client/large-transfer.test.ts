@@ -9,8 +9,8 @@ import { Transform } from 'node:stream';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { hashingSink, patternStream } from '../../helpers/files.js';
 import { withTimeout } from '../../helpers/xmpp-client.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createSocks5Transport } from '../../../src/client/index.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createSocks5Transport } from '@ferry/client';
 
 const MiB = 1024 * 1024;
 const SIZE = 1024 * MiB;

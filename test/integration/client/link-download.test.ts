@@ -10,11 +10,11 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import { Jid } from '../../../src/protocol/jid.js';
-import { LinkOffer, type Link } from '../../../src/client/upload/link-offer.js';
-import { decodeLinkMessage } from '../../../src/client/upload/link-offers.js';
-import { HTTP_DEFAULTS, type HttpSettings } from '../../../src/client/upload/http-request.js';
-import type { Progress } from '../../../src/client/progress.js';
+import { Jid } from '@ferry/protocol/jid';
+import { LinkOffer, type Link } from '@ferry/client/internal/upload/link-offer';
+import { decodeLinkMessage } from '@ferry/client/internal/upload/link-offers';
+import { HTTP_DEFAULTS, type HttpSettings } from '@ferry/client/internal/upload/http-request';
+import type { Progress } from '@ferry/client/internal/progress';
 import { parseXml } from '../../unit/protocol/payloads/fixtures.js';
 import { tempDir } from '../../helpers/files.js';
 

@@ -7,19 +7,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
-import { FileTransferManager, type RefusedOffer } from '../../../src/client/file-transfer.js';
-import {
-  createSocks5Transport,
-  createIbbTransport,
-  createTransports,
-  type TransferResult,
-} from '../../../src/client/index.js';
-import type { BytestreamTransport } from '../../../src/client/transports/bytestream.js';
+import { FileTransferManager, type RefusedOffer } from '@ferry/client/internal/file-transfer';
+import { createSocks5Transport, createIbbTransport, createTransports, type TransferResult } from '@ferry/client';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
 import type { RelayRecord } from '../../../src/server/modules/proxy65/index.js';
-import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
-import { NS } from '../../../src/protocol/namespaces.js';
-import { classifySiError, encodeSiOffer } from '../../../src/protocol/payloads/si.js';
-import { xml } from '../../../src/protocol/xml/element.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { NS } from '@ferry/protocol/namespaces';
+import { classifySiError, encodeSiOffer } from '@ferry/protocol/payloads/si';
+import { xml } from '@ferry/protocol/xml/element';
 
 describe('file transfer: the receiver chooses the stream method', () => {
   let pair: ConnectionPair;

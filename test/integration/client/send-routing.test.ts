@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
 import { sha256File, tempDir, writeRandomFile } from '../../helpers/files.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createIbbTransport } from '../../../src/client/index.js';
-import type { FileOffer } from '../../../src/client/file-offer.js';
-import type { SendRoute } from '../../../src/client/upload/method-choice.js';
-import { xml } from '../../../src/protocol/xml/element.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport } from '@ferry/client';
+import type { FileOffer } from '@ferry/client/internal/file-offer';
+import type { SendRoute } from '@ferry/client/internal/upload/method-choice';
+import { xml } from '@ferry/protocol/xml/element';
 
 describe('send() to a bare JID', () => {
   let pair: ConnectionPair;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { afterEach, describe, it } from 'node:test';
-import { OutgoingSocks5Bytestream } from '../../../src/client/transports/socks5/outgoing-stream.js';
+import { OutgoingSocks5Bytestream } from '@ferry/client/internal/transports/socks5/outgoing-stream';
 
 const MiB = 1024 * 1024;
 const WAIT_MS = 20_000;

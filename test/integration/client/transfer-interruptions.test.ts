@@ -4,11 +4,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { loginConnection, startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
-import { xml } from '../../../src/protocol/xml/element.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
-import type { BytestreamTransport } from '../../../src/client/transports/bytestream.js';
-import type { IncomingOffer } from '../../../src/client/incoming-offer.js';
+import { xml } from '@ferry/protocol/xml/element';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import type { IncomingOffer } from '@ferry/client/internal/incoming-offer';
 
 const SIZE = 64 * 1024 * 1024;
 

@@ -7,10 +7,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { startConnectionPair, type ConnectionPair } from '../../helpers/connection-pair.js';
-import { FileTransferManager } from '../../../src/client/file-transfer.js';
-import { createIbbTransport, createSocks5Transport } from '../../../src/client/index.js';
-import type { BytestreamTransport } from '../../../src/client/transports/bytestream.js';
-import type { IncomingOffer } from '../../../src/client/incoming-offer.js';
+import { FileTransferManager } from '@ferry/client/internal/file-transfer';
+import { createIbbTransport, createSocks5Transport } from '@ferry/client';
+import type { BytestreamTransport } from '@ferry/client/internal/transports/bytestream';
+import type { IncomingOffer } from '@ferry/client/internal/incoming-offer';
 
 const SIZE = 64 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 7);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TransferError } from '../../../src/client/transfer-error.js';
+import { TransferError } from '@ferry/client/internal/transfer-error';
 import { explain } from '../../../src/cli/error-lines.js';
-import { stalledError } from '../../../src/client/stall-watch.js';
+import { stalledError } from '@ferry/client/internal/stall-watch';
 
 describe('the error line for a stalled transfer', () => {
   it('names the peer and the wait, and the flag that changes it', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TransferError } from '../../../src/client/transfer-error.js';
+import { TransferError } from '@ferry/client/internal/transfer-error';
 import { explain } from '../../../src/cli/error-lines.js';
 
 describe('error lines for uploads and links', () => {

@@ -1,7 +1,7 @@
 // The direct SOCKS5 streamhost listens where our XMPP traffic leaves from.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { wrapClient } from '../../../src/client/connection.js';
+import { wrapClient } from '@ferry/client/internal/connection';
 import type { Client } from '@xmpp/client';
 
 function fakeClient(localAddress: string | undefined): Client {

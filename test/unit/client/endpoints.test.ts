@@ -1,8 +1,8 @@
 // Where connect() dials: service URIs, SRV ordering (RFC 2782, XEP-0368) and the 5222 fallback.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { endpointOfService, resolveEndpoints, type SrvRecord } from '../../../src/client/endpoints.js';
-import { classifyDialError } from '../../../src/client/connect-errors.js';
+import { endpointOfService, resolveEndpoints, type SrvRecord } from '@ferry/client/internal/endpoints';
+import { classifyDialError } from '@ferry/client/internal/connect-errors';
 
 const fake = (records: Record<string, SrvRecord[]>) => async (name: string) => {
   const found = records[name];

@@ -1,7 +1,7 @@
 // Received names never choose a directory, a device or an invisible trick.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { sanitizeFileName } from '../../../src/client/file-name.js';
+import { sanitizeFileName } from '@ferry/client/internal/file-name';
 
 describe('sanitizeFileName', () => {
   const cases: [string, string][] = [

@@ -2,10 +2,10 @@
 // simply ignored (xmpp.js's iqCaller turns it into an unhandled rejection).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IqRequests } from '../../../src/client/iq-requests.js';
-import { Jid } from '../../../src/protocol/jid.js';
-import { xml, type Element } from '../../../src/protocol/xml/element.js';
-import { StanzaError } from '../../../src/protocol/errors/stanza-error.js';
+import { IqRequests } from '@ferry/client/internal/iq-requests';
+import { Jid } from '@ferry/protocol/jid';
+import { xml, type Element } from '@ferry/protocol/xml/element';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 
 function setup() {
   const sent: Element[] = [];

@@ -1,13 +1,13 @@
 // Choosing what to offer from the peer's disco#info features, before any offer is sent.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import {
   selectOfferTransports,
   takesFileProposals,
   triesPeerDirectCandidates,
   type PeerSupport,
-} from '../../../src/client/peer-support.js';
+} from '@ferry/client/internal/peer-support';
 
 const socks5 = { method: 'socks5', namespace: NS.BYTESTREAMS };
 const ibb = { method: 'ibb', namespace: NS.IBB };

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { renderClientSupport } from '../../../src/client/protocol-support.js';
+import { renderClientSupport } from '@ferry/client/internal/protocol-support';
 
 describe('client protocol support table', () => {
   it('in docs/protocol-support.md and README.md matches the declarations', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Jid, JidError } from '../../../src/protocol/jid.js';
+import { Jid, JidError } from '@ferry/protocol/jid';
 
 function parts(input: string): [string, string, string] {
   const jid = Jid.parse(input);

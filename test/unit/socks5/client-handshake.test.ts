@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClientHandshake, type ClientAction } from '../../../src/socks5/client-handshake.js';
-import { dstAddrHash } from '../../../src/socks5/hash.js';
-import { ServerHandshake } from '../../../src/socks5/server-handshake.js';
+import { ClientHandshake, type ClientAction } from '@ferry/protocol/socks5/client-handshake';
+import { dstAddrHash } from '@ferry/protocol/socks5/hash';
+import { ServerHandshake } from '@ferry/protocol/socks5/server-handshake';
 import { GREETING, HASH, REPLY_OK, REQUEST, SELECTION, addressed, bytes, prng, randomSplit } from './fixtures.js';
 
 /** A client that has sent its greeting and received 05 00, so it waits for the reply. */

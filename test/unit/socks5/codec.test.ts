@@ -15,7 +15,7 @@ import {
   encodeReply,
   encodeRequest,
   type Decoded,
-} from '../../../src/socks5/codec.js';
+} from '@ferry/protocol/socks5/codec';
 import { GREETING, HASH, REPLY_OK, REQUEST, SELECTION, bytes } from './fixtures.js';
 
 function reasonOf<T>(decoded: Decoded<T>): string {

@@ -1,5 +1,5 @@
 // Shared bytes for the SOCKS5 tests: the XEP-0065 handshake written out octet by octet.
-import { dstAddrHash } from '../../../src/socks5/hash.js';
+import { dstAddrHash } from '@ferry/protocol/socks5/hash';
 
 /** Hex with optional spaces → bytes, so tests read like the RFC 1928 diagrams. */
 export function bytes(hex: string): Buffer {

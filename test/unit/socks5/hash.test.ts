@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dstAddrHash } from '../../../src/socks5/hash.js';
+import { dstAddrHash } from '@ferry/protocol/socks5/hash';
 
 describe('dstAddrHash (XEP-0065 §5.3.2: SHA1(SID + Requester JID + Target JID), hex)', () => {
   it('equals SHA-1 of the concatenation, lowercase hex', () => {

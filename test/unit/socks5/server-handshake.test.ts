@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REPLY } from '../../../src/socks5/codec.js';
-import { ServerHandshake, type ServerAction } from '../../../src/socks5/server-handshake.js';
+import { REPLY } from '@ferry/protocol/socks5/codec';
+import { ServerHandshake, type ServerAction } from '@ferry/protocol/socks5/server-handshake';
 import { GREETING, HASH, REPLY_OK, REQUEST, SELECTION, addressed, bytes, prng, randomSplit } from './fixtures.js';
 
 const HANDSHAKE = Buffer.concat([GREETING, REQUEST]);

@@ -4,7 +4,7 @@
 // account, waits before the check, stream/auth-throttle.ts). An unknown account, an account that
 // is not an administrator and a wrong password take the same work and get the same answer.
 import { randomBytes } from 'node:crypto';
-import { Jid } from '../../../protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { fakeScramCredentials, verifyPassword, type ScramCredentials } from '../../auth/scram.js';
 import type { AccountStore } from '../../storage/types.js';
 import { LoginThrottle } from '../../stream/auth-throttle.js';

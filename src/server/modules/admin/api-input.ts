@@ -1,7 +1,7 @@
 // Request bodies and parameters, decoded at the edge: zod schemas with lengths bounded, and one
 // 400 naming what is wrong. Handlers see typed values only.
 import { z } from 'zod';
-import { Jid } from '../../../protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { apiErrors } from './api-errors.js';
 
 /** What an XMPP password may be here: non-empty, and not a megabyte for PBKDF2 to chew. */

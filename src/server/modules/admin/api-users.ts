@@ -1,7 +1,7 @@
 // GET users, POST users, POST users/:name/password, DELETE users/:name. A deleted account's
 // sessions end and the `account-deleted` event takes its uploads with it, as for in-band removal.
-import { StreamError } from '../../../protocol/errors/stream-error.js';
-import { Jid } from '../../../protocol/jid.js';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { Jid } from '@ferry/protocol/jid';
 import { AccountExistsError, AccountNotFoundError, InvalidUsernameError } from '../../storage/types.js';
 import type { AdminContext } from './admin-context.js';
 import { apiErrors } from './api-errors.js';

@@ -8,7 +8,7 @@
 //   api.ts             the endpoint table (api-*.ts) with auth, CSRF and JSON errors (api-errors.ts)
 //   console/           the pages, the stylesheet and the one script
 import { z } from 'zod';
-import { Jid } from '../../../protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { ConfigError } from '../../core/config.js';
 import { logRing } from '../../core/logger.js';
 import { defineModule } from '../../core/module.js';

@@ -2,16 +2,16 @@
 // its features; components (proxy.<domain>) add a host with its identity and become items of the
 // server's domain.
 import { z } from 'zod';
-import { NS } from '../../../protocol/namespaces.js';
-import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { formType, type DataForm } from '../../../protocol/payloads/data-form.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { formType, type DataForm } from '@ferry/protocol/payloads/data-form';
 import {
   assertExtensionForm,
   encodeDiscoInfo,
   encodeDiscoItems,
   type DiscoIdentity,
   type DiscoItem,
-} from '../../../protocol/payloads/disco.js';
+} from '@ferry/protocol/payloads/disco';
 import { defineModule } from '../../core/module.js';
 import type { IqRequest } from '../../core/routing-types.js';
 

@@ -5,7 +5,7 @@
 // Another process sharing the store (a cluster node) adds files this index has not seen: a GET
 // for an id it does not know asks the store by id, and a user's records are read again before
 // their quota is checked; the whole index is read again at each sweep.
-import type { UploadPurposeName } from '../../../protocol/payloads/http-upload.js';
+import type { UploadPurposeName } from '@ferry/protocol/payloads/http-upload';
 import type { KeyValueStore, Storage } from '../../storage/types.js';
 import { MODULE_NAME } from './options.js';
 

@@ -8,8 +8,8 @@
 //   get-handler.ts   GET/HEAD with ranges (byte-range.ts) and safe headers (response-headers.ts)
 //   sweeper.ts       expiry, and blobs whose account was deleted
 //   admin.ts         list/delete for the CLI, without a running server
-import { NS } from '../../../protocol/namespaces.js';
-import { purposeFeature, uploadServiceForm } from '../../../protocol/payloads/http-upload.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { purposeFeature, uploadServiceForm } from '@ferry/protocol/payloads/http-upload';
 import { defineModule } from '../../core/module.js';
 import { LiveTransfers, type LiveTransferSnapshot } from '../../core/live-transfers.js';
 import { accessList } from '../../policy/index.js';

@@ -1,6 +1,6 @@
 // What an upload may be: size, type and quotas. Pure arithmetic over the files an account already
 // has and a clock the caller passes in, so the rules are tested without waiting a day.
-import type { UploadPurposeName } from '../../../protocol/payloads/http-upload.js';
+import type { UploadPurposeName } from '@ferry/protocol/payloads/http-upload';
 import { mediaType } from './response-headers.js';
 import { uploadErrors, type UploadError } from './upload-errors.js';
 

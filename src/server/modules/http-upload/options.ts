@@ -1,7 +1,7 @@
 // The http_upload module's options: defaults for a self-hoster (a family or a club on one small
 // machine), every one checked at start-up with its key named.
 import { z } from 'zod';
-import { Jid } from '../../../protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { accessRuleSchema } from '../../policy/index.js';
 
 const MiB = 1024 * 1024;

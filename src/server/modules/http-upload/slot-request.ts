@@ -1,9 +1,9 @@
 // XEP-0363 §4: a slot request becomes a signed slot, or one of the §5 errors. Everything checked
 // here (size, type, purpose, quota) is carried in the token, so the PUT only verifies it.
 import { randomBytes } from 'node:crypto';
-import type { Jid } from '../../../protocol/jid.js';
-import { decodeUploadRequest, encodeUploadSlot, type UploadPurpose } from '../../../protocol/payloads/http-upload.js';
-import type { Element } from '../../../protocol/xml/element.js';
+import type { Jid } from '@ferry/protocol/jid';
+import { decodeUploadRequest, encodeUploadSlot, type UploadPurpose } from '@ferry/protocol/payloads/http-upload';
+import type { Element } from '@ferry/protocol/xml/element';
 import { checkQuota, fileExpiry, isTypeAllowed } from './limits.js';
 import type { UploadRuntime } from './runtime.js';
 import { signSlot, type SlotClaims } from './slot-token.js';

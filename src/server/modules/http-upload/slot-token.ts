@@ -8,7 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UPLOAD_PURPOSES } from '../../../protocol/payloads/http-upload.js';
+import { UPLOAD_PURPOSES } from '@ferry/protocol/payloads/http-upload';
 import type { KeyValueStore } from '../../storage/types.js';
 
 export const SLOT_KEY_BYTES = 32;

@@ -3,8 +3,8 @@
 // short text a PUT or GET gets — as Prosody's mod_http_file_share does. A handler throws one of
 // these; the IQ side lets the core turn it into the error reply, the HTTP side calls sendError.
 import type { ServerResponse } from 'node:http';
-import { StanzaError, type StanzaErrorCondition, type StanzaErrorType } from '../../../protocol/errors/stanza-error.js';
-import { uploadErrors as codec } from '../../../protocol/payloads/http-upload.js';
+import { StanzaError, type StanzaErrorCondition, type StanzaErrorType } from '@ferry/protocol/errors/stanza-error';
+import { uploadErrors as codec } from '@ferry/protocol/payloads/http-upload';
 
 /** A refusal with both faces. It is a StanzaError, so an IQ handler can simply throw it. */
 export class UploadError extends StanzaError {

@@ -3,8 +3,8 @@
 // with a XEP-0203 delay stamp at the next available presence of non-negative priority, and
 // deleted only once the client has acknowledged them (see offline-delivery.ts).
 import { z } from 'zod';
-import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import type { Jid } from '../../../protocol/jid.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import type { Jid } from '@ferry/protocol/jid';
 import { defineModule } from '../../core/module.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
 import { deliverOffline } from './offline-delivery.js';

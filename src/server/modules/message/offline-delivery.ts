@@ -3,10 +3,10 @@
 // Without stream management (XEP-0198) nothing acknowledges single stanzas, but a stream is
 // ordered: once the client answers a ping sent after the batch, it has read every message before
 // it. Only then are they deleted; a session that ends first gets them again at its next login.
-import { NS } from '../../../protocol/namespaces.js';
-import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { xml } from '../../../protocol/xml/element.js';
-import { parseElement } from '../../../protocol/xml/parse-element.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { xml } from '@ferry/protocol/xml/element';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
 import type { ModuleContext } from '../../core/module.js';
 import type { LocalSession } from '../../core/session.js';
 

@@ -4,8 +4,8 @@
 // come from the session directory, live transfers from the tables their owners keep (the router's
 // IBB sessions, the proxy65 and http_upload services, looked up when asked so that either may be
 // off), totals from the core counters and the modules' transfer events.
-import { Jid } from '../../../protocol/jid.js';
-import { StreamError } from '../../../protocol/errors/stream-error.js';
+import { Jid } from '@ferry/protocol/jid';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 import { FERRY_VERSION } from '../../../version.js';
 import { defineModule, type ModuleContext } from '../../core/module.js';
 import type { LiveTransferSnapshot } from '../../core/live-transfers.js';

@@ -1,5 +1,5 @@
 // XEP-0199: XMPP Ping — the server and accounts answer; pings to a full JID are routed.
-import { NS } from '../../../protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import { defineModule } from '../../core/module.js';
 
 export default defineModule({

@@ -3,10 +3,10 @@
 // the outbound and inbound halves of each subscription exchange run here together. Work that is
 // O(contacts) — broadcast, probes — yields to the event loop every BROADCAST_CHUNK contacts, so a
 // large roster delays its owner's presence, not everybody else's stanzas.
-import { cloneElement, xml, type Element } from '../../../protocol/xml/element.js';
-import { StanzaError, errorReply } from '../../../protocol/errors/stanza-error.js';
-import { detachedElement } from '../../../protocol/xml/detached.js';
-import { Jid } from '../../../protocol/jid.js';
+import { cloneElement, xml, type Element } from '@ferry/protocol/xml/element';
+import { StanzaError, errorReply } from '@ferry/protocol/errors/stanza-error';
+import { detachedElement } from '@ferry/protocol/xml/detached';
+import { Jid } from '@ferry/protocol/jid';
 import { defineModule } from '../../core/module.js';
 import type { LocalSession, SessionInfo } from '../../core/session.js';
 import type { RoutedStanza } from '../../core/routing-types.js';

@@ -4,7 +4,7 @@
 // seconds on each dead address before trying the next).
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { METHOD, decodeMethodSelection, encodeGreeting } from '../../../socks5/index.js';
+import { METHOD, decodeMethodSelection, encodeGreeting } from '@ferry/protocol/socks5';
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 

@@ -4,11 +4,11 @@
 // the relay (§6.3.6). Flow: the sender asks our address, offers it, both peers connect, the sender activates.
 import type { Socket } from 'node:net';
 import { z } from 'zod';
-import { NS } from '../../../protocol/namespaces.js';
-import { Jid } from '../../../protocol/jid.js';
-import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { decodeActivate, encodeProxyStreamhosts } from '../../../protocol/payloads/bytestreams.js';
-import { dstAddrHash } from '../../../socks5/index.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { Jid } from '@ferry/protocol/jid';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { decodeActivate, encodeProxyStreamhosts } from '@ferry/protocol/payloads/bytestreams';
+import { dstAddrHash } from '@ferry/protocol/socks5';
 import { defineModule } from '../../core/module.js';
 import { LiveTransfers, type LiveTransferSnapshot } from '../../core/live-transfers.js';
 import type { IqRequest } from '../../core/routing-types.js';

@@ -1,9 +1,9 @@
 // XEP-0065 §6.3.2 / §6.3.4: the proxy's TCP side. Each connection runs the SOCKS5 StreamHost
-// handshake (src/socks5: a buffered state machine, so bytes may arrive split or merged however the
+// handshake (@ferry/protocol/socks5: a buffered state machine, so bytes may arrive split or merged however the
 // peer likes), is paired by its DST.ADDR hash, and then waits, paused, for activation. The
 // listener owns every socket it accepted and closes them all when it closes.
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { acceptSocks5, REPLY } from '../../../socks5/index.js';
+import { acceptSocks5, REPLY } from '@ferry/protocol/socks5';
 import type { Logger } from '../../core/logger.js';
 import { RefusalLog, type AddressQuota } from '../../policy/index.js';
 import type { PairingTable } from './pairings.js';

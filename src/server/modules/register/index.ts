@@ -1,11 +1,11 @@
 // XEP-0077: In-Band Registration — off by default (open registration invites spam). When on:
 // account creation before authentication, and password change / account removal after.
 import { z } from 'zod';
-import { NS } from '../../../protocol/namespaces.js';
-import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { StreamError } from '../../../protocol/errors/stream-error.js';
-import { xml, type Element } from '../../../protocol/xml/element.js';
-import { Jid } from '../../../protocol/jid.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
+import { Jid } from '@ferry/protocol/jid';
 import { defineModule } from '../../core/module.js';
 import { AccountExistsError } from '../../storage/types.js';
 

@@ -6,10 +6,10 @@
 // roster it asks for, cost the server without bound.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { NS } from '../../../protocol/namespaces.js';
-import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { xml, type Element } from '../../../protocol/xml/element.js';
-import type { Jid } from '../../../protocol/jid.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
+import type { Jid } from '@ferry/protocol/jid';
 import { defineModule } from '../../core/module.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
 import type { RosterItem } from '../../storage/types.js';

@@ -1,8 +1,8 @@
 // RFC 6121 §2.1.2: the roster <item/> element, both ways.
-import { NS } from '../../../protocol/namespaces.js';
-import { Jid } from '../../../protocol/jid.js';
-import { StanzaError } from '../../../protocol/errors/stanza-error.js';
-import { xml, type Element } from '../../../protocol/xml/element.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { Jid } from '@ferry/protocol/jid';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 import type { RosterItem } from '../../storage/types.js';
 
 /** What a roster push carries: an item, or its removal. */

@@ -1,7 +1,7 @@
 // XEP-0092: Software Version.
 import { z } from 'zod';
-import { NS } from '../../../protocol/namespaces.js';
-import { xml } from '../../../protocol/xml/element.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml } from '@ferry/protocol/xml/element';
 import { FERRY_VERSION } from '../../../version.js';
 import { defineModule } from '../../core/module.js';
 

@@ -2,10 +2,10 @@
 // 5222), a _xmpps-client record makes direct TLS expected, a "." target is a clear failure.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Jid } from '../../../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { dnsCheck } from '../../../../src/cli/doctor/network-checks.js';
 import type { ClientDoctorState } from '../../../../src/cli/doctor/client-state.js';
-import type { SrvRecord } from '../../../../src/client/endpoints.js';
+import type { SrvRecord } from '@ferry/client/internal/endpoints';
 
 function state(records: Record<string, SrvRecord[]>, domain = '192.0.2.10'): ClientDoctorState {
   return {

@@ -3,7 +3,7 @@
 // port to forward — no connection is tried.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Jid } from '../../../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { socks5Check } from '../../../../src/cli/doctor/service-checks.js';
 import type { ClientDoctorState } from '../../../../src/cli/doctor/client-state.js';
 

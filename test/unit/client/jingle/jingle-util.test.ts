@@ -2,11 +2,11 @@
 // receiver's session-accept asks for (XEP-0234 §4), and the reason a failed receipt ends with.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../../src/protocol/namespaces.js';
-import { xml } from '../../../../src/protocol/xml/element.js';
-import { transportKind } from '../../../../src/client/jingle/content-transport.js';
-import { acceptedOffset, failureReason, type DescribedFile } from '../../../../src/client/jingle/jingle-util.js';
-import { TransferError } from '../../../../src/client/transfer-error.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { xml } from '@ferry/protocol/xml/element';
+import { transportKind } from '@ferry/client/internal/jingle/content-transport';
+import { acceptedOffset, failureReason, type DescribedFile } from '@ferry/client/internal/jingle/jingle-util';
+import { TransferError } from '@ferry/client/internal/transfer-error';
 
 const file = (range: boolean): DescribedFile => ({
   name: 'a.bin',

@@ -3,7 +3,7 @@
 // bounded per initiator account and in all, refusing new proposals rather than dropping old ones.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PendingProposals } from '../../../../src/client/jingle/jmi-proposals.js';
+import { PendingProposals } from '@ferry/client/internal/jingle/jmi-proposals';
 
 const ROMEO = 'romeo@montague.example/orchard';
 const ROMEO_PHONE = 'romeo@montague.example/phone';

@@ -4,10 +4,10 @@
 // rooms, errors and ourselves get nothing; a retract marks the proposal for the session-initiate.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Jid } from '../../../../src/protocol/jid.js';
-import type { XmppConnection } from '../../../../src/client/connection.js';
-import { JmiResponder } from '../../../../src/client/jingle/jmi-responder.js';
-import type { Element } from '../../../../src/protocol/xml/element.js';
+import { Jid } from '@ferry/protocol/jid';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import { JmiResponder } from '@ferry/client/internal/jingle/jmi-responder';
+import type { Element } from '@ferry/protocol/xml/element';
 import { parseXml } from '../../protocol/payloads/fixtures.js';
 
 const SELF = 'juliet@capulet.example/balcony';

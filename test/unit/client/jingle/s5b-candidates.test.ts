@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { S5bCandidate, S5bNotification } from '../../../../src/protocol/payloads/jingle-s5b.js';
+import type { S5bCandidate, S5bNotification } from '@ferry/protocol/payloads/jingle-s5b';
 import {
   S5bNomination,
   buildCandidates,
@@ -8,7 +8,7 @@ import {
   candidatePriority,
   connectionOrder,
   type NominationOutput,
-} from '../../../../src/client/jingle/s5b-candidates.js';
+} from '@ferry/client/internal/jingle/s5b-candidates';
 
 const ROMEO = 'romeo@montague.lit/orchard';
 const JULIET = 'juliet@capulet.lit/balcony';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import {
   JINGLE_ACTIONS,
   decodeJingle,
@@ -9,10 +9,10 @@ import {
   jingleErrors,
   type Jingle,
   type JingleAction,
-} from '../../../../src/protocol/payloads/jingle.js';
-import type { Element } from '../../../../src/protocol/xml/element.js';
-import { JingleSession, type SessionOutput } from '../../../../src/client/jingle/session-machine.js';
-import { JingleSessionTable } from '../../../../src/client/jingle/session-table.js';
+} from '@ferry/protocol/payloads/jingle';
+import type { Element } from '@ferry/protocol/xml/element';
+import { JingleSession, type SessionOutput } from '@ferry/client/internal/jingle/session-machine';
+import { JingleSessionTable } from '@ferry/client/internal/jingle/session-table';
 import { parseXml } from '../../protocol/payloads/fixtures.js';
 
 const ROMEO = 'romeo@montague.example/orchard';

@@ -1,8 +1,8 @@
 // The sender's block cutting and window accounting (XEP-0047 §2.2): pure, no sockets, no timers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AckWindow } from '../../../../src/client/transports/ibb/ack-window.js';
-import { BlockChunker } from '../../../../src/client/transports/ibb/block-chunker.js';
+import { AckWindow } from '@ferry/client/internal/transports/ibb/ack-window';
+import { BlockChunker } from '@ferry/client/internal/transports/ibb/block-chunker';
 
 const bytes = (text: string) => Buffer.from(text);
 const texts = (blocks: Buffer[]) => blocks.map((block) => block.toString());

@@ -4,15 +4,15 @@
 // then closed, and the initiator's close.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { XmppConnection } from '../../../../src/client/connection.js';
-import { TransferError } from '../../../../src/client/transfer-error.js';
-import { IbbReceiver } from '../../../../src/client/transports/ibb/ibb-receiver.js';
-import { IbbSender } from '../../../../src/client/transports/ibb/ibb-sender.js';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
-import { Jid } from '../../../../src/protocol/jid.js';
-import { NS } from '../../../../src/protocol/namespaces.js';
-import { encodeIbbData } from '../../../../src/protocol/payloads/ibb.js';
-import { xml, type Element } from '../../../../src/protocol/xml/element.js';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import { TransferError } from '@ferry/client/internal/transfer-error';
+import { IbbReceiver } from '@ferry/client/internal/transports/ibb/ibb-receiver';
+import { IbbSender } from '@ferry/client/internal/transports/ibb/ibb-sender';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { Jid } from '@ferry/protocol/jid';
+import { NS } from '@ferry/protocol/namespaces';
+import { encodeIbbData } from '@ferry/protocol/payloads/ibb';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 
 interface PendingRequest {
   iq: Element;

@@ -2,7 +2,7 @@
 // No sockets, no real timers: attempts are promises the test settles, the stagger is mocked.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { firstInOrder } from '../../../../src/client/transports/socks5/first-in-order.js';
+import { firstInOrder } from '@ferry/client/internal/transports/socks5/first-in-order';
 
 interface Pending {
   candidate: string;

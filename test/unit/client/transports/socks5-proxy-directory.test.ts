@@ -2,13 +2,13 @@
 // per-connection cache, against a scripted XmppConnection: requests out, XML answers in.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { XmppConnection } from '../../../../src/client/connection.js';
-import { TransferError } from '../../../../src/client/transfer-error.js';
-import { ProxyDirectory } from '../../../../src/client/transports/socks5/proxy-directory.js';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
-import { Jid } from '../../../../src/protocol/jid.js';
-import { parseElement } from '../../../../src/protocol/xml/parse-element.js';
-import type { Element } from '../../../../src/protocol/xml/element.js';
+import type { XmppConnection } from '@ferry/client/internal/connection';
+import { TransferError } from '@ferry/client/internal/transfer-error';
+import { ProxyDirectory } from '@ferry/client/internal/transports/socks5/proxy-directory';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { Jid } from '@ferry/protocol/jid';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
+import type { Element } from '@ferry/protocol/xml/element';
 
 type Answer = string | Error | (() => string | Error);
 

@@ -1,8 +1,8 @@
 // The SOCKS5 transport's options: defaults, and values refused when the transport is made.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSocks5Transport } from '../../../../src/client/transports/socks5/index.js';
-import { resolveSettings } from '../../../../src/client/transports/socks5/settings.js';
+import { createSocks5Transport } from '@ferry/client/internal/transports/socks5/index';
+import { resolveSettings } from '@ferry/client/internal/transports/socks5/settings';
 
 describe('SOCKS5 transport options', () => {
   it('defaults: direct first on the connection address, proxies discovered, 5 s per streamhost, 30 s negotiation', () => {

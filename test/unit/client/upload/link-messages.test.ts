@@ -1,9 +1,9 @@
 // Which messages become link offers, and what the offer says: the XML real clients send.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Jid } from '../../../../src/protocol/jid.js';
-import { decodeLinkMessage, nameOfUrl } from '../../../../src/client/upload/link-offers.js';
-import { encodeLinkMessage } from '../../../../src/client/upload/share-link.js';
+import { Jid } from '@ferry/protocol/jid';
+import { decodeLinkMessage, nameOfUrl } from '@ferry/client/internal/upload/link-offers';
+import { encodeLinkMessage } from '@ferry/client/internal/upload/share-link';
 import { parseXml, reparse } from '../../protocol/payloads/fixtures.js';
 
 const URL = 'https://upload.example.com/slot/4a771ac1/tr%C3%A8s%20cool.jpg';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Jid } from '../../../../src/protocol/jid.js';
-import { NS } from '../../../../src/protocol/namespaces.js';
-import { chooseSendRoute, fileProtocol, type OnlineResource } from '../../../../src/client/upload/method-choice.js';
+import { Jid } from '@ferry/protocol/jid';
+import { NS } from '@ferry/protocol/namespaces';
+import { chooseSendRoute, fileProtocol, type OnlineResource } from '@ferry/client/internal/upload/method-choice';
 
 const BOB = Jid.parse('bob@example.com');
 const OURS = [NS.BYTESTREAMS, NS.IBB];

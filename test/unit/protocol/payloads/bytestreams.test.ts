@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import {
   decodeActivate,
   decodeProxyStreamhosts,
@@ -12,8 +12,8 @@ import {
   encodeStreamhostUsed,
   encodeStreamhosts,
   type StreamhostsQuery,
-} from '../../../../src/protocol/payloads/bytestreams.js';
-import { Element } from '../../../../src/protocol/xml/element.js';
+} from '@ferry/protocol/payloads/bytestreams';
+import { Element } from '@ferry/protocol/xml/element';
 import {
   XIFF_ACTIVATE,
   XIFF_PROXY_QUERY,

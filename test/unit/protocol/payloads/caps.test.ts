@@ -1,7 +1,7 @@
 // XEP-0115 entity capabilities: the spec's own examples (§5.2, §5.3) are the test vectors.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import {
   capsVer,
   decodeCaps,
@@ -9,8 +9,8 @@ import {
   findCaps,
   isVerified,
   verificationString,
-} from '../../../../src/protocol/payloads/caps.js';
-import { decodeDiscoInfo, extensionForm, type DiscoInfo } from '../../../../src/protocol/payloads/disco.js';
+} from '@ferry/protocol/payloads/caps';
+import { decodeDiscoInfo, extensionForm, type DiscoInfo } from '@ferry/protocol/payloads/disco';
 import { parseXml, payloadOf } from './fixtures.js';
 
 // §5.2: Exodus, one identity, four features.

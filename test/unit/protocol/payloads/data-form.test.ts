@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodeDataForm,
-  encodeDataForm,
-  findField,
-  formType,
-  type DataForm,
-} from '../../../../src/protocol/payloads/data-form.js';
+import { decodeDataForm, encodeDataForm, findField, formType, type DataForm } from '@ferry/protocol/payloads/data-form';
 import { SPARK_IBB_OFFER, XIFF_ACCEPT, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
 
 /** The <x/> inside an SI stanza's <feature/>. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../../src/protocol/namespaces.js';
-import type { DataFormField } from '../../../../src/protocol/payloads/data-form.js';
+import { NS } from '@ferry/protocol/namespaces';
+import type { DataFormField } from '@ferry/protocol/payloads/data-form';
 import {
   decodeDiscoInfo,
   decodeDiscoItems,
@@ -11,7 +11,7 @@ import {
   findExtensionForm,
   hasIdentity,
   type DiscoInfo,
-} from '../../../../src/protocol/payloads/disco.js';
+} from '@ferry/protocol/payloads/disco';
 import { XIFF_DISCO_ITEMS, XIFF_DISCO_ITEMS_GET, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
 
 describe('disco#info', () => {

@@ -3,8 +3,8 @@
 // exact XML it decodes; plus small helpers. Where a blog mangled a stanza, the repair is named.
 import assert from 'node:assert/strict';
 import { parse } from 'ltx/lib/ltx.js';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
-import type { Element } from '../../../../src/protocol/xml/element.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import type { Element } from '@ferry/protocol/xml/element';
 
 /** Parses XML text into an element. */
 export function parseXml(text: string): Element {

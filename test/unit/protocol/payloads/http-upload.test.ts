@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
-import { NS } from '../../../../src/protocol/namespaces.js';
-import { decodeDiscoInfo, encodeDiscoInfo } from '../../../../src/protocol/payloads/disco.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { NS } from '@ferry/protocol/namespaces';
+import { decodeDiscoInfo, encodeDiscoInfo } from '@ferry/protocol/payloads/disco';
 import {
   decodeUploadRequest,
   decodeUploadSlot,
@@ -13,8 +13,8 @@ import {
   readMaxFileSize,
   uploadErrors,
   type UploadSlot,
-} from '../../../../src/protocol/payloads/http-upload.js';
-import { xml } from '../../../../src/protocol/xml/element.js';
+} from '@ferry/protocol/payloads/http-upload';
+import { xml } from '@ferry/protocol/xml/element';
 import { assertStanzaError, parseXml, reparse } from './fixtures.js';
 
 const PUT = 'https://upload.montague.tld/4a771ac1-f0b2-4a4a-9700-f2a26fa2bb67/tr%C3%A8s%20cool.jpg';

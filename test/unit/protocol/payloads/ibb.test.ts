@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../../src/protocol/namespaces.js';
+import { NS } from '@ferry/protocol/namespaces';
 import {
   base64EncodedLength,
   decodeIbbClose,
@@ -10,8 +10,8 @@ import {
   encodeIbbData,
   encodeIbbOpen,
   nextSeq,
-} from '../../../../src/protocol/payloads/ibb.js';
-import { xml } from '../../../../src/protocol/xml/element.js';
+} from '@ferry/protocol/payloads/ibb';
+import { xml } from '@ferry/protocol/xml/element';
 import {
   SPARK_IBB_IBB_CLOSE,
   SPARK_IBB_IBB_CLOSE_FROM_SPARK,

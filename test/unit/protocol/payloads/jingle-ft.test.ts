@@ -9,7 +9,7 @@ import {
   fileSender,
   jingleFtReasons,
   type JingleFile,
-} from '../../../../src/protocol/payloads/jingle-ft.js';
+} from '@ferry/protocol/payloads/jingle-ft';
 import { assertStanzaError, parseXml, reparse } from './fixtures.js';
 
 const FT5 = 'urn:xmpp:jingle:apps:file-transfer:5';

@@ -9,8 +9,8 @@ import {
   encodeJingleMessage,
   encodeJingleMessageStanza,
   jingleMessageOf,
-} from '../../../../src/protocol/payloads/jingle-message.js';
-import type { Element } from '../../../../src/protocol/xml/element.js';
+} from '@ferry/protocol/payloads/jingle-message';
+import type { Element } from '@ferry/protocol/xml/element';
 import { parseXml, reparse } from './fixtures.js';
 
 const JMI = 'urn:xmpp:jingle-message:0';

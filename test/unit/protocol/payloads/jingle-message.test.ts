@@ -6,7 +6,7 @@ import {
   encodeJingleMessageStanza,
   jingleMessageOf,
   type JingleMessage,
-} from '../../../../src/protocol/payloads/jingle-message.js';
+} from '@ferry/protocol/payloads/jingle-message';
 import { assertStanzaError, parseXml, reparse } from './fixtures.js';
 
 const JMI = 'urn:xmpp:jingle-message:0';

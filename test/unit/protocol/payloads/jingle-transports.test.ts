@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodeIbbTransport,
-  encodeIbbTransport,
-  answerIbbTransport,
-} from '../../../../src/protocol/payloads/jingle-ibb.js';
-import {
-  decodeS5bTransport,
-  encodeS5bTransport,
-  type S5bTransport,
-} from '../../../../src/protocol/payloads/jingle-s5b.js';
+import { decodeIbbTransport, encodeIbbTransport, answerIbbTransport } from '@ferry/protocol/payloads/jingle-ibb';
+import { decodeS5bTransport, encodeS5bTransport, type S5bTransport } from '@ferry/protocol/payloads/jingle-s5b';
 import { assertStanzaError, parseXml, reparse } from './fixtures.js';
 
 const S5B = 'urn:xmpp:jingle:transports:s5b:1';

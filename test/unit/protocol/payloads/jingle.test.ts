@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import {
   decodeJingle,
   encodeJingle,
@@ -8,7 +8,7 @@ import {
   jingleErrors,
   jingleOf,
   type Jingle,
-} from '../../../../src/protocol/payloads/jingle.js';
+} from '@ferry/protocol/payloads/jingle';
 import { assertStanzaError, parseXml, reparse } from './fixtures.js';
 
 const JINGLE = 'urn:xmpp:jingle:1';

@@ -2,8 +2,8 @@
 // elements a link message carries, as real clients send them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NS } from '../../../../src/protocol/namespaces.js';
-import { decodeOob, encodeOob, findOob } from '../../../../src/protocol/payloads/oob.js';
+import { NS } from '@ferry/protocol/namespaces';
+import { decodeOob, encodeOob, findOob } from '@ferry/protocol/payloads/oob';
 import {
   decodeFileMetadata,
   decodeHash,
@@ -11,13 +11,13 @@ import {
   sha256Hash,
   sha256Hex,
   type FileMetadata,
-} from '../../../../src/protocol/payloads/file-metadata.js';
+} from '@ferry/protocol/payloads/file-metadata';
 import {
   decodeFileSharing,
   encodeFileSharing,
   findFileSharing,
   type FileSharing,
-} from '../../../../src/protocol/payloads/file-sharing.js';
+} from '@ferry/protocol/payloads/file-sharing';
 import { assertStanzaError, parseXml, reparse } from './fixtures.js';
 
 const URL = 'https://upload.montague.lit/4a771ac1-f0b2-4a4a-9700-f2a26fa2bb67/tr%C3%A8s%20cool.jpg';

@@ -6,7 +6,7 @@ import {
   encodeSiFile,
   encodeSiFileRange,
   type SiFile,
-} from '../../../../src/protocol/payloads/si-file.js';
+} from '@ferry/protocol/payloads/si-file';
 import { XIFF_OFFER, AGSXMPP_OFFER, assertStanzaError, parseXml, payloadOf, reparse } from './fixtures.js';
 
 const FILE_NS = 'http://jabber.org/protocol/si/profile/file-transfer';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
-import { NS } from '../../../../src/protocol/namespaces.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { NS } from '@ferry/protocol/namespaces';
 import {
   classifySiError,
   decodeSiAccept,
@@ -11,8 +11,8 @@ import {
   selectStreamMethod,
   siErrors,
   type SiOffer,
-} from '../../../../src/protocol/payloads/si.js';
-import { xml } from '../../../../src/protocol/xml/element.js';
+} from '@ferry/protocol/payloads/si';
+import { xml } from '@ferry/protocol/xml/element';
 import {
   SPARK_IBB_ACCEPT,
   SPARK_IBB_DECLINE,

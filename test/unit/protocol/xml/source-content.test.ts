@@ -2,10 +2,10 @@
 // stamped from/to/xmlns), then the content byte for byte, whatever the chunking.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { XmlStreamParser } from '../../../../src/protocol/xml/stream-parser.js';
-import { cloneElement, xml, type Element } from '../../../../src/protocol/xml/element.js';
-import { serialize, toWire } from '../../../../src/protocol/xml/serialize.js';
-import { sourceContent } from '../../../../src/protocol/xml/source-content.js';
+import { XmlStreamParser } from '@ferry/protocol/xml/stream-parser';
+import { cloneElement, xml, type Element } from '@ferry/protocol/xml/element';
+import { serialize, toWire } from '@ferry/protocol/xml/serialize';
+import { sourceContent } from '@ferry/protocol/xml/source-content';
 
 const HEADER =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " +

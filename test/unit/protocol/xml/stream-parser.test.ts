@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { XmlStreamParser, type StreamParserLimits } from '../../../../src/protocol/xml/stream-parser.js';
-import type { StreamError } from '../../../../src/protocol/errors/stream-error.js';
+import { XmlStreamParser, type StreamParserLimits } from '@ferry/protocol/xml/stream-parser';
+import type { StreamError } from '@ferry/protocol/errors/stream-error';
 
 const HEADER =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " +

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SaslFailure } from '../../../../src/protocol/errors/sasl-failure.js';
+import { SaslFailure } from '@ferry/protocol/errors/sasl-failure';
 import {
   createMechanism,
   offeredMechanisms,

@@ -1,8 +1,8 @@
 // Everything read from Redis is checked before use: session entries, session events, inbox entries.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Jid } from '../../../../src/protocol/jid.js';
-import { xml } from '../../../../src/protocol/xml/element.js';
+import { Jid } from '@ferry/protocol/jid';
+import { xml } from '@ferry/protocol/xml/element';
 import {
   MAX_PRESENCE_BYTES,
   decodeEntry,

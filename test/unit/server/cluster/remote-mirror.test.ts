@@ -1,7 +1,7 @@
 // The mirror of other nodes' sessions: a later bind is never undone by an earlier one's removal.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Jid } from '../../../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { RemoteMirror, RemoteSession } from '../../../../src/server/cluster/remote-mirror.js';
 
 const session = (jid: string, node: string, sid: string, presence?: string) =>

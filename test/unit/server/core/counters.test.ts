@@ -2,7 +2,7 @@
 // router forwards between sessions (with the bytes their base64 carries).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseElement } from '../../../../src/protocol/xml/parse-element.js';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
 import { base64DecodedLength } from '../../../../src/server/core/counters.js';
 import { routerWithTwoSessions } from '../../../helpers/fake-session.js';
 

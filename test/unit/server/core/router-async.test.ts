@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { MAX_HELD_STANZAS } from '../../../../src/server/core/session-order.js';
 import type { SessionInfo } from '../../../../src/server/core/session.js';
 import type { RemoteStanza } from '../../../../src/server/core/routing-types.js';
-import { Jid } from '../../../../src/protocol/jid.js';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
-import { xml } from '../../../../src/protocol/xml/element.js';
-import { parseElement } from '../../../../src/protocol/xml/parse-element.js';
+import { Jid } from '@ferry/protocol/jid';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { xml } from '@ferry/protocol/xml/element';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
 import { routerWithTwoSessions } from '../../../helpers/fake-session.js';
 
 const setup = () => routerWithTwoSessions();

@@ -1,9 +1,9 @@
 // Routing rules (RFC 6120 §10, RFC 6121 §8): which stanza goes where, and which error comes back.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StanzaError } from '../../../../src/protocol/errors/stanza-error.js';
-import { xml, type Element } from '../../../../src/protocol/xml/element.js';
-import { parseElement } from '../../../../src/protocol/xml/parse-element.js';
+import { StanzaError } from '@ferry/protocol/errors/stanza-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
 import { routerWithTwoSessions } from '../../../helpers/fake-session.js';
 
 const setup = () => routerWithTwoSessions();

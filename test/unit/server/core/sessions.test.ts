@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalSessionDirectory } from '../../../../src/server/core/sessions.js';
 import type { ClientSession } from '../../../../src/server/core/session.js';
-import { Jid } from '../../../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { fakeSession } from '../../../helpers/fake-session.js';
-import { StreamError } from '../../../../src/protocol/errors/stream-error.js';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
 
 const session = (address: string, isAvailable = false) => fakeSession(address, { isAvailable });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { UnhandledIqLog } from '../../../../src/server/core/unhandled-iqs.js';
 import { Router } from '../../../../src/server/core/router.js';
 import { LocalSessionDirectory } from '../../../../src/server/core/sessions.js';
-import { parseElement } from '../../../../src/protocol/xml/parse-element.js';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
 import { captureLogs, LEVEL } from '../../../helpers/log-capture.js';
 
 const vcard = { ns: 'vcard-temp', name: 'vCard', type: 'get', to: 'localhost', from: 'alice@localhost/a' };

@@ -1,7 +1,7 @@
 // Access lists as pure decisions: the proxy65 integration suite shows the same decision on the wire.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Jid } from '../../../../src/protocol/jid.js';
+import { Jid } from '@ferry/protocol/jid';
 import { accessList, accessRuleSchema } from '../../../../src/server/policy/index.js';
 
 const allows = (rule: Parameters<typeof accessList>[0], jid: string) => accessList(rule, 'example.org')(Jid.parse(jid));

@@ -4,7 +4,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { SaslNegotiation } from '../../../../src/server/stream/sasl-negotiation.js';
 import { openMemoryStorage, type Storage } from '../../../../src/server/storage/index.js';
-import { parseElement } from '../../../../src/protocol/xml/parse-element.js';
+import { parseElement } from '@ferry/protocol/xml/parse-element';
 
 const plain = (authzid: string) =>
   parseElement(

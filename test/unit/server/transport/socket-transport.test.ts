@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { SocketTransport } from '../../../../src/server/transport/socket-transport.js';
-import { StreamError } from '../../../../src/protocol/errors/stream-error.js';
-import { xml, type Element } from '../../../../src/protocol/xml/element.js';
+import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { xml, type Element } from '@ferry/protocol/xml/element';
 
 class FakeSocket extends EventEmitter {
   readonly remoteAddress = '192.0.2.1';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readRetry } from '../../../../../src/protocol/payloads/http-upload.js';
+import { readRetry } from '@ferry/protocol/payloads/http-upload';
 import {
   DAY_MS,
   checkQuota,
