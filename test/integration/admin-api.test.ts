@@ -370,7 +370,7 @@ describe('admin API: endpoints', () => {
     const settings = (await call('settings')).json as {
       proxy: { enabled: boolean; advertised: { port: number }; acl: string; bandwidthBytesPerSecond: number };
       upload: { enabled: boolean; max_file_size: number; expire_after_days: number; s3?: unknown };
-      editable: boolean;
+      settings: { key: string; effective: unknown; isAvailable: boolean }[];
     };
     assert.equal(settings.proxy.enabled, true);
     assert.equal(settings.proxy.acl, 'local');
@@ -378,7 +378,11 @@ describe('admin API: endpoints', () => {
     assert.equal(settings.upload.max_file_size, 100 * 1024 * 1024);
     assert.equal(settings.upload.expire_after_days, 7);
     assert.equal(settings.upload.s3, undefined);
-    assert.equal(settings.editable, false);
+    const port = settings.settings.find((view) => view.key === 'modules.proxy65.port');
+    assert.deepEqual(port && { effective: port.effective, isAvailable: port.isAvailable }, {
+      effective: 0,
+      isAvailable: true,
+    });
     const check = await call('settings/proxy/check', { json: {} });
     assert.equal(check.status, 200, check.text);
     assert.equal((check.json as { ok: boolean }).ok, true);
