@@ -34,7 +34,7 @@ interface Process {
 
 /** The CLI from source, as a person runs it (no TLS override: --insecure does it). */
 function ferry(args: string[]): Process {
-  const env = { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD };
+  const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD };
   delete env.NODE_TLS_REJECT_UNAUTHORIZED;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],

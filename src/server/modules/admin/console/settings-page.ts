@@ -130,7 +130,14 @@ function settingRow(view: SettingView, id: string): Html {
           <option value="true" ${view.effective ? html`selected` : ''}>on</option>
           <option value="false" ${view.effective ? '' : html`selected`}>off</option>
         </select>`
-      : html`<input id="${id}" name="value" type="text" value="${asText(view.effective)}" spellcheck="false" />`;
+      : html`<input
+          id="${id}"
+          name="value"
+          type="text"
+          value="${asText(view.effective)}"
+          placeholder="${view.effective === undefined ? 'not set (derived)' : ''}"
+          spellcheck="false"
+        />`;
   return html`<tr data-setting="${view.key}">
     <td data-label="Setting"><label for="${id}">${label}</label><br /><code>${view.key}</code></td>
     <td data-label="Value">
@@ -153,7 +160,7 @@ function settingRow(view: SettingView, id: string): Html {
 }
 
 function source(view: SettingView): Html {
-  const file = view.file === undefined ? 'default' : `file: ${asText(view.file)}`;
+  const file = view.file === undefined ? 'the file does not set it' : `file: ${asText(view.file)}`;
   if (!view.override) return html`${view.file === undefined ? 'default' : 'configuration file'}`;
   return html`<strong>overridden</strong> by ${view.override.by}, ${formatTime(view.override.at)} (${file})`;
 }
