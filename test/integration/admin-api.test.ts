@@ -271,6 +271,24 @@ describe('admin API: endpoints', () => {
     bob = undefined;
   });
 
+  it('lists accounts a page at a time (?after=&limit=, next), refusing a bad limit', async () => {
+    const names = async (query: string) => {
+      const answer = await call(`users${query}`);
+      assert.equal(answer.status, 200, answer.text);
+      const page = answer.json as { users: { name: string }[]; next?: string };
+      return { names: page.users.map((user) => user.name), next: page.next };
+    };
+    const all = await names('');
+    assert.equal(all.next, undefined);
+    assert.deepEqual(all.names, [...all.names].sort());
+    const first = await names('?limit=1');
+    assert.deepEqual(first, { names: all.names.slice(0, 1), next: all.names[0] });
+    const rest = await names(`?after=${encodeURIComponent(first.next!)}&limit=500`);
+    assert.deepEqual(rest, { names: all.names.slice(1), next: undefined });
+    assert.equal((await call('users?limit=0')).status, 400);
+    assert.equal((await call('users?limit=501')).status, 400);
+  });
+
   it('lists, creates, resets and deletes accounts, each change audited', async () => {
     const list = (await call('users')).json as { users: { name: string; isAdmin: boolean }[] };
     assert.deepEqual(

@@ -2,10 +2,10 @@
 // console.js sends to the JSON API with the session's CSRF token.
 import type { LogEntry, LogLevelName } from '../../../core/logger.js';
 import { LOG_LEVELS } from '../../../core/logger.js';
-import type { UploadView, UserView } from './views.js';
+import type { UploadView, UserView, UsersPage } from './views.js';
 import { formatBytes, formatTime, html, type Html } from './html.js';
 
-export function usersBody(users: readonly UserView[], domain: string): Html {
+export function usersBody({ users, next }: UsersPage, domain: string): Html {
   return html`<section aria-labelledby="create-h" class="card">
       <h2 id="create-h">Create an account</h2>
       <form data-api="users" data-method="POST" data-then="reload" class="inline">
@@ -29,7 +29,7 @@ export function usersBody(users: readonly UserView[], domain: string): Html {
       </form>
     </section>
     <section aria-labelledby="users-h">
-      <h2 id="users-h">Accounts (${users.length})</h2>
+      <h2 id="users-h">Accounts (${next === undefined ? users.length : `${users.length} on this page`})</h2>
       <div class="scroll">
         <table class="stack">
           <thead>
@@ -45,6 +45,7 @@ export function usersBody(users: readonly UserView[], domain: string): Html {
           </tbody>
         </table>
       </div>
+      ${next === undefined ? '' : html`<p><a href="users?after=${encodeURIComponent(next)}" rel="next">Next accounts</a></p>`}
     </section>`;
 }
 

@@ -15,6 +15,13 @@ export interface UserView {
   uploads?: { count: number; bytes: number };
 }
 
+/** One page of accounts, in name order. */
+export interface UsersPage {
+  users: UserView[];
+  /** The `after` for the next page; absent on the last one. */
+  next?: string;
+}
+
 export interface UploadView {
   id: string;
   owner: string;
