@@ -43,7 +43,8 @@ async function start(dataDir: string, logger = captureLogs('info').logger): Prom
       'modules.operations.enabled': false,
     },
   });
-  const server = new FerryServer({ config, modules: builtinModules, logger });
+  // Reloads read the same configuration again: an override must outlive them.
+  const server = new FerryServer({ config, modules: builtinModules, logger, reloadConfig: () => config });
   await server.start();
   const addresses = server.addresses();
   return { server, https: addresses.https!.port, c2s: addresses.c2s!.port };
@@ -216,6 +217,24 @@ describe('settings API', () => {
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
+  });
+
+  it('applies two changes made at once, and a reload keeps both', async () => {
+    const [daily, user] = await Promise.all([
+      set('modules.http_upload.daily_quota_bytes', 5_000_000),
+      set('modules.http_upload.user_quota_bytes', 4_000_000),
+    ]);
+    assert.equal(daily.status, 200, daily.text);
+    assert.equal(user.status, 200, user.text);
+    const upload = () => running.server.service('http_upload')!.settings;
+    assert.deepEqual([upload().daily_quota_bytes, upload().user_quota_bytes], [5_000_000, 4_000_000]);
+    await running.server.reload();
+    assert.deepEqual([upload().daily_quota_bytes, upload().user_quota_bytes], [5_000_000, 4_000_000]);
+    assert.equal(proxy().bandwidthBytesPerSecond, 65_536, 'a reload re-applies the overrides over the file');
+    for (const key of ['modules.http_upload.daily_quota_bytes', 'modules.http_upload.user_quota_bytes']) {
+      assert.equal((await reset(key)).status, 200);
+    }
+    assert.deepEqual([upload().daily_quota_bytes, upload().user_quota_bytes], [1024 ** 3, 0]);
   });
 
   it('keeps overrides across a restart, and resets a key to the file value', async () => {

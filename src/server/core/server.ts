@@ -136,7 +136,8 @@ export class FerryServer {
         logger: this.logger,
         fileConfig: () => this.#fileConfig,
         loaded: () => core.loadedModules,
-        apply: (effective, loaded) => this.#queue(() => this.#applySettings(effective, loaded)),
+        exclusive: (work) => this.#queue(work),
+        apply: (effective, loaded) => this.#applySettings(effective, loaded),
       }),
     );
     // The console's and the CLI's overrides over the file, from the first moment (settings-overrides.ts).

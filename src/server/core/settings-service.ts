@@ -62,9 +62,11 @@ export interface SettingsHost {
   fileConfig(): Config;
   /** Names of the modules running now. */
   loaded(): ReadonlySet<string>;
+  /** Runs `work` alone: after the reloads and changes before it, before those after it. */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
   /**
-   * Applies an effective configuration through the reload path, one change at a time (queued
-   * with reloads); rejects with the failing module's error when one could not take its options.
+   * Applies an effective configuration through the reload path (called inside exclusive());
+   * rejects with the failing module's error when one could not take its options.
    */
   apply(effective: Config, modules: LoadedModule[]): Promise<void>;
 }
@@ -100,10 +102,21 @@ export function settingsService(host: SettingsHost): SettingsService {
       );
     }
   };
-  const change = async (key: string, override: StoredOverride | undefined, by: string): Promise<SettingChange> => {
+  /** What runs now: the layered configuration's modules, or the file's when the overrides no longer validate over it. */
+  const current = (file: Config): LoadedModule[] => {
+    try {
+      return resolveModules(overrides.layer(file), host.modules);
+    } catch {
+      return resolveModules(file, host.modules);
+    }
+  };
+  // The whole change runs alone, so two changes at once never apply one without the other.
+  const change = (key: string, override: StoredOverride | undefined, by: string): Promise<SettingChange> =>
+    host.exclusive(() => changeNow(key, override, by));
+  const changeNow = async (key: string, override: StoredOverride | undefined, by: string): Promise<SettingChange> => {
     assertSettable(key);
     const file = host.fileConfig();
-    const before = resolveModules(overrides.layer(file), host.modules);
+    const before = current(file);
     const candidate = overrides.with(key, override);
     let modules: LoadedModule[];
     try {
@@ -132,12 +145,7 @@ export function settingsService(host: SettingsHost): SettingsService {
     keys: SETTABLE_KEYS,
     list() {
       const file = host.fileConfig();
-      let modules: LoadedModule[];
-      try {
-        modules = resolveModules(overrides.layer(file), host.modules);
-      } catch {
-        modules = resolveModules(file, host.modules);
-      }
+      const modules = current(file);
       const loaded = host.loaded();
       return SETTABLE_KEYS.map((key) => {
         const override = overrides.values.get(key);
