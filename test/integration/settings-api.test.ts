@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { NS } from '../../src/protocol/namespaces.js';
+import { connectSocks5, dstAddrHash } from '../../src/socks5/index.js';
 import { loadConfig } from '../../src/server/core/config.js';
 import { FerryServer } from '../../src/server/core/server.js';
 import { builtinModules } from '../../src/server/modules/index.js';
@@ -18,7 +20,7 @@ import { consoleRequest, logIn, type ConsoleAnswer } from '../helpers/admin-cons
 import { iqGet } from '../helpers/http-upload-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { PASSWORD } from '../helpers/server.js';
-import { connectClient, xml, type TestClient } from '../helpers/xmpp-client.js';
+import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
 
 const ADMIN = 'alice@localhost';
 
@@ -193,6 +195,58 @@ describe('settings API', () => {
     assert.ok((await discoItems()).includes('proxy.localhost'));
     const { host, port: now } = proxy().advertised;
     assert.deepEqual(await checkStreamhost(host, now, { timeoutMs: 5_000 }), { ok: true });
+  });
+
+  it('switched off, lets a running relay finish; "close running relays" cuts one', async () => {
+    const carol = await connectClient({ port: running.c2s, username: 'alice', resource: 'relay' });
+    /** Two SOCKS5 connections paired and activated: bob → carol. */
+    const relay = async () => {
+      const sid = `s-${randomBytes(4).toString('hex')}`;
+      const hash = dstAddrHash(sid, bob.jid, carol.jid);
+      const at = { host: '127.0.0.1', port: proxy().listening.port, hash, timeoutMs: 10_000 };
+      const target = await connectSocks5(at);
+      const initiator = await connectSocks5(at);
+      const activate = xml('query', { xmlns: NS.BYTESTREAMS, sid }, xml('activate', {}, carol.jid));
+      await bob.xmpp.iqCaller.request(xml('iq', { type: 'set', to: 'proxy.localhost' }, activate), 10_000);
+      const digest = createHash('sha256');
+      let bytes = 0;
+      target.on('data', (chunk: Buffer) => {
+        digest.update(chunk);
+        bytes += chunk.length;
+      });
+      const ended = new Promise<string>((resolve) => {
+        target.once('close', () => resolve(digest.digest('hex')));
+      });
+      // A cut relay resets both sides: that is the outcome checked, not an accident.
+      target.on('error', () => {});
+      initiator.on('error', () => {});
+      target.resume();
+      return { initiator, ended, received: () => bytes };
+    };
+    try {
+      const first = await relay();
+      const half = randomBytes(64 * 1024);
+      const rest = randomBytes(64 * 1024);
+      first.initiator.write(half);
+      assert.equal((await set('modules.proxy65.active', false)).status, 200);
+      first.initiator.end(rest);
+      const digest = await withTimeout(first.ended, 10_000, 'the relay switched off mid-way to end');
+      assert.equal(digest, createHash('sha256').update(half).update(rest).digest('hex'), 'every byte arrived');
+      assert.equal((await reset('modules.proxy65.active')).status, 200);
+
+      const second = await relay();
+      second.initiator.write(randomBytes(1024));
+      const cut = await consoleRequest(running.https, '/admin/api/settings/proxy/close-relays', {
+        json: {},
+        cookie: auth.cookie,
+        csrf: auth.csrf,
+      });
+      assert.equal(cut.status, 200, cut.text);
+      assert.deepEqual(cut.json, { closed: 1 });
+      await withTimeout(second.ended, 10_000, 'the cut relay to close');
+    } finally {
+      await carol.stop();
+    }
   });
 
   it('moves the proxy to another port; a port in use is refused and the old listener stays', async () => {
