@@ -160,6 +160,10 @@ describe('admin console scenarios in Chromium', { skip }, () => {
     const source = page.locator('tr[data-setting="modules.proxy65.bandwidth_bytes_per_second"] [data-source]');
     assert.match((await source.textContent()) ?? '', /overridden by alice@localhost/);
     assert.equal(ts.server.service('proxy65')!.bandwidthBytesPerSecond, THROTTLE_BYTES_PER_SECOND);
+    // The start-up SOCKS5 self-test, run again at the advertised address.
+    const check = page.locator('form[data-api="settings/proxy/check"]');
+    await check.getByRole('button', { name: 'Check reachability' }).click();
+    await check.locator('output').filter({ hasText: /^reachable$/ }).waitFor();
     await shot('settings');
 
     await page.goto(`${base}/dashboard`);

@@ -125,9 +125,9 @@ export default defineModule({
         logger: ctx.logger,
       }),
     );
-    // Listening at start even when switched off: a port problem still fails start-up, with its key.
-    await listeners.on({ host: opts.host, port: opts.port });
-    let listening = listeners.address!;
+    // Switched off (an operator's override): no listener, so a port taken meanwhile stops nothing.
+    if (opts.active) await listeners.on({ host: opts.host, port: opts.port });
+    let listening = listeners.address ?? { host: opts.host, port: opts.port };
     let advertised = advertisedOf(opts, listening);
     const checking = new AbortController();
     ctx.onTeardown(async () => {
@@ -137,7 +137,6 @@ export default defineModule({
       pairings.clear();
       await listeners.close();
     });
-    if (!opts.active) listeners.off();
     ctx.logger.info({ jid: component, listen: listening, advertised, active: opts.active }, 'SOCKS5 proxy ready');
     // The NAT trap: a proxy advertising an address nobody can reach makes every mediated
     // transfer fail after the peers' timeouts. Checked from here, so a NAT without hairpinning may
