@@ -17,7 +17,7 @@ import { FerryServer } from '../../src/server/core/server.js';
 import { builtinModules } from '../../src/server/modules/index.js';
 import { checkStreamhost } from '../../src/server/modules/proxy65/advertised-host.js';
 import { consoleRequest, logIn, type ConsoleAnswer } from '../helpers/admin-console.js';
-import { iqGet } from '../helpers/http-upload-client.js';
+import { https, iqGet, readSlot } from '../helpers/http-upload-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { PASSWORD } from '../helpers/server.js';
 import { connectClient, withTimeout, xml, type TestClient } from '../helpers/xmpp-client.js';
@@ -271,6 +271,33 @@ describe('settings API', () => {
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
+  });
+
+  it('changes the largest upload live: slots, the disco form and the PUT route follow', async () => {
+    const slot = (size: number) =>
+      iqGet(bob, 'upload.localhost', xml('request', { xmlns: NS.HTTP_UPLOAD, filename: 'a.bin', size }));
+    const announced = async () => {
+      const info = await iqGet(bob, 'upload.localhost', xml('query', { xmlns: NS.DISCO_INFO }));
+      const field = info
+        .getChild('query')!
+        .getChildren('x')
+        .flatMap((form) => form.getChildren('field'))
+        .find((candidate) => candidate.attrs.var === 'max-file-size');
+      return field?.getChildText('value');
+    };
+    assert.equal((await set('modules.http_upload.max_file_size', 1000)).status, 200);
+    const refused = await slot(2000);
+    assert.ok(refused.getChild('error')?.getChild('file-too-large', NS.HTTP_UPLOAD), refused.toString());
+    assert.equal(await announced(), '1000');
+    assert.equal((await reset('modules.http_upload.max_file_size')).status, 200);
+    assert.equal(await announced(), String(100 * 1024 * 1024));
+    const { putUrl, authorization } = readSlot(await slot(2000));
+    const put = await https(putUrl, {
+      method: 'PUT',
+      headers: { authorization, 'content-length': 2000, 'content-type': 'application/octet-stream' },
+      body: randomBytes(2000),
+    });
+    assert.equal(put.status, 201, put.body.toString());
   });
 
   it('applies two changes made at once, and a reload keeps both', async () => {
