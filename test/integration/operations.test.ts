@@ -60,8 +60,10 @@ describe('operations service', () => {
         { jid: 'carol@localhost/phone', transport: 'direct-tls', tls: true, available: false },
       ],
     );
+    // Address and port: each client's own source port, over TCP, TLS and WebSocket alike.
+    assert.equal(new Set(sessions.map((session) => session.address)).size, sessions.length);
     for (const session of sessions) {
-      assert.equal(session.address, '127.0.0.1');
+      assert.match(session.address, /^127\.0\.0\.1:\d+$/);
       assert.ok(Date.parse(session.since) <= Date.now());
     }
   });
