@@ -140,6 +140,24 @@ describe('operations service', () => {
     assert.equal(transfer('ibb')(), undefined);
   });
 
+  it('counts an IBB session whose data rides in <message/>s (stanza="message")', async () => {
+    for (const name of ['open', 'close']) bob.xmpp.iqCallee.set(NS.IBB, name, () => true);
+    const ibb = (child: ReturnType<typeof xml>) =>
+      alice.xmpp.iqCaller.request(xml('iq', { type: 'set', to: bob.jid }, child), 10_000);
+    await ibb(xml('open', { xmlns: NS.IBB, sid: 'ops-msg', 'block-size': 4096, stanza: 'message' }));
+    for (const seq of [0, 1]) {
+      const id = `ibb-msg-${seq}`;
+      const data = xml('data', { xmlns: NS.IBB, sid: 'ops-msg', seq }, randomBytes(2_000).toString('base64'));
+      await alice.xmpp.send(xml('message', { to: bob.jid, id }, data));
+      await bob.waitFor((stanza) => stanza.name === 'message' && stanza.attrs.id === id, `message ${id}`);
+    }
+    const seen = transfer('ibb')();
+    assert.equal(seen?.id, 'ops-msg');
+    assert.equal(seen.bytes, 4_000);
+    await ibb(xml('close', { xmlns: NS.IBB, sid: 'ops-msg' }));
+    assert.equal(transfer('ibb')(), undefined);
+  });
+
   it('forgets an IBB <open/> the receiver refused', async () => {
     assert.ok(carol);
     const refused = alice.xmpp.iqCaller.request(
