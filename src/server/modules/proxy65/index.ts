@@ -2,6 +2,8 @@
 // proxy.<domain>: a disco item with identity proxy/bytestreams (§4), the streamhost query (§6.3.1),
 // the SOCKS5 listener that pairs connections by hash (§6.3.2, §6.3.4), activation (§6.3.5) and
 // the relay (§6.3.6). Flow: the sender asks our address, offers it, both peers connect, the sender activates.
+// An operator can switch it off, move its port or its advertised address while it runs
+// (proxy-switch.ts, ctx.onReload: the admin console, `ferry settings`, a reload).
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { NS } from '../../../protocol/namespaces.js';
@@ -161,7 +163,7 @@ export default defineModule({
     }
 
     // Who may use the proxy, the bandwidth of relays started from now on, on/off, the listening
-    // address and the advertised one change on a reload or from the console (proxy-apply below).
+    // address and the advertised one change on a reload or from the console (ctx.onReload below).
     let acl = opts.acl;
     let isAllowed = accessList(opts.acl, ctx.domain);
     let refusal = refusalText(opts.acl);
