@@ -163,7 +163,10 @@ describe('admin console scenarios in Chromium', { skip }, () => {
     // The start-up SOCKS5 self-test, run again at the advertised address.
     const check = page.locator('form[data-api="settings/proxy/check"]');
     await check.getByRole('button', { name: 'Check reachability' }).click();
-    await check.locator('output').filter({ hasText: /^reachable$/ }).waitFor();
+    await check
+      .locator('output')
+      .filter({ hasText: /^reachable$/ })
+      .waitFor();
     await shot('settings');
 
     await page.goto(`${base}/dashboard`);
