@@ -12,6 +12,7 @@ import { registerUploadCommands } from './commands/uploads.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerOperationsCommands } from './commands/operations.js';
 import { registerBackupCommands } from './commands/backup.js';
+import { registerSettingsCommand } from './commands/settings.js';
 import { EXIT } from './cli-error.js';
 import { explain } from './error-lines.js';
 
@@ -32,6 +33,7 @@ registerReceiveCommand(program);
 registerUploadCommands(program);
 registerDoctorCommand(program);
 registerOperationsCommands(program);
+registerSettingsCommand(program);
 registerBackupCommands(program);
 
 // Read before parsing finishes, so a failure while parsing is reported the same way.

@@ -62,10 +62,14 @@ describe('a node killed with SIGKILL', { skip: postgresSkipReason() ?? redisSkip
     );
     const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '' };
     delete env.NODE_TLS_REJECT_UNAUTHORIZED;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      },
+    );
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

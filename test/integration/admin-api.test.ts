@@ -271,6 +271,24 @@ describe('admin API: endpoints', () => {
     bob = undefined;
   });
 
+  it('lists accounts a page at a time (?after=&limit=, next), refusing a bad limit', async () => {
+    const names = async (query: string) => {
+      const answer = await call(`users${query}`);
+      assert.equal(answer.status, 200, answer.text);
+      const page = answer.json as { users: { name: string }[]; next?: string };
+      return { names: page.users.map((user) => user.name), next: page.next };
+    };
+    const all = await names('');
+    assert.equal(all.next, undefined);
+    assert.deepEqual(all.names, [...all.names].sort());
+    const first = await names('?limit=1');
+    assert.deepEqual(first, { names: all.names.slice(0, 1), next: all.names[0] });
+    const rest = await names(`?after=${encodeURIComponent(first.next!)}&limit=500`);
+    assert.deepEqual(rest, { names: all.names.slice(1), next: undefined });
+    assert.equal((await call('users?limit=0')).status, 400);
+    assert.equal((await call('users?limit=501')).status, 400);
+  });
+
   it('lists, creates, resets and deletes accounts, each change audited', async () => {
     const list = (await call('users')).json as { users: { name: string; isAdmin: boolean }[] };
     assert.deepEqual(
@@ -370,7 +388,7 @@ describe('admin API: endpoints', () => {
     const settings = (await call('settings')).json as {
       proxy: { enabled: boolean; advertised: { port: number }; acl: string; bandwidthBytesPerSecond: number };
       upload: { enabled: boolean; max_file_size: number; expire_after_days: number; s3?: unknown };
-      editable: boolean;
+      settings: { key: string; effective: unknown; isAvailable: boolean }[];
     };
     assert.equal(settings.proxy.enabled, true);
     assert.equal(settings.proxy.acl, 'local');
@@ -378,7 +396,11 @@ describe('admin API: endpoints', () => {
     assert.equal(settings.upload.max_file_size, 100 * 1024 * 1024);
     assert.equal(settings.upload.expire_after_days, 7);
     assert.equal(settings.upload.s3, undefined);
-    assert.equal(settings.editable, false);
+    const port = settings.settings.find((view) => view.key === 'modules.proxy65.port');
+    assert.deepEqual(port && { effective: port.effective, isAvailable: port.isAvailable }, {
+      effective: 0,
+      isAvailable: true,
+    });
     const check = await call('settings/proxy/check', { json: {} });
     assert.equal(check.status, 200, check.text);
     assert.equal((check.json as { ok: boolean }).ok, true);

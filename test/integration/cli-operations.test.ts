@@ -64,7 +64,9 @@ describe('ferry status, sessions, transfers, kick', () => {
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^JID\s+TRANSPORT\s+TLS\s+AVAILABLE\s+ADDRESS\s+SINCE$/);
-    assert.ok(lines.some((line) => /^alice@localhost\/laptop\s+tcp\s+yes\s+yes\s+127\.0\.0\.1\s+\d{4}-/.test(line)));
+    assert.ok(
+      lines.some((line) => /^alice@localhost\/laptop\s+tcp\s+yes\s+yes\s+127\.0\.0\.1:\d+\s+\d{4}-/.test(line)),
+    );
     assert.equal(lines.at(-1), '2 sessions');
     const json = await ferry(['sessions', '--json', ...at()]);
     const sessions = json.stdout

@@ -60,8 +60,10 @@ describe('operations service', () => {
         { jid: 'carol@localhost/phone', transport: 'direct-tls', tls: true, available: false },
       ],
     );
+    // Address and port: each client's own source port, over TCP, TLS and WebSocket alike.
+    assert.equal(new Set(sessions.map((session) => session.address)).size, sessions.length);
     for (const session of sessions) {
-      assert.equal(session.address, '127.0.0.1');
+      assert.match(session.address, /^127\.0\.0\.1:\d+$/);
       assert.ok(Date.parse(session.since) <= Date.now());
     }
   });
@@ -135,6 +137,24 @@ describe('operations service', () => {
     assert.equal(seen.to, bob.jid);
     assert.equal(seen.bytes, 3_000);
     await ibb(xml('close', { xmlns: NS.IBB, sid: 'ops-ibb' }));
+    assert.equal(transfer('ibb')(), undefined);
+  });
+
+  it('counts an IBB session whose data rides in <message/>s (stanza="message")', async () => {
+    for (const name of ['open', 'close']) bob.xmpp.iqCallee.set(NS.IBB, name, () => true);
+    const ibb = (child: ReturnType<typeof xml>) =>
+      alice.xmpp.iqCaller.request(xml('iq', { type: 'set', to: bob.jid }, child), 10_000);
+    await ibb(xml('open', { xmlns: NS.IBB, sid: 'ops-msg', 'block-size': 4096, stanza: 'message' }));
+    for (const seq of [0, 1]) {
+      const id = `ibb-msg-${seq}`;
+      const data = xml('data', { xmlns: NS.IBB, sid: 'ops-msg', seq }, randomBytes(2_000).toString('base64'));
+      await alice.xmpp.send(xml('message', { to: bob.jid, id }, data));
+      await bob.waitFor((stanza) => stanza.name === 'message' && stanza.attrs.id === id, `message ${id}`);
+    }
+    const seen = transfer('ibb')();
+    assert.equal(seen?.id, 'ops-msg');
+    assert.equal(seen.bytes, 4_000);
+    await ibb(xml('close', { xmlns: NS.IBB, sid: 'ops-msg' }));
     assert.equal(transfer('ibb')(), undefined);
   });
 

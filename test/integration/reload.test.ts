@@ -98,7 +98,7 @@ describe('reload (in process)', () => {
     assert.equal(server.config.domain, 'localhost');
   });
 
-  it('hands modules the options they take live (upload quotas, proxy bandwidth); others need a restart', async () => {
+  it('hands modules the options they take live (upload quotas and size, proxy bandwidth); others need a restart', async () => {
     await server.storage.accounts.create('alice', PASSWORD);
     const alice = await connectClient({ port: port('c2s'), username: 'alice' });
     try {
@@ -110,11 +110,17 @@ describe('reload (in process)', () => {
         'modules.http_upload.user_quota_bytes': 10,
         'modules.proxy65.bandwidth_bytes_per_second': 1_000_000,
         'modules.http_upload.max_file_size': 1_000,
+        'modules.http_upload.slot_expiry_seconds': 60,
       };
       const report = await server.reload();
       assert.ok(report.applied.includes('modules.http_upload.user_quota_bytes'), report.applied.join());
       assert.ok(report.applied.includes('modules.proxy65.bandwidth_bytes_per_second'), report.applied.join());
-      assert.deepEqual(report.restartNeeded, ['domain', 'limits.max_connections', 'modules.http_upload.max_file_size']);
+      assert.ok(report.applied.includes('modules.http_upload.max_file_size'), report.applied.join());
+      assert.deepEqual(report.restartNeeded, [
+        'domain',
+        'limits.max_connections',
+        'modules.http_upload.slot_expiry_seconds',
+      ]);
       const refused = await slot();
       assert.equal(refused.attrs.type, 'error', refused.toString());
       // Applied once: the next reload does not name them again.

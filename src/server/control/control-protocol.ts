@@ -5,6 +5,7 @@
 //   ← {"id":1,"ok":true,"result":{…}}
 //   → {"id":2,"op":"kick","jid":"alice@example.org","reason":"spam"}
 //   ← {"id":2,"ok":false,"error":{"code":"bad-request","message":"…"}}
+//   → {"id":3,"op":"settings","action":"set","key":"modules.proxy65.active","value":false}
 //
 // Whoever can open the socket is the server's operator (it is 0600 in the data directory), but its
 // bytes are still decoded as hostile: lines are bounded, anything that is not a known request is an
@@ -14,14 +15,18 @@ export const CONTROL_SOCKET_NAME = 'ferry.sock';
 /** Longest request line; a longer one is answered `line-too-long` and the connection closed. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-export type ControlOp = 'status' | 'sessions' | 'transfers' | 'kick' | 'reload';
-const OPS = new Set<string>(['status', 'sessions', 'transfers', 'kick', 'reload']);
+export type ControlOp = 'status' | 'sessions' | 'transfers' | 'kick' | 'reload' | 'settings';
+const OPS = new Set<string>(['status', 'sessions', 'transfers', 'kick', 'reload', 'settings']);
+const SETTINGS_ACTIONS = new Set<string>(['list', 'set', 'reset']);
 
 export type RequestId = string | number | null;
 
 export type ControlRequest =
   | { id: RequestId; op: 'status' | 'sessions' | 'transfers' | 'reload' }
-  | { id: RequestId; op: 'kick'; jid: string; reason?: string };
+  | { id: RequestId; op: 'kick'; jid: string; reason?: string }
+  | { id: RequestId; op: 'settings'; action: 'list' }
+  | { id: RequestId; op: 'settings'; action: 'reset'; key: string }
+  | { id: RequestId; op: 'settings'; action: 'set'; key: string; value: unknown };
 
 export type ControlErrorCode =
   | 'bad-json'
@@ -32,6 +37,7 @@ export type ControlErrorCode =
   | 'not-found'
   | 'unavailable'
   | 'bad-config'
+  | 'not-applied'
   | 'internal';
 
 export interface ControlError {
@@ -58,6 +64,7 @@ export function decodeRequest(line: string): { request: ControlRequest } | { rep
   const op = fields.op;
   if (typeof op !== 'string') return { reply: failure(id, 'bad-request', 'the request names no "op"') };
   if (!OPS.has(op)) return { reply: failure(id, 'unknown-op', `unknown op "${op.slice(0, 40)}"`) };
+  if (op === 'settings') return decodeSettings(id, fields);
   if (op !== 'kick') return { request: { id, op: op as 'status' } };
   const { jid, reason } = fields;
   if (typeof jid !== 'string' || jid === '') return { reply: failure(id, 'bad-request', 'kick needs "jid"') };
@@ -65,6 +72,25 @@ export function decodeRequest(line: string): { request: ControlRequest } | { rep
     return { reply: failure(id, 'bad-request', '"reason" must be a string') };
   }
   return { request: { id, op: 'kick', jid, ...(reason !== undefined ? { reason } : {}) } };
+}
+
+function decodeSettings(
+  id: RequestId,
+  fields: Record<string, unknown>,
+): { request: ControlRequest } | { reply: ControlReply } {
+  const { action, key } = fields;
+  if (typeof action !== 'string' || !SETTINGS_ACTIONS.has(action)) {
+    return { reply: failure(id, 'bad-request', 'settings needs "action": "list", "set" or "reset"') };
+  }
+  if (action === 'list') return { request: { id, op: 'settings', action } };
+  if (typeof key !== 'string' || key === '' || key.length > 200) {
+    return { reply: failure(id, 'bad-request', `settings ${action} needs "key"`) };
+  }
+  if (action === 'reset') return { request: { id, op: 'settings', action, key } };
+  if (!('value' in fields) || fields.value === null) {
+    return { reply: failure(id, 'bad-request', 'settings set needs "value"') };
+  }
+  return { request: { id, op: 'settings', action: 'set', key, value: fields.value } };
 }
 
 export function success(id: RequestId, result: unknown): ControlReply {

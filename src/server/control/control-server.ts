@@ -42,7 +42,7 @@ const MAX_QUEUED_LINES = 64;
 const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
 /** Linux's sun_path holds 108 bytes with the terminating NUL. */
 const MAX_PATH_BYTES = 107;
-const ERROR_CODES = new Set<string>(['bad-request', 'not-found', 'unavailable', 'busy', 'bad-config']);
+const ERROR_CODES = new Set<string>(['bad-request', 'not-found', 'unavailable', 'busy', 'bad-config', 'not-applied']);
 
 export class ControlSocketInUseError extends Error {
   readonly code = 'FERRY_ERR_CONTROL_SOCKET_IN_USE';

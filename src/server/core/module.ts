@@ -67,9 +67,10 @@ export interface ModuleContext {
   /**
    * Options this module can change while it runs: on a configuration reload (SIGHUP, `ferry
    * reload`) `apply` gets the module's new options, validated, and returns the option keys it
-   * applied; any other changed key of the module is logged as needing a restart.
+   * applied; any other changed key of the module is logged as needing a restart. The console's
+   * settings come the same way; a change that cannot be made (a port in use) throws, having changed nothing.
    */
-  onReload<O>(apply: (options: O) => readonly string[]): void;
+  onReload<O>(apply: (options: O) => readonly string[] | Promise<readonly string[]>): void;
 }
 
 export interface ModuleDefinition<Schema extends z.ZodType = z.ZodType> {

@@ -197,6 +197,12 @@ export class Router {
       origin,
       isSelf: target !== undefined && target.isBare && target.equals(from.bare()),
     };
+    // XEP-0047 §3 with stanza="message": the <data/> rides in messages to the peer's full JID,
+    // after an <open/> IQ that started the session. Looked at only while some IBB session is open.
+    if (kind === 'message' && address === 'full' && target !== undefined && this.ibbSessions.size > 0) {
+      const data = stanza.getChild('data', NS.IBB);
+      if (data !== undefined) this.#countIbb(data, from.toString(), target.toString(), undefined);
+    }
     return kind === 'iq' ? this.#routeIq(event) : this.#emit(event, 0);
   }
 
@@ -363,8 +369,8 @@ export class Router {
   }
 
   /**
-   * XEP-0047 between two sessions: the only IQ payload the router looks into, to count it and to
-   * keep the table of IBB sessions operators see.
+   * XEP-0047 between two sessions: the only IQ payload the router looks into (and a message's
+   * <data/>), to count it and to keep the table of IBB sessions operators see.
    */
   #countIbb(payload: Element, from: string, to: string, id: unknown): void {
     const ibb = this.counters.ibb;

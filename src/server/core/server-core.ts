@@ -37,7 +37,8 @@ export class ServerCore {
   readonly counters = new ServerCounters();
   readonly #teardowns: Teardown[] = [];
   readonly #services = new Map<string, unknown>();
-  readonly #reloaders = new Map<string, (options: unknown) => readonly string[]>();
+  readonly #loaded = new Set<string>();
+  readonly #reloaders = new Map<string, (options: unknown) => readonly string[] | Promise<readonly string[]>>();
 
   constructor(options: ServerCoreOptions) {
     this.config = options.config;
@@ -62,6 +63,7 @@ export class ServerCore {
   async load(modules: readonly LoadedModule[]): Promise<void> {
     for (const { definition, options } of modules) {
       const teardown = await definition.setup(this.#context(definition.name), options as never);
+      this.#loaded.add(definition.name);
       if (teardown) this.#teardowns.push(teardown);
       this.logger.debug({ module: definition.name }, 'module loaded');
     }
@@ -74,20 +76,33 @@ export class ServerCore {
 
   /**
    * Hands each loaded module that can take new options (ctx.onReload) its options from a reloaded
-   * configuration; returns the keys applied (`modules.<name>.<key>`). A module that throws applies nothing.
+   * configuration; returns the keys applied (`modules.<name>.<key>`). A module that throws applies
+   * nothing: logged, or with `isStrict` (a change an operator is waiting on) rethrown.
    */
-  reloadModules(modules: readonly LoadedModule[]): string[] {
+  async reloadModules(modules: readonly LoadedModule[], { isStrict = false } = {}): Promise<string[]> {
     const applied: string[] = [];
     for (const { definition, options } of modules) {
       const apply = this.#reloaders.get(definition.name);
       if (apply === undefined) continue;
       try {
-        for (const key of apply(options)) applied.push(`modules.${definition.name}.${key}`);
+        for (const key of await apply(options)) applied.push(`modules.${definition.name}.${key}`);
       } catch (error) {
+        if (isStrict) throw error;
         this.logger.error({ err: error, module: definition.name }, 'module failed to take its reloaded options');
       }
     }
     return applied;
+  }
+
+  /** A service of the server itself (not of a module), such as the settings. */
+  provide<K extends keyof Services>(name: K, service: Services[K]): void {
+    if (this.#services.has(name)) throw new Error(`service ${String(name)} provided twice`);
+    this.#services.set(name, service);
+  }
+
+  /** The names of the modules loaded. */
+  get loadedModules(): ReadonlySet<string> {
+    return this.#loaded;
   }
 
   /** Runs every module's teardown, last loaded first; a failing one is logged and the rest still run. */
@@ -141,7 +156,7 @@ export class ServerCore {
       service: (name) => this.service(name),
       onTeardown: (teardown) => teardowns.push(teardown),
       onReload: (apply) => {
-        this.#reloaders.set(moduleName, apply as (options: unknown) => readonly string[]);
+        this.#reloaders.set(moduleName, apply as (options: unknown) => readonly string[] | Promise<readonly string[]>);
       },
     };
   }

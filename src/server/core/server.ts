@@ -12,9 +12,11 @@ import type { TypedEmitter } from './typed-emitter.js';
 import type { ServerEvents } from './server-events.js';
 import type { ModuleDefinition } from './module.js';
 import type { Services } from './services.js';
-import { resolveModules } from './load-modules.js';
+import { resolveModules, type LoadedModule } from './load-modules.js';
 import { LIVE_KEYS, ReloadError, adopt, changedKeys, prepareReload, type ReloadReport } from './reload.js';
 import { ServerCore } from './server-core.js';
+import { SettingsOverrides } from './settings-overrides.js';
+import { settingsService } from './settings-service.js';
 import { openStorage, storageOptions } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { loadOrCreateCertificate } from '../transport/certificate.js';
@@ -69,6 +71,9 @@ export class FerryServer {
   /** The c2s options objects streams read their TLS context from at STARTTLS (one per policy). */
   #c2s: C2sOptions[] = [];
   #reloading: Promise<unknown> = Promise.resolve();
+  /** The configuration as the file says (the start-up one, then each reload's); overrides go over it. */
+  #fileConfig: Config;
+  #overrides: SettingsOverrides | undefined;
 
   constructor(options: ServerOptions) {
     this.config = options.config;
@@ -79,6 +84,7 @@ export class FerryServer {
     this.#refusals = new RefusalLog(this.logger);
     this.#reloadConfig = options.reloadConfig;
     this.#running = options.config;
+    this.#fileConfig = options.config;
   }
 
   get #started(): ServerCore {
@@ -119,6 +125,23 @@ export class FerryServer {
     const cluster = config.cluster === undefined ? undefined : new ClusterNode(config, config.cluster, this.logger);
     const core = new ServerCore({ config, logger: this.logger, storage, http: this.http, sessions: cluster?.sessions });
     this.#core = core;
+    const overrides = await SettingsOverrides.open(storage);
+    this.#overrides = overrides;
+    core.provide(
+      'settings',
+      settingsService({
+        overrides,
+        modules: this.#modules,
+        logger: this.logger,
+        fileConfig: () => this.#fileConfig,
+        loaded: () => core.loadedModules,
+        exclusive: (work) => this.#queue(work),
+        apply: (effective, loaded) => this.#applySettings(effective, loaded),
+      }),
+    );
+    // The console's and the CLI's overrides over the file, from the first moment (settings-overrides.ts).
+    const effective = this.#layerOverrides(config, modules);
+    this.#running = effective.config;
     const certificate = await loadOrCreateCertificate({
       dataDir: config.data_dir,
       domain: config.domain,
@@ -127,7 +150,7 @@ export class FerryServer {
     });
     this.logger.info({ certificate: certificate.source }, 'TLS certificate');
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
-    await core.load(modules);
+    await core.load(effective.modules);
     // Joined before the listeners start; on failure stop() unloads and closes, as for a port in use.
     await cluster?.start(core.router, storage);
     this.#cluster = cluster;
@@ -175,7 +198,11 @@ export class FerryServer {
     this.#control = await startControlServer({
       path: controlPath,
       logger: this.logger,
-      handle: controlHandler({ operations: () => core.service('operations'), reload: () => this.reload() }),
+      handle: controlHandler({
+        operations: () => core.service('operations'),
+        settings: () => core.service('settings'),
+        reload: () => this.reload(),
+      }),
     });
     core.events.emit('listening', this.#describeListeners());
     this.logger.info({ domain: config.domain, modules: modules.map((m) => m.definition.name) }, 'Ferry started');
@@ -205,9 +232,39 @@ export class FerryServer {
    * error and the running one stays. Reloads run one at a time.
    */
   reload(): Promise<ReloadReport> {
-    const run = this.#reloading.then(() => this.#reload());
+    return this.#queue(() => this.#reload());
+  }
+
+  /** Reloads and settings changes run one at a time, in order. */
+  #queue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#reloading.then(work);
     this.#reloading = run.catch(() => {});
     return run;
+  }
+
+  /** `file` with the overrides over it; overrides that no longer validate are skipped, named in a warning. */
+  #layerOverrides(file: Config, fileModules: LoadedModule[]): { config: Config; modules: LoadedModule[] } {
+    const overrides = this.#overrides;
+    if (overrides === undefined || overrides.values.size === 0) return { config: file, modules: fileModules };
+    const config = overrides.layer(file);
+    try {
+      return { config, modules: resolveModules(config, this.#modules) };
+    } catch (error) {
+      this.logger.warn(
+        { err: error, overrides: [...overrides.values.keys()] },
+        "the console's setting overrides do not validate over this configuration file: the file's values are used (reset or set them again)",
+      );
+      return { config: file, modules: fileModules };
+    }
+  }
+
+  /** A settings change: the reload path for the module options alone (no file read, no certificate). */
+  async #applySettings(effective: Config, modules: LoadedModule[]): Promise<void> {
+    if (this.#listeners === undefined || this.#isStopping) {
+      throw new ReloadError('unavailable', 'the server is not running (starting or stopping)');
+    }
+    const applied = await this.#started.reloadModules(modules, { isStrict: true });
+    this.#running = adopt(this.#running, effective, applied);
   }
 
   async #reload(): Promise<ReloadReport> {
@@ -222,7 +279,11 @@ export class FerryServer {
     if (this.#listeners === undefined || this.#isStopping) {
       throw new ReloadError('unavailable', 'the server is not running (starting or stopping)');
     }
-    const { next, modules, certificate } = await prepareReload({
+    const {
+      next: file,
+      modules: fileModules,
+      certificate,
+    } = await prepareReload({
       read: this.#reloadConfig,
       modules: this.#modules,
       dataDir: this.config.data_dir,
@@ -232,11 +293,13 @@ export class FerryServer {
       throw error;
     });
     // A logger the embedding application passed in is its own to configure, as at start.
-    if (this.#ownsLogger) this.logger.level = next.log.level;
+    if (this.#ownsLogger) this.logger.level = file.log.level;
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     for (const options of this.#c2s) options.secureContext = secureContext;
     this.#listeners.setCertificate(certificate);
-    const moduleKeys = new Set(this.#started.reloadModules(modules));
+    this.#fileConfig = file;
+    const { config: next, modules } = this.#layerOverrides(file, fileModules);
+    const moduleKeys = new Set(await this.#started.reloadModules(modules));
     const changed = changedKeys(this.#running, next);
     const restartNeeded = changed.filter((key) => !LIVE_KEYS.has(key) && !moduleKeys.has(key));
     for (const key of restartNeeded) {

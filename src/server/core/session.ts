@@ -23,6 +23,8 @@ export interface SessionInfo {
 export interface LocalSession extends SessionInfo {
   readonly id: string;
   readonly remoteAddress: string;
+  /** The client's port (absent for fake sessions and a socket that no longer knows it). */
+  readonly remotePort?: number | undefined;
   /** What the client connected over, for operators (`ferry sessions`, the admin console). */
   readonly transport: TransportKind;
   /** Whether the stream is encrypted now (STARTTLS done, direct TLS, wss). */

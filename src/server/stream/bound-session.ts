@@ -31,6 +31,10 @@ export class BoundSession implements ClientSession {
     return this.#transport.remoteAddress;
   }
 
+  get remotePort(): number | undefined {
+    return this.#transport.remotePort;
+  }
+
   get transport(): StreamTransport['kind'] {
     return this.#transport.kind;
   }

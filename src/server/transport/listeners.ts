@@ -122,6 +122,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
         const transport = new WebSocketTransport(ws, {
           isSecure,
           remoteAddress: request.socket.remoteAddress ?? 'unknown',
+          remotePort: request.socket.remotePort,
           ...receiveOptions,
         });
         options.onStream(transport, isSecure ? true : config.http.require_tls);

@@ -36,6 +36,7 @@ const PAUSED_BY_OUTPUT = 2;
 export class SocketTransport implements StreamTransport, StreamParserHandlers {
   readonly kind: 'tcp' | 'direct-tls';
   #remoteAddress: string | undefined; // asked of the kernel (getpeername) only when needed
+  #remotePort: number | undefined;
   #socket: Socket;
   #handlers: StreamTransportHandlers | undefined;
   readonly #parser: XmlStreamParser;
@@ -74,6 +75,11 @@ export class SocketTransport implements StreamTransport, StreamParserHandlers {
   get remoteAddress(): string {
     this.#remoteAddress ??= this.#socket.remoteAddress ?? 'unknown';
     return this.#remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    this.#remotePort ??= this.#socket.remotePort;
+    return this.#remotePort;
   }
 
   get isSecure(): boolean {

@@ -44,6 +44,8 @@ export interface StreamHeader {
 export interface StreamTransport {
   readonly kind: 'tcp' | 'direct-tls' | 'websocket';
   readonly remoteAddress: string;
+  /** The client's port, for operators; undefined when the socket no longer knows it. */
+  readonly remotePort: number | undefined;
   readonly isSecure: boolean;
   readonly canStartTls: boolean;
   setHandlers(handlers: StreamTransportHandlers): void;

@@ -23,11 +23,13 @@ import {
 export interface WebSocketTransportOptions extends StreamReceiveOptions {
   isSecure: boolean;
   remoteAddress: string;
+  remotePort?: number | undefined;
 }
 
 export class WebSocketTransport implements StreamTransport {
   readonly kind = 'websocket' as const;
   readonly remoteAddress: string;
+  readonly remotePort: number | undefined;
   readonly isSecure: boolean;
   readonly canStartTls = false;
   readonly #socket: WebSocket;
@@ -47,6 +49,7 @@ export class WebSocketTransport implements StreamTransport {
     this.#socket = socket;
     this.isSecure = options.isSecure;
     this.remoteAddress = options.remoteAddress;
+    this.remotePort = options.remotePort;
     this.#limiter = new ReceiveRateLimiter(options.receiveRateBytesPerSecond, options.receiveBurstBytes);
     this.#busyPoll = options.busyPoll;
     this.#outputPauseBytes = options.outputPauseBytes ?? DEFAULT_OUTPUT_PAUSE_BYTES;

@@ -14,7 +14,7 @@ import { withTimeout } from '../../helpers/xmpp-client.js';
 function ferry(args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, FERRY_CONFIG: '', FERRY_PASSWORD: PASSWORD };
   delete env.NODE_TLS_REJECT_UNAUTHORIZED;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--conditions=ferry-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

@@ -1,10 +1,9 @@
 // GET uploads, DELETE uploads/:id (through the http_upload service, so its quota index stays true),
-// GET logs?level=&limit= (the log ring), GET settings and POST settings/proxy/check.
+// GET logs?level=&limit= (the log ring).
 import { LOG_LEVELS, type LogLevelName } from '../../core/logger.js';
 import type { AdminContext } from './admin-context.js';
 import { apiErrors } from './api-errors.js';
 import type { Endpoint } from './api-table.js';
-import { effectiveSettings } from './settings.js';
 
 const MAX_LOG_LINES = 1_000;
 
@@ -45,23 +44,6 @@ export function logEndpoints(admin: AdminContext): Endpoint[] {
         const level = parseLevel(request.query.get('level'));
         const limit = parseLimit(request.query.get('limit'));
         return { body: { lines: admin.logs.entries({ level, limit }) } };
-      },
-    },
-  ];
-}
-
-export function settingsEndpoints(admin: AdminContext): Endpoint[] {
-  return [
-    { method: 'GET', path: 'settings', handler: () => ({ body: effectiveSettings(admin.ctx) }) },
-    {
-      method: 'POST',
-      path: 'settings/proxy/check',
-      async handler({ session }) {
-        const proxy = admin.ctx.service('proxy65');
-        if (!proxy) throw apiErrors.unavailable('the SOCKS5 proxy (proxy65) is off');
-        const check = await proxy.checkAdvertised();
-        admin.audit(session!, 'proxy.check', `${proxy.advertised.host}:${proxy.advertised.port}`, { ok: check.ok });
-        return { body: { advertised: proxy.advertised, ...check } };
       },
     },
   ];

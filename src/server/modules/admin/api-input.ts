@@ -19,6 +19,11 @@ export const kickBody = z.object({
   reason: z.string().max(200).optional(),
 });
 
+/** A setting's new value: typed JSON, or the text of a form field (coerced like `ferry settings set`). */
+export const settingBody = z.object({
+  value: z.unknown().refine((value) => value !== undefined && value !== null, 'give a value'),
+});
+
 /** @throws ApiError 400 naming the first problem */
 export function decode<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);

@@ -1,4 +1,4 @@
-// GET users, POST users, POST users/:name/password, DELETE users/:name. A deleted account's
+// GET users (a page: ?after=NAME&limit=N, with `next`), POST users, POST users/:name/password, DELETE users/:name. A deleted account's
 // sessions end and the `account-deleted` event takes its uploads with it, as for in-band removal.
 import { StreamError } from '@ferry/protocol/errors/stream-error';
 import { Jid } from '@ferry/protocol/jid';
@@ -7,12 +7,27 @@ import type { AdminContext } from './admin-context.js';
 import { apiErrors } from './api-errors.js';
 import { createUserBody, decode, passwordBody } from './api-input.js';
 import type { Endpoint } from './api-table.js';
-import type { UserView } from './console/views.js';
+import type { UsersPage } from './console/views.js';
 
-export async function listUsers(admin: AdminContext): Promise<UserView[]> {
+/** The most accounts one page of GET users (or the users page) holds. */
+export const MAX_USERS_PAGE = 500;
+
+/**
+ * One page of accounts in name order (code point), those after `after`: the account table can be
+ * far larger than a page, and each row asks the session directory and the upload index.
+ */
+export async function listUsers(
+  admin: AdminContext,
+  page: { after?: string; limit?: number } = {},
+): Promise<UsersPage> {
   const { ctx } = admin;
+  const limit = page.limit ?? MAX_USERS_PAGE;
   const uploads = ctx.service('http_upload');
-  return (await ctx.storage.accounts.list()).map((name) => {
+  const names = (await ctx.storage.accounts.list())
+    .filter((name) => page.after === undefined || name > page.after)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const shown = names.slice(0, limit);
+  const users = shown.map((name) => {
     const jid = `${name}@${ctx.domain}`;
     const files = uploads?.list({ owner: name });
     return {
@@ -23,6 +38,19 @@ export async function listUsers(admin: AdminContext): Promise<UserView[]> {
       ...(files ? { uploads: { count: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0) } } : {}),
     };
   });
+  return names.length > limit ? { users, next: shown[shown.length - 1]! } : { users };
+}
+
+/** `?after=NAME&limit=N` of GET users. @throws ApiError 400 */
+export function usersPageQuery(query: URLSearchParams): { after?: string; limit: number } {
+  const after = query.get('after');
+  const limitText = query.get('limit');
+  const limit = limitText === null || limitText === '' ? MAX_USERS_PAGE : Number(limitText);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_USERS_PAGE) {
+    throw apiErrors.invalid(`limit must be a whole number from 1 to ${MAX_USERS_PAGE}`);
+  }
+  if (after !== null && after.length > 1023) throw apiErrors.invalid('after is too long');
+  return after === null || after === '' ? { limit } : { after, limit };
 }
 
 export function userEndpoints(admin: AdminContext): Endpoint[] {
@@ -36,7 +64,11 @@ export function userEndpoints(admin: AdminContext): Endpoint[] {
     return jid.local;
   };
   return [
-    { method: 'GET', path: 'users', handler: async () => ({ body: { users: await listUsers(admin) } }) },
+    {
+      method: 'GET',
+      path: 'users',
+      handler: async ({ request }) => ({ body: await listUsers(admin, usersPageQuery(request.query)) }),
+    },
     {
       method: 'POST',
       path: 'users',

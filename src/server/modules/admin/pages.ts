@@ -6,10 +6,11 @@ import type { HttpRequest } from '../../transport/http/types.js';
 import type { AdminContext } from './admin-context.js';
 import { ApiError } from './api-errors.js';
 import { parseLevel } from './api-files.js';
-import { listUsers } from './api-users.js';
+import { listUsers, usersPageQuery } from './api-users.js';
 import { SECURITY_HEADERS } from './http-json.js';
 import { effectiveSettings } from './settings.js';
-import { logsBody, settingsBody, uploadsBody, usersBody } from './console/admin-pages.js';
+import { logsBody, uploadsBody, usersBody } from './console/admin-pages.js';
+import { settingsBody } from './console/settings-page.js';
 import { CONSOLE_CSS } from './console/console-css.js';
 import { CONSOLE_JS, FAVICON_SVG } from './console/console-js.js';
 import { html, type Html } from './console/html.js';
@@ -34,7 +35,7 @@ export function consolePages(admin: AdminContext): PageHandler {
   const { ctx, path: base } = admin;
   const bodies: Record<Current, (request: HttpRequest) => Html | Promise<Html>> = {
     dashboard: () => dashboardBody(ctx.service('operations')),
-    users: async () => usersBody(await listUsers(admin), ctx.domain),
+    users: async (request) => usersBody(await listUsers(admin, usersPageQuery(request.query)), ctx.domain),
     uploads: () => uploadsBody(ctx.service('http_upload')?.list()),
     logs: (request) => {
       const level = parseLevel(request.query.get('level') || 'info');

@@ -1,6 +1,6 @@
 // The effective file-transfer settings, read from the running modules' services (not re-parsed
-// from the config), so the console shows what is in force. Read-only for now: changing them live
-// (applied and persisted) is a later step.
+// from the config), so the console shows what is in force; and the settings that can be changed
+// live, each with its file value and its override (the core's settings service).
 import type { ModuleContext } from '../../core/module.js';
 import type { EffectiveSettings } from './console/views.js';
 
@@ -11,6 +11,7 @@ export function effectiveSettings(ctx: ModuleContext): EffectiveSettings {
     proxy: proxy
       ? {
           enabled: true,
+          isActive: proxy.isActive,
           jid: proxy.jid,
           listening: proxy.listening,
           advertised: proxy.advertised,
@@ -21,6 +22,6 @@ export function effectiveSettings(ctx: ModuleContext): EffectiveSettings {
     upload: upload
       ? { enabled: true, jid: upload.jid, storedBytes: upload.storedBytes, ...upload.settings }
       : { enabled: false },
-    editable: false,
+    settings: ctx.service('settings')?.list() ?? [],
   };
 }

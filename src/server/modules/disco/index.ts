@@ -36,7 +36,15 @@ export interface DiscoService {
   addComponent(
     domain: string,
     info: { name: string; identities: DiscoIdentity[]; features: string[]; forms?: DataForm[] },
-  ): void;
+  ): DiscoComponent;
+}
+
+/** A component's entry, changed while it runs (the admin console's settings). */
+export interface DiscoComponent {
+  /** False: gone from the server's disco#items (a proxy switched off), so clients stop using it. */
+  setListed(isListed: boolean): void;
+  /** Replaces its XEP-0128 forms (HTTP upload's max-file-size). */
+  setForms(forms: readonly DataForm[]): void;
 }
 
 declare module '../../core/services.js' {
@@ -105,7 +113,24 @@ export default defineModule({
           rejectNode(iq);
           return encodeDiscoItems({ items: [] });
         });
-        items.push({ jid: domain, name: component.name });
+        const item: DiscoItem = { jid: domain, name: component.name };
+        items.push(item);
+        return {
+          setListed(isListed) {
+            const index = items.indexOf(item);
+            if (isListed && index === -1) items.push(item);
+            if (!isListed && index !== -1) items.splice(index, 1);
+          },
+          setForms(forms) {
+            const previous = host.forms.splice(0);
+            try {
+              for (const form of forms) addForm(host, form);
+            } catch (error) {
+              host.forms.splice(0, host.forms.length, ...previous);
+              throw error;
+            }
+          },
+        };
       },
     });
   },

@@ -111,7 +111,7 @@ export default defineModule({
     // §3: the component in the server's disco#items, with max-file-size in an XEP-0128 form.
     ctx.onTeardown(ctx.router.addHost(component));
     const isPermanentOffered = options.permanent || options.expire_after_days === 0;
-    ctx.require('disco').addComponent(component, {
+    const discoEntry = ctx.require('disco').addComponent(component, {
       name: options.name,
       identities: [{ category: 'store', type: 'file', name: options.name }],
       features: [
@@ -126,8 +126,9 @@ export default defineModule({
 
     let isAllowed = accessList(options.acl, ctx.domain);
     let refusal = refusalText(options.acl);
-    // Who may upload, the quotas and the type lists change on a reload; sizes, paths, the store and
-    // expiry need a restart (the HTTP route's body limit and the disco form are set up once).
+    // Who may upload, the quotas, the type lists, the largest file and the expiry of files uploaded
+    // from now on change on a reload (and from the admin console); paths, the store and the purposes
+    // offered need a restart.
     ctx.onReload<HttpUploadOptions>((next) => {
       isAllowed = accessList(next.acl, ctx.domain);
       refusal = refusalText(next.acl);
@@ -138,7 +139,15 @@ export default defineModule({
         global_quota_bytes: next.global_quota_bytes,
         allowed_types: next.allowed_types,
         forbidden_types: next.forbidden_types,
+        max_file_size: next.max_file_size,
+        expire_after_days: next.expire_after_days,
       };
+      if (next.max_file_size !== runtime.options.max_file_size) {
+        // §3: disco announces the new limit; the route's body limit follows.
+        discoEntry.setForms([uploadServiceForm(next.max_file_size)]);
+        removeRoute();
+        removeRoute = serve(next.max_file_size);
+      }
       runtime.options = { ...runtime.options, ...live };
       return Object.keys(live);
     });
@@ -151,20 +160,23 @@ export default defineModule({
     });
 
     // secureOnly: the PUT's token and the GET URL's secret must never cross the network in clear.
-    ctx.http.route({
-      method: ['PUT', 'GET', 'HEAD', 'OPTIONS'],
-      prefix,
-      maxBodyBytes: options.max_file_size,
-      secureOnly: true,
-      handler: (request, response) => {
-        if (request.method === 'PUT') return handlePut(runtime, request, response);
-        if (request.method === 'OPTIONS') {
-          response.writeHead(204, CORS_HEADERS).end(); // the CORS preflight (XEP-0363 §9)
-          return;
-        }
-        return handleGet(runtime, request, response);
-      },
-    });
+    // Registered again when max_file_size changes (the body limit is the route's).
+    const serve = (maxBodyBytes: number): (() => void) =>
+      ctx.http.route({
+        method: ['PUT', 'GET', 'HEAD', 'OPTIONS'],
+        prefix,
+        maxBodyBytes,
+        secureOnly: true,
+        handler: (request, response) => {
+          if (request.method === 'PUT') return handlePut(runtime, request, response);
+          if (request.method === 'OPTIONS') {
+            response.writeHead(204, CORS_HEADERS).end(); // the CORS preflight (XEP-0363 §9)
+            return;
+          }
+          return handleGet(runtime, request, response);
+        },
+      });
+    let removeRoute = serve(options.max_file_size);
 
     // An account deleted while we run: its records went with it (AccountStore.delete); its bytes go here.
     ctx.onTeardown(
@@ -193,20 +205,24 @@ export default defineModule({
         if (record) await blobs.delete(id);
         return record;
       },
-      settings: {
-        acl: options.acl,
-        max_file_size: options.max_file_size,
-        slot_expiry_seconds: options.slot_expiry_seconds,
-        daily_quota_bytes: options.daily_quota_bytes,
-        user_quota_bytes: options.user_quota_bytes,
-        global_quota_bytes: options.global_quota_bytes,
-        allowed_types: options.allowed_types,
-        forbidden_types: options.forbidden_types,
-        expire_after_days: options.expire_after_days,
-        permanent: options.permanent,
-        profile_expire_after_days: options.profile_expire_after_days,
-        profile_max_file_size: options.profile_max_file_size,
-        store: options.store,
+      // A getter: a reload or the console changes some of them.
+      get settings() {
+        const options = runtime.options;
+        return {
+          acl: options.acl,
+          max_file_size: options.max_file_size,
+          slot_expiry_seconds: options.slot_expiry_seconds,
+          daily_quota_bytes: options.daily_quota_bytes,
+          user_quota_bytes: options.user_quota_bytes,
+          global_quota_bytes: options.global_quota_bytes,
+          allowed_types: options.allowed_types,
+          forbidden_types: options.forbidden_types,
+          expire_after_days: options.expire_after_days,
+          permanent: options.permanent,
+          profile_expire_after_days: options.profile_expire_after_days,
+          profile_max_file_size: options.profile_max_file_size,
+          store: options.store,
+        };
       },
     });
     ctx.logger.info(

@@ -90,10 +90,16 @@ export default defineModule({
   },
 });
 
+/** `203.0.113.7:51234`, `[2001:db8::1]:51234`: what the operator matches against firewall and proxy logs. */
+export function addressWithPort(address: string, port: number | undefined): string {
+  if (port === undefined) return address;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 function sessionView(session: LocalSession): SessionView {
   return {
     jid: session.jid.toString(),
-    address: session.remoteAddress,
+    address: addressWithPort(session.remoteAddress, session.remotePort),
     transport: session.transport,
     tls: session.isSecure,
     since: new Date(session.since).toISOString(),

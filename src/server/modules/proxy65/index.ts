@@ -2,6 +2,8 @@
 // proxy.<domain>: a disco item with identity proxy/bytestreams (§4), the streamhost query (§6.3.1),
 // the SOCKS5 listener that pairs connections by hash (§6.3.2, §6.3.4), activation (§6.3.5) and
 // the relay (§6.3.6). Flow: the sender asks our address, offers it, both peers connect, the sender activates.
+// An operator can switch it off, move its port or its advertised address while it runs
+// (proxy-switch.ts, ctx.onReload: the admin console, `ferry settings`, a reload).
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { NS } from '@ferry/protocol/namespaces';
@@ -17,6 +19,7 @@ import { checkStreamhost, defaultAdvertisedHost, type StreamhostCheck } from './
 import { PairingTable } from './pairings.js';
 import { startRelay, type Relay, type RelayStats } from './relay.js';
 import { listenSocks5 } from './socks5-listener.js';
+import { ProxySwitch } from './proxy-switch.js';
 
 /** One finished relay, for logs, the admin console and metrics. */
 export interface RelayRecord extends RelayStats {
@@ -28,7 +31,12 @@ export interface RelayRecord extends RelayStats {
 
 export interface Proxy65Service {
   readonly jid: string;
-  /** Where the SOCKS5 listener actually listens (port 0 in tests becomes a real port). */
+  /** False while an operator has switched the proxy off (modules.proxy65.active). */
+  readonly isActive: boolean;
+  /**
+   * Where the SOCKS5 listener actually listens (port 0 in tests becomes a real port); while off,
+   * where it listened last.
+   */
   readonly listening: { host: string; port: number };
   /** The one streamhost peers are told about. */
   readonly advertised: { host: string; port: number };
@@ -40,6 +48,8 @@ export interface Proxy65Service {
   readonly bandwidthBytesPerSecond: number;
   /** The start-up check, run again now: does SOCKS5 answer at the advertised address? */
   checkAdvertised(): Promise<StreamhostCheck>;
+  /** Cuts every relay running now (switching the proxy off leaves them running); returns how many. */
+  closeRelays(): number;
 }
 
 declare module '../../core/services.js' {
@@ -82,7 +92,15 @@ const options = z.strictObject({
   max_pending_total: z.number().int().min(1).default(1_000),
   /** Per relayed stream, each direction; 0 = unlimited. */
   bandwidth_bytes_per_second: z.number().int().min(0).default(0),
+  /**
+   * false: switched off while loaded (the console's switch): the listener stops accepting, pending
+   * pairings are dropped, proxy.<domain> leaves disco#items so clients fall back to other methods,
+   * and streamhost queries are refused. Relays already running go on.
+   */
+  active: z.boolean().default(true),
 });
+
+type Proxy65Options = z.output<typeof options>;
 
 export default defineModule({
   name: 'proxy65',
@@ -100,56 +118,67 @@ export default defineModule({
     const relays = new Set<Relay>();
     // Relays are bounded by what pairs and activates; this bound only caps what operators see.
     const live = new LiveTransfers({ max: 10_000 });
-    const listener = await listenSocks5({
-      host: opts.host,
-      port: opts.port,
-      handshakeTimeoutMs: opts.handshake_timeout_seconds * 1000,
-      quota,
-      pairings,
-      logger: ctx.logger,
-    });
-    const listening = { host: listener.address.address, port: listener.address.port };
-    const advertised = {
-      host: opts.advertised_host ?? defaultAdvertisedHost(opts.host),
-      port: opts.advertised_port ?? listening.port,
-    };
+    const listeners = new ProxySwitch((at) =>
+      listenSocks5({
+        ...at,
+        handshakeTimeoutMs: opts.handshake_timeout_seconds * 1000,
+        quota,
+        pairings,
+        logger: ctx.logger,
+      }),
+    );
+    // Switched off (an operator's override): no listener, so a port taken meanwhile stops nothing.
+    if (opts.active) await listeners.on({ host: opts.host, port: opts.port });
+    let listening = listeners.address ?? { host: opts.host, port: opts.port };
+    let advertised = advertisedOf(opts, listening);
     const checking = new AbortController();
     ctx.onTeardown(async () => {
       checking.abort();
       for (const relay of relays) relay.stop();
       live.clear();
       pairings.clear();
-      await listener.close();
+      await listeners.close();
     });
-    ctx.logger.info({ jid: component, listen: listening, advertised }, 'SOCKS5 proxy ready');
+    ctx.logger.info({ jid: component, listen: listening, advertised, active: opts.active }, 'SOCKS5 proxy ready');
     // The NAT trap: a proxy advertising an address nobody can reach makes every mediated
     // transfer fail after the peers' timeouts. Checked from here, so a NAT without hairpinning may
     // warn falsely, but a typo or a forgotten advertised_host is caught at start.
-    void checkStreamhost(advertised.host, advertised.port, { timeoutMs: 3_000, signal: checking.signal }).then(
-      (check) => {
-        if (checking.signal.aborted) return;
-        if (check.ok) {
-          ctx.logger.debug({ advertised }, 'SOCKS5 proxy answers at its advertised address');
-          return;
-        }
-        ctx.logger.warn(
-          { advertised, reason: check.reason },
-          `SOCKS5 proxy: nothing answers SOCKS5 at the advertised address ${advertised.host}:${advertised.port} ` +
-            `(${check.reason}), so mediated file transfers will fail; set modules.proxy65.advertised_host ` +
-            '(and advertised_port) to an address peers can reach',
-        );
-      },
-    );
+    if (opts.active) void checkAtStart();
+    function checkAtStart(): Promise<void> {
+      return checkStreamhost(advertised.host, advertised.port, { timeoutMs: 3_000, signal: checking.signal }).then(
+        (check) => {
+          if (checking.signal.aborted) return;
+          if (check.ok) {
+            ctx.logger.debug({ advertised }, 'SOCKS5 proxy answers at its advertised address');
+            return;
+          }
+          ctx.logger.warn(
+            { advertised, reason: check.reason },
+            `SOCKS5 proxy: nothing answers SOCKS5 at the advertised address ${advertised.host}:${advertised.port} ` +
+              `(${check.reason}), so mediated file transfers will fail; set modules.proxy65.advertised_host ` +
+              '(and advertised_port) to an address peers can reach',
+          );
+        },
+      );
+    }
 
-    // Who may use the proxy and the bandwidth of relays started from now on change on a reload.
+    // Who may use the proxy, the bandwidth of relays started from now on, on/off, the listening
+    // address and the advertised one change on a reload or from the console (ctx.onReload below).
     let acl = opts.acl;
     let isAllowed = accessList(opts.acl, ctx.domain);
     let refusal = refusalText(opts.acl);
     let bytesPerSecond = opts.bandwidth_bytes_per_second;
     ctx.provide('proxy65', {
       jid: component,
-      listening,
-      advertised,
+      get isActive() {
+        return listeners.isOn;
+      },
+      get listening() {
+        return listening;
+      },
+      get advertised() {
+        return advertised;
+      },
       transfers: () => live.snapshot(),
       // Getters: a reload changes them (below), and the admin console shows what runs now.
       get acl() {
@@ -160,22 +189,39 @@ export default defineModule({
       },
       checkAdvertised: () =>
         checkStreamhost(advertised.host, advertised.port, { timeoutMs: 3_000, signal: checking.signal }),
+      closeRelays() {
+        const running = [...relays];
+        for (const relay of running) relay.stop();
+        return running.length;
+      },
     });
     ctx.onTeardown(ctx.router.addHost(component));
-    ctx.require('disco').addComponent(component, {
+    const discoEntry = ctx.require('disco').addComponent(component, {
       name: opts.name,
       identities: [{ category: 'proxy', type: 'bytestreams', name: opts.name }],
       features: [NS.BYTESTREAMS],
     });
+    discoEntry.setListed(opts.active);
 
-    ctx.onReload<z.output<typeof options>>((next) => {
+    ctx.onReload<Proxy65Options>(async (next) => {
+      // The one step that can fail comes first: nothing has changed when it throws.
+      if (next.active) await listeners.on({ host: next.host, port: next.port });
+      else if (listeners.isOn) {
+        listeners.off();
+        const dropped = pairings.dropPending();
+        ctx.logger.info({ dropped, relays: relays.size }, 'SOCKS5 proxy switched off (running relays go on)');
+      }
+      discoEntry.setListed(next.active);
+      listening = listeners.address ?? listening;
+      advertised = advertisedOf(next, listening);
       acl = next.acl;
       isAllowed = accessList(next.acl, ctx.domain);
       refusal = refusalText(next.acl);
       bytesPerSecond = next.bandwidth_bytes_per_second;
-      return ['acl', 'bandwidth_bytes_per_second'];
+      return ['acl', 'bandwidth_bytes_per_second', 'active', 'host', 'port', 'advertised_host', 'advertised_port'];
     });
     const assertAllowed = (iq: IqRequest): void => {
+      if (!listeners.isOn) throw new StanzaError('service-unavailable', { text: 'the proxy is switched off' });
       if (!isAllowed(iq.from)) {
         throw new StanzaError('forbidden', { text: refusal });
       }
@@ -220,6 +266,13 @@ export default defineModule({
   },
 });
 
-function refusalText(acl: z.output<typeof options>['acl']): string {
+function advertisedOf(opts: Proxy65Options, listening: { host: string; port: number }): { host: string; port: number } {
+  return {
+    host: opts.advertised_host ?? defaultAdvertisedHost(opts.host),
+    port: opts.advertised_port ?? listening.port,
+  };
+}
+
+function refusalText(acl: Proxy65Options['acl']): string {
   return acl === 'local' ? 'this proxy serves accounts of this server only' : 'this proxy does not serve you';
 }

@@ -86,6 +86,19 @@ export class PairingTable<S extends PairedSocket> {
   }
 
   /** Shutdown: drops waiting pairings with their sockets. Active ones belong to their relay. */
+  /** Drops every pairing not yet activated (its connections closed); active relays go on. */
+  dropPending(): number {
+    let dropped = 0;
+    for (const [hash, pairing] of [...this.#pairings]) {
+      if (pairing.isActive) continue;
+      clearTimeout(pairing.timer);
+      this.#destroy(pairing);
+      this.#pairings.delete(hash);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
   clear(): void {
     for (const [hash, pairing] of [...this.#pairings]) {
       clearTimeout(pairing.timer);

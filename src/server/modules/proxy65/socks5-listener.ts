@@ -20,6 +20,9 @@ export interface Socks5ListenerOptions {
 
 export interface Socks5Listener {
   readonly address: AddressInfo;
+  /** No new connections; those accepted (pending or relaying) go on until close(). */
+  stopAccepting(): void;
+  /** Stops accepting and closes every connection it accepted. */
   close(): Promise<void>;
 }
 
@@ -94,8 +97,15 @@ export async function listenSocks5(options: Socks5ListenerOptions): Promise<Sock
 
   return {
     address: server.address() as AddressInfo,
+    stopAccepting() {
+      // The port is free at once; close's callback would wait for every accepted socket.
+      if (server.listening) server.close();
+    },
     close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      });
       for (const socket of sockets) socket.destroy();
       return closed;
     },

@@ -10,6 +10,21 @@ describe('control protocol: requests', () => {
     });
   });
 
+  it('decodes settings list, set (any JSON value) and reset', () => {
+    assert.deepEqual(decodeRequest('{"id":1,"op":"settings","action":"list"}'), {
+      request: { id: 1, op: 'settings', action: 'list' },
+    });
+    assert.deepEqual(
+      decodeRequest('{"id":2,"op":"settings","action":"set","key":"modules.proxy65.active","value":false}'),
+      {
+        request: { id: 2, op: 'settings', action: 'set', key: 'modules.proxy65.active', value: false },
+      },
+    );
+    assert.deepEqual(decodeRequest('{"id":3,"op":"settings","action":"reset","key":"modules.proxy65.port"}'), {
+      request: { id: 3, op: 'settings', action: 'reset', key: 'modules.proxy65.port' },
+    });
+  });
+
   for (const [line, id, code] of [
     ['not json', null, 'bad-json'],
     ['"status"', null, 'bad-request'],
@@ -18,6 +33,11 @@ describe('control protocol: requests', () => {
     ['{"id":3,"op":"rm -rf"}', 3, 'unknown-op'],
     ['{"id":4,"op":"kick"}', 4, 'bad-request'],
     ['{"id":5,"op":"kick","jid":"a@b","reason":7}', 5, 'bad-request'],
+    ['{"id":6,"op":"settings"}', 6, 'bad-request'],
+    ['{"id":7,"op":"settings","action":"drop"}', 7, 'bad-request'],
+    ['{"id":8,"op":"settings","action":"set","key":"k"}', 8, 'bad-request'],
+    ['{"id":9,"op":"settings","action":"set","key":"k","value":null}', 9, 'bad-request'],
+    ['{"id":10,"op":"settings","action":"reset"}', 10, 'bad-request'],
     ['{"id":{"x":1},"op":"status","extra":true}', null, undefined],
   ] as const) {
     it(`answers ${line} with ${code ?? 'a request (id dropped)'}`, () => {

@@ -1,11 +1,11 @@
-// The users, uploads, logs and settings pages: server-rendered tables with real forms, which
+// The users, uploads and logs pages: server-rendered tables with real forms, which
 // console.js sends to the JSON API with the session's CSRF token.
 import type { LogEntry, LogLevelName } from '../../../core/logger.js';
 import { LOG_LEVELS } from '../../../core/logger.js';
-import type { EffectiveSettings, UploadView, UserView } from './views.js';
+import type { UploadView, UserView, UsersPage } from './views.js';
 import { formatBytes, formatTime, html, type Html } from './html.js';
 
-export function usersBody(users: readonly UserView[], domain: string): Html {
+export function usersBody({ users, next }: UsersPage, domain: string): Html {
   return html`<section aria-labelledby="create-h" class="card">
       <h2 id="create-h">Create an account</h2>
       <form data-api="users" data-method="POST" data-then="reload" class="inline">
@@ -29,7 +29,7 @@ export function usersBody(users: readonly UserView[], domain: string): Html {
       </form>
     </section>
     <section aria-labelledby="users-h">
-      <h2 id="users-h">Accounts (${users.length})</h2>
+      <h2 id="users-h">Accounts (${next === undefined ? users.length : `${users.length} on this page`})</h2>
       <div class="scroll">
         <table class="stack">
           <thead>
@@ -45,6 +45,7 @@ export function usersBody(users: readonly UserView[], domain: string): Html {
           </tbody>
         </table>
       </div>
+      ${next === undefined ? '' : html`<p><a href="users?after=${encodeURIComponent(next)}" rel="next">Next accounts</a></p>`}
     </section>`;
 }
 
@@ -166,94 +167,4 @@ export function logsBody(lines: readonly LogEntry[], level: LogLevelName): Html 
         </tbody>
       </table>
     </div>`;
-}
-
-export function settingsBody(settings: EffectiveSettings): Html {
-  const { proxy, upload } = settings;
-  return html`<p class="hint">
-      Read-only: these are the settings in force, from the configuration file. Changing them from the console (applied
-      live and persisted) is a later step; edit the configuration and restart for now.
-    </p>
-    <section aria-labelledby="proxy-h" class="card">
-      <h2 id="proxy-h">SOCKS5 proxy (proxy65)</h2>
-      ${
-        proxy.enabled
-          ? html`<dl class="settings">
-                <div>
-                  <dt>Status</dt>
-                  <dd>on, ${proxy.jid}</dd>
-                </div>
-                <div>
-                  <dt>Listening</dt>
-                  <dd>${proxy.listening.host}:${proxy.listening.port}</dd>
-                </div>
-                <div>
-                  <dt>Advertised</dt>
-                  <dd>${proxy.advertised.host}:${proxy.advertised.port}</dd>
-                </div>
-                <div>
-                  <dt>Who may use it</dt>
-                  <dd>${describeAcl(proxy.acl)}</dd>
-                </div>
-                <div>
-                  <dt>Bandwidth</dt>
-                  <dd>
-                    ${proxy.bandwidthBytesPerSecond === 0 ? 'unlimited' : `${formatBytes(proxy.bandwidthBytesPerSecond)}/s per stream`}
-                  </dd>
-                </div>
-              </dl>
-              <form data-api="settings/proxy/check" data-method="POST" data-then="result">
-                <button type="submit">Check reachability</button>
-                <output aria-live="polite"></output>
-              </form>`
-          : html`<p>off</p>`
-      }
-    </section>
-    <section aria-labelledby="upload-h" class="card">
-      <h2 id="upload-h">HTTP upload (http_upload)</h2>
-      ${
-        upload.enabled
-          ? html`<dl class="settings">
-              ${uploadRows(upload).map(
-                ([label, value]) =>
-                  html`<div>
-                    <dt>${label}</dt>
-                    <dd>${value}</dd>
-                  </div>`,
-              )}
-            </dl>`
-          : html`<p>off</p>`
-      }
-    </section>`;
-}
-
-function describeAcl(acl: 'local' | 'any' | readonly string[]): string {
-  if (acl === 'local') return 'accounts of this server';
-  if (acl === 'any') return 'anyone';
-  return acl.join(', ');
-}
-
-type UploadSettings = Extract<EffectiveSettings['upload'], { enabled: true }>;
-
-function uploadRows(upload: UploadSettings): [string, string][] {
-  const limit = (bytes: number) => (bytes === 0 ? 'no limit' : formatBytes(bytes));
-  const days = (count: number) => (count === 0 ? 'never' : `after ${count} days`);
-  const types = (list: readonly string[], none: string) => (list.length === 0 ? none : list.join(', '));
-  return [
-    ['Status', `on, ${upload.jid}`],
-    ['Stored now', formatBytes(upload.storedBytes)],
-    ['Who may upload', describeAcl(upload.acl)],
-    ['Largest file', formatBytes(upload.max_file_size)],
-    ['Slot valid for', `${upload.slot_expiry_seconds} s`],
-    ['Per account, per 24 h', limit(upload.daily_quota_bytes)],
-    ['Per account, stored', limit(upload.user_quota_bytes)],
-    ['Everyone, stored', limit(upload.global_quota_bytes)],
-    ['Allowed types', types(upload.allowed_types, 'any')],
-    ['Refused types', types(upload.forbidden_types, 'none')],
-    ['Files expire', days(upload.expire_after_days)],
-    ['Permanent files', upload.permanent || upload.expire_after_days === 0 ? 'accepted' : 'refused'],
-    ['Profile files expire', days(upload.profile_expire_after_days)],
-    ['Largest profile file', formatBytes(upload.profile_max_file_size)],
-    ['Store', upload.store],
-  ];
 }

@@ -1,5 +1,6 @@
 // What the pages show, as plain values: the API's handlers build them, the pages render them.
 import type { Services } from '../../../core/services.js';
+import type { SettingView } from '../../../core/settings-service.js';
 
 /** The http_upload service's effective limits (nothing secret). */
 type UploadSettings = Services['http_upload']['settings'];
@@ -12,6 +13,13 @@ export interface UserView {
   sessions: number;
   /** Stored uploads and their bytes; absent when HTTP upload is off. */
   uploads?: { count: number; bytes: number };
+}
+
+/** One page of accounts, in name order. */
+export interface UsersPage {
+  users: UserView[];
+  /** The `after` for the next page; absent on the last one. */
+  next?: string;
 }
 
 export interface UploadView {
@@ -29,6 +37,8 @@ export interface EffectiveSettings {
     | { enabled: false }
     | {
         enabled: true;
+        /** False while switched off from the console or the CLI (modules.proxy65.active). */
+        isActive: boolean;
         jid: string;
         listening: { host: string; port: number };
         advertised: { host: string; port: number };
@@ -36,6 +46,6 @@ export interface EffectiveSettings {
         bandwidthBytesPerSecond: number;
       };
   upload: { enabled: false } | ({ enabled: true; jid: string; storedBytes: number } & UploadSettings);
-  /** Whether settings can be changed from the console (not yet). */
-  editable: false;
+  /** What can be changed live, each with where its value comes from; empty without the settings service. */
+  settings: SettingView[];
 }

@@ -6,7 +6,7 @@ import proxy65 from '../../../../../src/server/modules/proxy65/index.js';
 const schema = proxy65.options!;
 
 describe('proxy65 options', () => {
-  it('defaults to port 7777, local accounts only, one-minute activation and no bandwidth limit', () => {
+  it('defaults to port 7777, local accounts only, one-minute activation, no bandwidth limit, switched on', () => {
     assert.deepEqual(schema.parse({}), {
       name: 'SOCKS5 Bytestreams Proxy',
       host: '127.0.0.1',
@@ -17,6 +17,7 @@ describe('proxy65 options', () => {
       max_pending_per_address: 20,
       max_pending_total: 1_000,
       bandwidth_bytes_per_second: 0,
+      active: true,
     });
   });
 
