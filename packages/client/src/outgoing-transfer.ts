@@ -21,7 +21,7 @@ import { selectOfferTransports, takesHashInJingleOffer, type PeerSupport } from 
 import { ProgressMeter, md5, type Progress } from './progress.js';
 import { StallWatch, stalledError } from './stall-watch.js';
 import { fileProtocol, type OurMethods, type SendMethod, type SendRoute } from './upload/method-choice.js';
-import type { ProposedFile } from './jingle/jingle-manager.js';
+import type { DescribedFile } from './jingle/described-file.js';
 
 /** What the receiver is told about the file (XEP-0096 §2 <file/>, XEP-0234 <file/>). */
 export interface FileMetadata {
@@ -93,7 +93,7 @@ export interface SendSettings {
       /** False: <hash-used/> in the offer, the hash in a checksum after the bytes. */
       hashInOffer: boolean,
       /** XEP-0353: the sid and file of the proposal the peer proceeded with. */
-      prepared?: { sid: string; file: ProposedFile['file'] },
+      prepared?: { sid: string; file: DescribedFile },
     ): Promise<TransferResult>;
     /** Whether a peer with these features (undefined: unknown) gets a SOCKS5 offer. */
     offersS5b(features: readonly string[] | undefined): boolean;
@@ -105,7 +105,7 @@ export interface SendSettings {
       source: string | Readable,
       options: SendOptions,
       onRinging: (from: Jid) => void,
-    ): Promise<{ peer: Jid; sid: string; file: ProposedFile['file']; release(): void }>;
+    ): Promise<{ peer: Jid; sid: string; file: DescribedFile; release(): void }>;
   };
   /** Uploads the file (XEP-0363) and sends `peer` the link message. */
   upload?(
@@ -278,7 +278,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     options: SendOptions,
     settings: SendSettings,
     signal: AbortSignal,
-    prepared?: { sid: string; file: ProposedFile['file'] },
+    prepared?: { sid: string; file: DescribedFile },
   ): Promise<TransferResult> {
     if (!settings.jingle) {
       throw new TransferError('FERRY_ERR_NO_COMMON_METHOD', 'Jingle file transfer needs the IBB transport');

@@ -15,7 +15,8 @@ import { StallWatch, stalledError } from '../stall-watch.js';
 import { TransferError } from '../transfer-error.js';
 import type { BytestreamMethod, IncomingBytestream, OutgoingBytestream } from '../transports/bytestream.js';
 import type { JingleOffer } from './jingle-offer.js';
-import { raceAbort, withTimeout, type DescribedFile } from './jingle-util.js';
+import { raceAbort, withTimeout } from './jingle-util.js';
+import type { DescribedFile } from './described-file.js';
 
 /**
  * How long a side whose bytestream broke or ended short, with nobody here aborting, waits for the

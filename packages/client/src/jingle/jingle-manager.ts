@@ -62,13 +62,13 @@ import {
   describeFile,
   endedError,
   hashAfterBytes,
-  type DescribedFile,
   failureReason,
   isKnownInfo,
   raceAbort,
   received,
   withTimeout,
 } from './jingle-util.js';
+import type { DescribedFile } from './described-file.js';
 import type { JingleSession, SessionOutput, SessionState } from './session-machine.js';
 import { JingleSession as Session } from './session-machine.js';
 import { JingleSessionTable } from './session-table.js';

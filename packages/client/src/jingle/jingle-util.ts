@@ -14,6 +14,7 @@ import {
   jingleFtReasons,
   type JingleFile,
 } from '@ferry/protocol/payloads/jingle-ft';
+import type { DescribedFile } from './described-file.js';
 import { sha256Hash } from '@ferry/protocol/payloads/file-metadata';
 import type { Element } from '@ferry/protocol/xml/element';
 import type { SendOptions } from '../outgoing-transfer.js';
@@ -75,14 +76,6 @@ export function endedError(peer: Jid, name: string, output: Extract<SessionOutpu
         `the transfer was cancelled by the receiver (${output.reason?.condition ?? 'no reason'}${text})`,
       );
   }
-}
-
-export interface DescribedFile {
-  name: string;
-  size: number;
-  jingle: JingleFile;
-  /** The hash goes in a <checksum/> after the bytes (a stream: unknown before). */
-  sendsChecksum: boolean;
 }
 
 /** `hashInOffer` false: a path is hashed while it is sent, as a stream is, and the hash follows in a checksum. */

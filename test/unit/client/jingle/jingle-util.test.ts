@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { NS } from '@ferry/protocol/namespaces';
 import { xml } from '@ferry/protocol/xml/element';
 import { transportKind } from '@ferry/client/internal/jingle/content-transport';
-import { acceptedOffset, failureReason, type DescribedFile } from '@ferry/client/internal/jingle/jingle-util';
+import { acceptedOffset, failureReason } from '@ferry/client/internal/jingle/jingle-util';
+import type { DescribedFile } from '@ferry/client/internal/jingle/described-file';
 import { TransferError } from '@ferry/client/internal/transfer-error';
 
 const file = (range: boolean): DescribedFile => ({
