@@ -1,6 +1,6 @@
 // The FileTransferManager a Smack user recognises — send(jid, file) and an 'offer' event with
 // accept/decline — with promises, streams, events and AbortSignal instead of status polling.
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from './platform/index.js';
 import type { Readable } from 'node:stream';
 import { Jid } from '../protocol/jid.js';
 import { NS } from '../protocol/namespaces.js';

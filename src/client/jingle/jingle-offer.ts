@@ -1,7 +1,7 @@
 // XEP-0234 from the receiver's side, as the application sees it: the same FileOffer as an SI offer
 // or a link, with method 'jingle'. The Jingle signalling and the bytes live in JingleManager
 // (jingle-manager.ts); this class only holds what was offered and the application's answer.
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '../platform/index.js';
 import type { Jid } from '../../protocol/jid.js';
 import type { JingleFile } from '../../protocol/payloads/jingle-ft.js';
 import { sha256Hex } from '../../protocol/payloads/file-metadata.js';

@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline } from '../platform/index.js';
 import { tlsOptionsFor, type TlsTrust } from '../dial.js';
 import { classifyDialError } from '../connect-errors.js';
 import { TransferError } from '../transfer-error.js';

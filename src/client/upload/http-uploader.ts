@@ -2,13 +2,8 @@
 // GET URL. The service is found once per connection (upload-service.ts); its max-file-size
 // refuses a too-large file before asking. The PUT carries Content-Length, Content-Type when
 // known and the slot's headers only (the codec keeps Authorization, Cookie and Expires, §4).
-import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { EventEmitter, createHash, createReadStream, stat, basename, pipeline } from '../platform/index.js';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { StanzaError } from '../../protocol/errors/stanza-error.js';
 import { NS } from '../../protocol/namespaces.js';
 import {

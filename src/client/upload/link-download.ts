@@ -3,12 +3,9 @@
 // resume, an existing NAME.part continues by an HTTP Range request (RFC 9110 §14); a server that
 // ignores the range (200) or refuses it (416) gets the whole file again. Redirects are followed a
 // few times, each hop held to the same https rule.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createHash, createReadStream, createWriteStream, rename, rm, stat, pipeline } from '../platform/index.js';
 import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ProgressMeter, type Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
 import { byteLimit } from './byte-limit.js';

@@ -2,7 +2,7 @@
 // (link-download.ts) after the same target checks as XEP-0096 — an existing file is
 // FERRY_ERR_FILE_EXISTS unless overwrite, an unwritable folder FERRY_ERR_TARGET_NOT_WRITABLE —
 // and decline() sends nothing (a link asks nobody to wait).
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '../platform/index.js';
 import type { Jid } from '../../protocol/jid.js';
 import type { FileOffer } from '../file-offer.js';
 import { checkTarget, type AcceptOptions } from '../incoming-offer.js';

@@ -3,7 +3,7 @@
 // plus the XEP-0447 <file-sharing/> with the name, size, media type and SHA-256 (XEP-0446 with
 // XEP-0300) and the url-data source, so a receiver can check what it fetched. Type chat, so the
 // server stores it offline for a recipient with no resource online (RFC 6121 §8.5.2).
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../platform/index.js';
 import { Jid } from '../../protocol/jid.js';
 import { encodeFileSharing } from '../../protocol/payloads/file-sharing.js';
 import { sha256Hash } from '../../protocol/payloads/file-metadata.js';
@@ -15,7 +15,7 @@ import type { UploadResult } from './http-uploader.js';
 /** What a link message says about the file: an upload's result, or the same fields from elsewhere. */
 export type SharedFile = Pick<UploadResult, 'url' | 'name' | 'size' | 'mimeType' | 'sha256'>;
 
-export function encodeLinkMessage(to: Jid, file: SharedFile, id = `ferry-${randomBytes(8).toString('hex')}`): Element {
+export function encodeLinkMessage(to: Jid, file: SharedFile, id = `ferry-${randomHex(8)}`): Element {
   return xml(
     'message',
     { to: to.toString(), type: 'chat', id },

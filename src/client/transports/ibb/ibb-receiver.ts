@@ -12,7 +12,7 @@
 //   error reply, we send <close/>, the readable errors with FERRY_ERR_IBB.
 // - no data for idleTimeoutMs while we hold no ack: <close/>, error FERRY_ERR_TIMEOUT.
 // - abort()/destroy() by our side: <close/> (best effort), the readable errors with the reason.
-import { Readable } from 'node:stream';
+import { Readable, setImmediate } from '../../platform/index.js';
 import { StanzaError } from '../../../protocol/errors/stanza-error.js';
 import type { Jid } from '../../../protocol/jid.js';
 import { decodeIbbData, nextSeq } from '../../../protocol/payloads/ibb.js';

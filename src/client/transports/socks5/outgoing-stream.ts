@@ -5,7 +5,7 @@
 // A receiver that closes cleanly right after our last byte, before our end(), is no error (see
 // the COMPAT note at 'end').
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
+import { Writable } from '../../platform/index.js';
 import type { Streamhost } from '../../../protocol/payloads/bytestreams.js';
 import { abortError } from '../../../socks5/errors.js';
 import { TransferError } from '../../transfer-error.js';

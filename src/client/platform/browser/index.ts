@@ -1,0 +1,44 @@
+// The platform seam, the browser's side: the same names as platform/index.ts, made of what a
+// browser has (crypto.getRandomValues, setTimeout) and of small, well-kept packages: `events`
+// (the emitter xmpp.js itself uses), `readable-stream` (Node's streams as a package, so the
+// protocol core keeps one stream model) and `@noble/hashes` (streaming digests; WebCrypto has
+// none, and no MD5). Files are File/Blob here (browser/blob-stream.ts): a file path is an error.
+import { EventEmitter as BrowserEmitter } from 'events';
+import * as streams from 'readable-stream';
+import { TransferError } from '../../transfer-error.js';
+export { createHash, randomHex } from './crypto.js';
+export { basename, dirname } from './path.js';
+export type { HashAlgorithm, StreamingHash } from '../contract.js';
+export type { TransformCallback } from 'node:stream';
+
+// The types stay Node's, so the core type-checks once; what runs is the packages' code.
+export const EventEmitter = BrowserEmitter as unknown as typeof import('node:events').EventEmitter;
+export const Readable = streams.Readable as unknown as typeof import('node:stream').Readable;
+export const Writable = streams.Writable as unknown as typeof import('node:stream').Writable;
+export const Transform = streams.Transform as unknown as typeof import('node:stream').Transform;
+export const pipeline = (streams as unknown as { promises: { pipeline: unknown } }).promises.pipeline as unknown as typeof import('node:stream/promises').pipeline;
+
+export function setImmediate(callback: () => void): void {
+  setTimeout(callback, 0);
+}
+
+function noFiles(what: string): TransferError {
+  return new TransferError(
+    'FERRY_ERR_TARGET_NOT_WRITABLE',
+    `${what}: a browser has no file paths; pass a File/Blob (fileSource) or a stream (blobSink)`,
+  );
+}
+
+const pathsUnavailable = (what: string) => (): never => {
+  throw noFiles(what);
+};
+const rejectPaths = (what: string) => (): Promise<never> => Promise.reject(noFiles(what));
+
+export const createReadStream = pathsUnavailable('reading a file') as unknown as typeof import('node:fs').createReadStream;
+export const createWriteStream = pathsUnavailable('writing a file') as unknown as typeof import('node:fs').createWriteStream;
+export const constants = { W_OK: 2 } as typeof import('node:fs').constants;
+export const access = rejectPaths('checking a folder') as unknown as typeof import('node:fs/promises').access;
+export const readFile = rejectPaths('reading a file') as unknown as typeof import('node:fs/promises').readFile;
+export const rename = rejectPaths('renaming a file') as unknown as typeof import('node:fs/promises').rename;
+export const rm = rejectPaths('removing a file') as unknown as typeof import('node:fs/promises').rm;
+export const stat = rejectPaths('reading a file') as unknown as typeof import('node:fs/promises').stat;

@@ -1,0 +1,11 @@
+// What the client library needs from its host beyond the language itself, as types both
+// platforms implement: platform/index.ts (Node) and platform/browser/index.ts (browsers).
+
+/** A digest fed chunk by chunk: no file is ever held whole to hash it. */
+export interface StreamingHash {
+  update(data: Uint8Array | string): StreamingHash;
+  digest(encoding: 'hex' | 'base64'): string;
+}
+
+/** md5 for XEP-0096, sha1 for caps and SOCKS5 DST.ADDR, sha256 for Jingle and uploads. */
+export type HashAlgorithm = 'md5' | 'sha1' | 'sha256';

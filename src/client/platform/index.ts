@@ -1,0 +1,13 @@
+// The platform seam, Node's side: everything the client takes from its host that a browser
+// lacks or spells differently. A browser build swaps this one file for browser/index.ts (the
+// package's `browser` field; scripts/bundle-check.ts and examples/web/serve.ts alias it), so the
+// protocol core imports its host from here and never from `node:*` itself.
+export { EventEmitter } from 'node:events';
+export { Readable, Writable, Transform, type TransformCallback } from 'node:stream';
+export { pipeline } from 'node:stream/promises';
+export { createHash, randomHex } from './node/crypto.js';
+export { createReadStream, createWriteStream, constants } from 'node:fs';
+export { access, readFile, rename, rm, stat } from 'node:fs/promises';
+export { basename, dirname } from 'node:path';
+export { setImmediate } from 'node:timers';
+export type { HashAlgorithm, StreamingHash } from './contract.js';
