@@ -1,7 +1,7 @@
 // The client library's only door to xmpp.js (@xmpp/client): logging in, sending, IQ requests with
 // timeouts, and IQ handlers that can be added and removed (xmpp.js's cannot be removed, so one
 // xmpp.js handler per payload dispatches to ours). Everything above speaks Ferry's own types.
-import { readFile } from './platform/index.js';
+import { dial, readFile } from './platform/index.js';
 import { client as createXmppClient, type Client, type ClientInternals, type TransportSocket } from '@xmpp/client';
 import { Jid } from '../protocol/jid.js';
 import { NS } from '../protocol/namespaces.js';
@@ -10,7 +10,7 @@ import type { Element } from '../protocol/xml/element.js';
 import { TransferError } from './transfer-error.js';
 import { IqRequests } from './iq-requests.js';
 import { classifyLoginError, connectErrors, mostTelling } from './connect-errors.js';
-import { dial, type DialedSocket, type TlsTrust } from './dial.js';
+import type { DialedSocket, TlsTrust } from './dial.js';
 
 export type { TlsTrust };
 import {

@@ -7,7 +7,7 @@ import { StanzaError } from '../protocol/errors/stanza-error.js';
 import { xml, type Element } from '../protocol/xml/element.js';
 import { decodeDiscoInfo, encodeDiscoInfo, type DiscoIdentity, type DiscoInfo } from '../protocol/payloads/disco.js';
 import { CAPS_HASH, capsVer, encodeCaps, type EntityCaps } from '../protocol/payloads/caps.js';
-import { FERRY_VERSION } from '../version.js';
+import { FERRY_VERSION } from './platform/index.js';
 import type { XmppConnection } from './connection.js';
 
 // TODO: the project's URL once it has a public one; XEP-0115 §4 only asks for a stable URI.

@@ -2,6 +2,7 @@
 // lacks or spells differently. A browser build swaps this one file for browser/index.ts (the
 // package's `browser` field; scripts/bundle-check.ts and examples/web/serve.ts alias it), so the
 // protocol core imports its host from here and never from `node:*` itself.
+import { promises as dns } from 'node:dns';
 export { EventEmitter } from 'node:events';
 export { Readable, Writable, Transform, type TransformCallback } from 'node:stream';
 export { pipeline } from 'node:stream/promises';
@@ -10,4 +11,11 @@ export { createReadStream, createWriteStream, constants } from 'node:fs';
 export { access, readFile, rename, rm, stat } from 'node:fs/promises';
 export { basename, dirname } from 'node:path';
 export { setImmediate } from 'node:timers';
+export { default as http } from 'node:http';
+export { default as https } from 'node:https';
+export { dial, tlsOptionsFor } from '../dial.js';
+export { FERRY_VERSION } from '../../version.js';
+export { connectSocks5 } from '../../socks5/connect.js';
+export { DirectListener } from '../transports/socks5/direct-listener.js';
+export const resolveSrv = dns.resolveSrv;
 export type { HashAlgorithm, StreamingHash } from './contract.js';

@@ -2,11 +2,10 @@
 // trust follows the connection's (insecure / caFile), set on this request only; https only unless
 // plain http is explicitly allowed; a bounded connect, then a stall timeout on an idle socket; an
 // AbortSignal that ends it with its reason. No agent: one socket per request, closed after it.
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from '../platform/index.js';
-import { tlsOptionsFor, type TlsTrust } from '../dial.js';
+import { http, https, pipeline, tlsOptionsFor } from '../platform/index.js';
+import type { TlsTrust } from '../dial.js';
 import { classifyDialError } from '../connect-errors.js';
 import { TransferError } from '../transfer-error.js';
 import { DEFAULT_STALL_TIMEOUT_MS, stalledError } from '../stall-watch.js';

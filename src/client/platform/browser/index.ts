@@ -8,6 +8,18 @@ import * as streams from 'readable-stream';
 import { TransferError } from '../../transfer-error.js';
 export { createHash, randomHex } from './crypto.js';
 export { basename, dirname } from './path.js';
+export { dial, tlsOptionsFor } from './dial.js';
+export { http, https } from './http.js';
+export { DirectListener, connectSocks5 } from './socks5.js';
+
+declare const __FERRY_VERSION__: string | undefined;
+/** Set by the bundler (scripts/bundle-check.ts defines it); a bundle that does not says so. */
+export const FERRY_VERSION: string = typeof __FERRY_VERSION__ === 'string' ? __FERRY_VERSION__ : 'unknown';
+
+/** Browsers cannot look up SRV records: connect() needs a WebSocket `service`. */
+export function resolveSrv(): Promise<never> {
+  return Promise.reject(new TransferError('FERRY_ERR_DNS', 'a browser cannot look up SRV records: pass service'));
+}
 export type { HashAlgorithm, StreamingHash } from '../contract.js';
 export type { TransformCallback } from 'node:stream';
 

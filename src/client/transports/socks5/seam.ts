@@ -5,10 +5,9 @@
 import type { Socket } from 'node:net';
 import { encodeActivate } from '../../../protocol/payloads/bytestreams.js';
 import { xml } from '../../../protocol/xml/element.js';
-import { connectSocks5 } from '../../../socks5/index.js';
 import { TransferError } from '../../transfer-error.js';
 import type { XmppConnection } from '../../connection.js';
-import { DirectListener } from './direct-listener.js';
+import { DirectListener, connectSocks5 } from '../../platform/index.js';
 import { firstInOrder, type FirstInOrderOutcome } from './first-in-order.js';
 import type { Socks5Settings } from './settings.js';
 

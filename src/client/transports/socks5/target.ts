@@ -12,7 +12,7 @@ import {
   type StreamhostsQuery,
 } from '../../../protocol/payloads/bytestreams.js';
 import type { Element } from '../../../protocol/xml/element.js';
-import { dstAddrHash } from '../../../socks5/index.js';
+import { dstAddrHash } from '../../../socks5/hash.js';
 import { abortError } from '../../../socks5/errors.js';
 import { TransferError } from '../../transfer-error.js';
 import type { BytestreamContext } from '../bytestream.js';
