@@ -18,4 +18,6 @@ export { sanitizeFileName } from './file-name.js';
 export type { Progress } from './progress.js';
 export type { BytestreamTransport, BytestreamMethod } from './transports/bytestream.js';
 export { fileSource, blobSink, webStreamSink, type BlobSink } from './platform/browser/blob-stream.js';
+export { createHash } from './platform/browser/crypto.js';
+export { xml, type Element } from '../protocol/xml/element.js';
 export { createIbbTransport };

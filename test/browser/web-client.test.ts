@@ -1,0 +1,109 @@
+// The client library in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
+// never a downloaded browser): examples/web logs in over WebSocket to a Ferry server on loopback,
+// sends a picked file to a `ferry receive` process and receives one from `ferry send`, over IBB;
+// the bytes are checked by SHA-256 on both sides. Skipped when Chromium is not installed.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
+import { ferry, stop, exitWithin, until, type Run } from '../helpers/cli-process.js';
+import { serveWebExample, type WebExample } from '../../examples/web/serve.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `no Chromium at ${CHROMIUM} (apt-get install chromium); browser tests skipped`;
+if (skip) console.log(`# ${skip}`);
+
+const WAIT_MS = 60_000;
+
+describe('the web example in Chromium', { skip }, () => {
+  let ts: TestServer;
+  let web: WebExample;
+  let browser: Browser;
+  const files = tempDir();
+  const runs: Run[] = [];
+
+  const login = (jid: string) => ['--jid', jid, '--host', '127.0.0.1', '--port', String(ts.ports.c2s), '--insecure'];
+
+  /** A fresh page logged in as alice@localhost/web over the server's loopback wss listener. */
+  async function loggedInPage(): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    context.setDefaultTimeout(WAIT_MS);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const service = `wss://127.0.0.1:${ts.ports.https}/xmpp-websocket`;
+    await page.goto(`${web.url}?service=${encodeURIComponent(service)}`);
+    await page.locator('#jid').fill('alice@localhost/web');
+    await page.locator('#password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#login-status').getByText('online as alice@localhost/web').waitFor();
+    return { page, errors };
+  }
+
+  before(async () => {
+    // wss with the test server's self-signed certificate, accepted by this loopback-only browser:
+    // xmpp.js in a browser logs in with PLAIN, which the server offers on secure streams only.
+    ts = await startTestServer();
+    await ts.addUser('alice');
+    await ts.addUser('bob');
+    web = await serveWebExample();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // As root (CI) Chromium refuses to start with its sandbox.
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--ignore-certificate-errors'],
+      timeout: 60_000,
+    });
+  });
+
+  after(async () => {
+    for (const run of runs) await stop(run);
+    await browser?.close();
+    await web?.close();
+    await ts?.stop();
+    files.remove();
+  });
+
+  it('sends a picked file to `ferry receive` over IBB, verified by SHA-256', async () => {
+    const source = join(files.path, 'from-browser.bin');
+    const hash = writeRandomFile(source, 300 * 1024);
+    const outDir = join(files.path, 'cli-in');
+    const receiver = ferry(['receive', ...login('bob@localhost'), '--dir', outDir, '--accept-all', '--once', '--resource', 'cli']);
+    runs.push(receiver);
+    await until(() => (receiver.stdout().includes('receiving as bob@localhost/cli') ? true : undefined), WAIT_MS, 'ferry receive to be online');
+    const { page, errors } = await loggedInPage();
+    await page.locator('#file').setInputFiles({ name: 'from-browser.bin', mimeType: 'application/octet-stream', buffer: readFileSync(source) });
+    await page.getByLabel('To (JID)').fill('bob@localhost/cli');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const status = page.locator('#send-status');
+    await page.locator('#send-status[data-state]').waitFor();
+    assert.equal(await status.getAttribute('data-state'), 'sent', await status.textContent() ?? '');
+    assert.match((await status.textContent()) ?? '', /sent from-browser\.bin \(307200 bytes over (ibb|jingle)/);
+    assert.equal(await exitWithin(receiver, WAIT_MS, 'ferry receive --once'), 0, receiver.stderr());
+    assert.match(receiver.stdout(), /ibb/);
+    assert.equal(await sha256File(join(outDir, 'from-browser.bin')), hash);
+    assert.deepEqual(errors, []);
+  });
+
+  it('receives a file from `ferry send` with accept, a progress bar and a download link', async () => {
+    const source = join(files.path, 'to-browser.bin');
+    const hash = writeRandomFile(source, 200 * 1024);
+    const { page, errors } = await loggedInPage();
+    const sender = ferry(['send', 'alice@localhost/web', source, ...login('bob@localhost'), '--method', 'ibb']);
+    runs.push(sender);
+    const offer = page.locator('.offer[data-name="to-browser.bin"]');
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await page.locator('.offer[data-state]').waitFor();
+    assert.equal(await offer.getAttribute('data-state'), 'received', (await offer.textContent()) ?? '');
+    assert.equal(await offer.getAttribute('data-sha256'), hash);
+    assert.equal(await offer.locator('a').getAttribute('download'), 'to-browser.bin');
+    assert.equal(await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value), 200 * 1024);
+    assert.equal(await exitWithin(sender, WAIT_MS, 'ferry send'), 0, sender.stderr());
+    assert.deepEqual(errors, []);
+  });
+});
