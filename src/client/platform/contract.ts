@@ -7,5 +7,11 @@ export interface StreamingHash {
   digest(encoding: 'hex' | 'base64'): string;
 }
 
+/** A timeout that can be pushed back without a new timer per call (a stall watch per chunk). */
+export interface RefreshableTimeout {
+  refresh(): void;
+  clear(): void;
+}
+
 /** md5 for XEP-0096, sha1 for caps and SOCKS5 DST.ADDR, sha256 for Jingle and uploads. */
 export type HashAlgorithm = 'md5' | 'sha1' | 'sha256';

@@ -18,4 +18,11 @@ export { FERRY_VERSION } from '../../version.js';
 export { connectSocks5 } from '../../socks5/connect.js';
 export { DirectListener } from '../transports/socks5/direct-listener.js';
 export const resolveSrv = dns.resolveSrv;
-export type { HashAlgorithm, StreamingHash } from './contract.js';
+import type { RefreshableTimeout } from './contract.js';
+export type { HashAlgorithm, RefreshableTimeout, StreamingHash } from './contract.js';
+
+/** Node's Timeout#refresh restarts the same timer. */
+export function refreshableTimeout(callback: () => void, ms: number): RefreshableTimeout {
+  const timer = setTimeout(callback, ms);
+  return { refresh: () => void timer.refresh(), clear: () => clearTimeout(timer) };
+}

@@ -20,7 +20,20 @@ export const FERRY_VERSION: string = typeof __FERRY_VERSION__ === 'string' ? __F
 export function resolveSrv(): Promise<never> {
   return Promise.reject(new TransferError('FERRY_ERR_DNS', 'a browser cannot look up SRV records: pass service'));
 }
-export type { HashAlgorithm, StreamingHash } from '../contract.js';
+import type { RefreshableTimeout } from '../contract.js';
+export type { HashAlgorithm, RefreshableTimeout, StreamingHash } from '../contract.js';
+
+/** Browsers' timers have no refresh(): a new one replaces the old. */
+export function refreshableTimeout(callback: () => void, ms: number): RefreshableTimeout {
+  let timer = setTimeout(callback, ms);
+  return {
+    refresh() {
+      clearTimeout(timer);
+      timer = setTimeout(callback, ms);
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
 export type { TransformCallback } from 'node:stream';
 
 // The types stay Node's, so the core type-checks once; what runs is the packages' code.
