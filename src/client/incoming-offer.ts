@@ -2,7 +2,18 @@
 // Writable, optionally resuming) or declines. Accepted files land as NAME.part and are renamed
 // only once complete: the byte count equals the offered size and, when the sender gave one, the
 // MD5 matches. A short or corrupt transfer is an error, never a success.
-import { EventEmitter, setImmediate, constants, createReadStream, createWriteStream, access, rename, stat, dirname, pipeline } from './platform/index.js';
+import {
+  EventEmitter,
+  setImmediate,
+  constants,
+  createReadStream,
+  createWriteStream,
+  access,
+  rename,
+  stat,
+  dirname,
+  pipeline,
+} from './platform/index.js';
 import type { Writable } from 'node:stream';
 import type { Jid } from '../protocol/jid.js';
 import type { SiOffer } from '../protocol/payloads/si.js';

@@ -73,16 +73,31 @@ describe('the web example in Chromium', { skip }, () => {
     const source = join(files.path, 'from-browser.bin');
     const hash = writeRandomFile(source, 300 * 1024);
     const outDir = join(files.path, 'cli-in');
-    const receiver = ferry(['receive', ...login('bob@localhost'), '--dir', outDir, '--accept-all', '--once', '--resource', 'cli']);
+    const receiver = ferry([
+      'receive',
+      ...login('bob@localhost'),
+      '--dir',
+      outDir,
+      '--accept-all',
+      '--once',
+      '--resource',
+      'cli',
+    ]);
     runs.push(receiver);
-    await until(() => (receiver.stdout().includes('receiving as bob@localhost/cli') ? true : undefined), WAIT_MS, 'ferry receive to be online');
+    await until(
+      () => (receiver.stdout().includes('receiving as bob@localhost/cli') ? true : undefined),
+      WAIT_MS,
+      'ferry receive to be online',
+    );
     const { page, errors } = await loggedInPage();
-    await page.locator('#file').setInputFiles({ name: 'from-browser.bin', mimeType: 'application/octet-stream', buffer: readFileSync(source) });
+    await page
+      .locator('#file')
+      .setInputFiles({ name: 'from-browser.bin', mimeType: 'application/octet-stream', buffer: readFileSync(source) });
     await page.getByLabel('To (JID)').fill('bob@localhost/cli');
     await page.getByRole('button', { name: 'Send' }).click();
     const status = page.locator('#send-status');
     await page.locator('#send-status[data-state]').waitFor();
-    assert.equal(await status.getAttribute('data-state'), 'sent', await status.textContent() ?? '');
+    assert.equal(await status.getAttribute('data-state'), 'sent', (await status.textContent()) ?? '');
     assert.match((await status.textContent()) ?? '', /sent from-browser\.bin \(307200 bytes over (ibb|jingle)/);
     assert.equal(await exitWithin(receiver, WAIT_MS, 'ferry receive --once'), 0, receiver.stderr());
     assert.match(receiver.stdout(), /ibb/);
@@ -102,7 +117,10 @@ describe('the web example in Chromium', { skip }, () => {
     assert.equal(await offer.getAttribute('data-state'), 'received', (await offer.textContent()) ?? '');
     assert.equal(await offer.getAttribute('data-sha256'), hash);
     assert.equal(await offer.locator('a').getAttribute('download'), 'to-browser.bin');
-    assert.equal(await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value), 200 * 1024);
+    assert.equal(
+      await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value),
+      200 * 1024,
+    );
     assert.equal(await exitWithin(sender, WAIT_MS, 'ferry send'), 0, sender.stderr());
     assert.deepEqual(errors, []);
   });

@@ -5,6 +5,11 @@
 // none, and no MD5). Files are File/Blob here (browser/blob-stream.ts): a file path is an error.
 import { EventEmitter as BrowserEmitter } from 'events';
 import * as streams from 'readable-stream';
+import type * as NodeEvents from 'node:events';
+import type * as NodeFs from 'node:fs';
+import type * as NodeFsPromises from 'node:fs/promises';
+import type * as NodeStream from 'node:stream';
+import type * as NodeStreamPromises from 'node:stream/promises';
 import { TransferError } from '../../transfer-error.js';
 export { createHash, randomHex } from './crypto.js';
 export { basename, dirname } from './path.js';
@@ -37,11 +42,12 @@ export function refreshableTimeout(callback: () => void, ms: number): Refreshabl
 export type { TransformCallback } from 'node:stream';
 
 // The types stay Node's, so the core type-checks once; what runs is the packages' code.
-export const EventEmitter = BrowserEmitter as unknown as typeof import('node:events').EventEmitter;
-export const Readable = streams.Readable as unknown as typeof import('node:stream').Readable;
-export const Writable = streams.Writable as unknown as typeof import('node:stream').Writable;
-export const Transform = streams.Transform as unknown as typeof import('node:stream').Transform;
-export const pipeline = (streams as unknown as { promises: { pipeline: unknown } }).promises.pipeline as unknown as typeof import('node:stream/promises').pipeline;
+export const EventEmitter = BrowserEmitter as unknown as typeof NodeEvents.EventEmitter;
+export const Readable = streams.Readable as unknown as typeof NodeStream.Readable;
+export const Writable = streams.Writable as unknown as typeof NodeStream.Writable;
+export const Transform = streams.Transform as unknown as typeof NodeStream.Transform;
+export const pipeline = (streams as unknown as { promises: { pipeline: unknown } }).promises
+  .pipeline as unknown as typeof NodeStreamPromises.pipeline;
 
 export function setImmediate(callback: () => void): void {
   setTimeout(callback, 0);
@@ -59,11 +65,11 @@ const pathsUnavailable = (what: string) => (): never => {
 };
 const rejectPaths = (what: string) => (): Promise<never> => Promise.reject(noFiles(what));
 
-export const createReadStream = pathsUnavailable('reading a file') as unknown as typeof import('node:fs').createReadStream;
-export const createWriteStream = pathsUnavailable('writing a file') as unknown as typeof import('node:fs').createWriteStream;
-export const constants = { W_OK: 2 } as typeof import('node:fs').constants;
-export const access = rejectPaths('checking a folder') as unknown as typeof import('node:fs/promises').access;
-export const readFile = rejectPaths('reading a file') as unknown as typeof import('node:fs/promises').readFile;
-export const rename = rejectPaths('renaming a file') as unknown as typeof import('node:fs/promises').rename;
-export const rm = rejectPaths('removing a file') as unknown as typeof import('node:fs/promises').rm;
-export const stat = rejectPaths('reading a file') as unknown as typeof import('node:fs/promises').stat;
+export const createReadStream = pathsUnavailable('reading a file') as unknown as typeof NodeFs.createReadStream;
+export const createWriteStream = pathsUnavailable('writing a file') as unknown as typeof NodeFs.createWriteStream;
+export const constants = { W_OK: 2 } as typeof NodeFs.constants;
+export const access = rejectPaths('checking a folder') as unknown as typeof NodeFsPromises.access;
+export const readFile = rejectPaths('reading a file') as unknown as typeof NodeFsPromises.readFile;
+export const rename = rejectPaths('renaming a file') as unknown as typeof NodeFsPromises.rename;
+export const rm = rejectPaths('removing a file') as unknown as typeof NodeFsPromises.rm;
+export const stat = rejectPaths('reading a file') as unknown as typeof NodeFsPromises.stat;
