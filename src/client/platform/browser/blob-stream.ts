@@ -47,7 +47,7 @@ const FOLD_BYTES = 4 * 1024 * 1024;
 /** Collects a received file into a Blob, for a download link (URL.createObjectURL). */
 export function blobSink(type = 'application/octet-stream'): BlobSink {
   let folded = new Blob([], { type });
-  let parts: Uint8Array[] = [];
+  let parts: Uint8Array<ArrayBuffer>[] = [];
   let pending = 0;
   const fold = () => {
     folded = new Blob([folded, ...parts], { type });
