@@ -4,6 +4,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bundleForBrowser } from '../../../scripts/bundle-check.js';
+import type * as NodePlatform from '../../../src/client/platform/index.js';
+import type * as BrowserPlatform from '../../../src/client/platform/browser/index.js';
+
+// Compile-time: the browser side of the seam has every name of Node's, each usable where Node's is.
+type Conforms<Browser extends typeof NodePlatform> = Browser;
+export type BrowserConforms = Conforms<typeof BrowserPlatform>;
 
 describe('the browser bundle of the client', () => {
   it('reaches no Node built-in and carries the browser side of the platform seam', async () => {
