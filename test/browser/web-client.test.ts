@@ -105,23 +105,46 @@ describe('the web example in Chromium', { skip }, () => {
     assert.deepEqual(errors, []);
   });
 
-  it('receives a file from `ferry send` with accept, a progress bar and a download link', async () => {
-    const source = join(files.path, 'to-browser.bin');
-    const hash = writeRandomFile(source, 200 * 1024);
+  // SI (XEP-0096) over IBB, and Jingle (XEP-0234) over IBB (XEP-0261): the page offers both.
+  for (const { method, size } of [
+    { method: 'ibb', size: 200 * 1024 },
+    { method: 'jingle', size: 150 * 1024 },
+  ]) {
+    it(`receives a file from \`ferry send --method ${method}\` with accept, progress and a download link`, async () => {
+      const name = `to-browser-${method}.bin`;
+      const source = join(files.path, name);
+      const hash = writeRandomFile(source, size);
+      const { page, errors } = await loggedInPage();
+      const sender = ferry(['send', 'alice@localhost/web', source, ...login('bob@localhost'), '--method', method]);
+      runs.push(sender);
+      const offer = page.locator(`.offer[data-name="${name}"]`);
+      await offer.getByRole('button', { name: 'Accept' }).click();
+      await page.locator(`.offer[data-name="${name}"][data-state]`).waitFor();
+      assert.equal(await offer.getAttribute('data-state'), 'received', (await offer.textContent()) ?? '');
+      assert.match((await offer.locator('output').textContent()) ?? '', new RegExp(`received ${size} bytes over ibb`));
+      assert.equal(await offer.getAttribute('data-sha256'), hash);
+      assert.equal(await offer.locator('a').getAttribute('download'), name);
+      assert.equal(
+        await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value),
+        size,
+      );
+      assert.equal(await exitWithin(sender, WAIT_MS, 'ferry send'), 0, sender.stderr());
+      assert.match(sender.stdout(), method === 'jingle' ? /jingle|sha-256/ : /over ibb/);
+      assert.deepEqual(errors, []);
+    });
+  }
+
+  it('declines an offer: `ferry send` is told and exits non-zero', async () => {
+    const source = join(files.path, 'unwanted.bin');
+    writeRandomFile(source, 10 * 1024);
     const { page, errors } = await loggedInPage();
     const sender = ferry(['send', 'alice@localhost/web', source, ...login('bob@localhost'), '--method', 'ibb']);
     runs.push(sender);
-    const offer = page.locator('.offer[data-name="to-browser.bin"]');
-    await offer.getByRole('button', { name: 'Accept' }).click();
-    await page.locator('.offer[data-state]').waitFor();
-    assert.equal(await offer.getAttribute('data-state'), 'received', (await offer.textContent()) ?? '');
-    assert.equal(await offer.getAttribute('data-sha256'), hash);
-    assert.equal(await offer.locator('a').getAttribute('download'), 'to-browser.bin');
-    assert.equal(
-      await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value),
-      200 * 1024,
-    );
-    assert.equal(await exitWithin(sender, WAIT_MS, 'ferry send'), 0, sender.stderr());
+    const offer = page.locator('.offer[data-name="unwanted.bin"]');
+    await offer.getByRole('button', { name: 'Decline' }).click();
+    await offer.getByText('declined').waitFor();
+    assert.notEqual(await exitWithin(sender, WAIT_MS, 'ferry send'), 0);
+    assert.match(sender.stderr(), /declined/i);
     assert.deepEqual(errors, []);
   });
 });
