@@ -14,7 +14,7 @@ import { DEFAULT_STALL_TIMEOUT_MS, checkStallTimeout } from './stall-watch.js';
 import { ClientEntity, type EntityOptions } from './entity.js';
 import { PeerDirectory } from './peer-directory.js';
 import type { FileOffer } from './file-offer.js';
-import { HTTP_DEFAULTS, type HttpSettings } from './upload/http-request.js';
+import { HTTP_DEFAULTS, type HttpSettings } from './upload/http-settings.js';
 import { HttpUploader, type Upload, type UploadOptions } from './upload/http-uploader.js';
 import { LinkOffers } from './upload/link-offers.js';
 import { sendRouting, type SendRouting } from './upload/send-routing.js';

@@ -10,7 +10,7 @@ import type { TransferResult } from '../outgoing-transfer.js';
 import type { Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
 import { downloadLink, partSize } from './link-download.js';
-import type { HttpSettings } from './http-request.js';
+import type { HttpSettings } from './http-settings.js';
 
 /** What a link message told us (decoded and checked by link-offers.ts). */
 export interface Link {

@@ -5,6 +5,7 @@
 import type { Readable as NodeReadable, Writable as NodeWritable } from 'node:stream';
 import { Readable, Writable } from '../index.js';
 import type { FileMetadata } from '../../outgoing-transfer.js';
+import { rememberBlob } from './file-blobs.js';
 
 /** A File or Blob as a stream for FileTransferManager.send(), with the metadata an offer needs. */
 export function fileSource(file: Blob, name?: string): { stream: NodeReadable; metadata: FileMetadata } {
@@ -22,6 +23,7 @@ export function fileSource(file: Blob, name?: string): { stream: NodeReadable; m
       callback(error);
     },
   });
+  rememberBlob(stream, file);
   const fileName = name ?? (file as Partial<File>).name ?? 'file';
   return {
     stream,
