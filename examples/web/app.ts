@@ -1,5 +1,7 @@
-// The web page's script: log in over WebSocket, send a picked file to a JID, and answer incoming
-// offers with accept/decline, a progress bar and a download link. Bundled by serve.ts.
+// The web page's script: log in over WebSocket, send a picked file to a JID (peer to peer over
+// IBB, or, to a contact who is offline or takes no files, an XEP-0363 upload and a link message),
+// and answer incoming offers (files and links) with accept/decline, a progress bar and a download
+// link. Bundled by serve.ts.
 import {
   FileTransferManager,
   blobSink,
@@ -60,11 +62,20 @@ async function send(): Promise<void> {
   bar.value = 0;
   status.textContent = `offering ${file.name}…`;
   const transfer = manager.send(byId<HTMLInputElement>('to').value, stream, metadata);
-  transfer.on('progress', (progress) => (bar.value = progress.bytes));
+  transfer.on('progress', (progress) => {
+    bar.value = progress.bytes;
+    // A browser's fetch() tells nothing while it uploads: the bar is empty, then full.
+    if (progress.method === 'upload' && progress.bytes < (progress.total ?? 0))
+      status.textContent = `uploading ${file.name} to the server…`;
+  });
   try {
     const result = await transfer.done;
     bar.value = bar.max;
-    status.textContent = `sent ${file.name} (${result.bytes} bytes over ${result.method})`;
+    status.textContent =
+      result.method === 'upload'
+        ? `${file.name}: uploaded, link sent (${result.bytes} bytes, ${result.url ?? ''})`
+        : `sent ${file.name} (${result.bytes} bytes over ${result.method})`;
+    status.dataset.method = result.method;
     status.dataset.state = 'sent';
   } catch (error) {
     status.textContent = `not sent: ${(error as Error).message}`;
@@ -77,7 +88,10 @@ function showOffer(offer: FileOffer): void {
   box.className = 'offer';
   box.dataset.name = offer.name;
   const title = document.createElement('p');
-  title.textContent = `${offer.from.toString()} offers ${offer.name} (${offer.size ?? '?'} bytes)`;
+  const isLink = offer.method === 'upload' || offer.method === 'link';
+  title.textContent = isLink
+    ? `${offer.from.toString()} shares a link to ${offer.name} (${offer.size ?? '?'} bytes)`
+    : `${offer.from.toString()} offers ${offer.name} (${offer.size ?? '?'} bytes)`;
   const accept = button('Accept');
   const decline = button('Decline');
   const bar = document.createElement('progress');
@@ -96,7 +110,7 @@ function showOffer(offer: FileOffer): void {
     accept.disabled = decline.disabled = true;
     const sink = blobSink(offer.mimeType);
     offer.on('progress', (progress) => (bar.value = progress.bytes));
-    status.textContent = 'receiving…';
+    status.textContent = isLink ? 'downloading…' : 'receiving…';
     offer.accept({ to: sink.writable }).then(
       async (result) => {
         bar.value = bar.max;
@@ -105,7 +119,10 @@ function showOffer(offer: FileOffer): void {
         link.href = URL.createObjectURL(blob);
         link.download = offer.name;
         link.textContent = `save ${offer.name}`;
-        status.textContent = `received ${result.bytes} bytes over ${result.method} `;
+        // A link's download checked the size and, when the sender gave it, the SHA-256 (XEP-0447).
+        status.textContent = isLink
+          ? `received ${result.bytes} bytes by link${offer.sha256 ? ' (SHA-256 checked)' : ''} `
+          : `received ${result.bytes} bytes over ${result.method} `;
         status.append(link);
         box.dataset.sha256 = await sha256(blob);
         box.dataset.state = 'received';

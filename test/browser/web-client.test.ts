@@ -1,6 +1,7 @@
 // The client library in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
 // never a downloaded browser): examples/web logs in over WebSocket to a Ferry server on loopback,
-// sends a picked file to a `ferry receive` process and receives one from `ferry send`, over IBB;
+// sends a picked file to a `ferry receive` process and receives one from `ferry send`, over IBB,
+// and by XEP-0363 upload and link (fetch() to the server's https upload service, cross-origin);
 // the bytes are checked by SHA-256 on both sides. Skipped when Chromium is not installed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +52,7 @@ describe('the web example in Chromium', { skip }, () => {
     ts = await startTestServer();
     await ts.addUser('alice');
     await ts.addUser('bob');
+    await ts.addUser('carol');
     web = await serveWebExample();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -145,6 +147,66 @@ describe('the web example in Chromium', { skip }, () => {
     await offer.getByText('declined').waitFor();
     assert.notEqual(await exitWithin(sender, WAIT_MS, 'ferry send'), 0);
     assert.match(sender.stderr(), /declined/i);
+    assert.deepEqual(errors, []);
+  });
+
+  it('sends to a contact who is offline by upload; `ferry receive` started afterwards gets the file', async () => {
+    // Carol has never logged in: the page uploads with fetch() (PUT of the File, its SHA-256 read
+    // chunk by chunk) and sends the link message, which waits in her offline storage.
+    const source = join(files.path, 'for-carol.bin');
+    const hash = writeRandomFile(source, 250 * 1024);
+    const { page, errors } = await loggedInPage();
+    await page
+      .locator('#file')
+      .setInputFiles({ name: 'for-carol.bin', mimeType: 'application/octet-stream', buffer: readFileSync(source) });
+    await page.getByLabel('To (JID)').fill('carol@localhost');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const status = page.locator('#send-status');
+    await page.locator('#send-status[data-state]').waitFor();
+    assert.equal(await status.getAttribute('data-state'), 'sent', (await status.textContent()) ?? '');
+    assert.equal(await status.getAttribute('data-method'), 'upload');
+    assert.match(
+      (await status.textContent()) ?? '',
+      /^for-carol\.bin: uploaded, link sent \(256000 bytes, https:\/\/localhost:\d+\/upload\/[^/\s]+\/for-carol\.bin\)$/,
+    );
+    assert.equal(
+      await page.locator('#send-progress').evaluate((bar) => (bar as unknown as { value: number }).value),
+      256000,
+    );
+
+    const outDir = join(files.path, 'carol-inbox');
+    const receiver = ferry(['receive', ...login('carol@localhost'), '--dir', outDir, '--accept-all', '--once']);
+    runs.push(receiver);
+    assert.equal(await exitWithin(receiver, WAIT_MS, 'ferry receive --once'), 0, receiver.stderr());
+    assert.equal(await sha256File(join(outDir, 'for-carol.bin')), hash);
+    assert.deepEqual(errors, []);
+  });
+
+  it('accepts a link from `ferry send --method upload`: downloads it with fetch() into a Blob, SHA-256 checked', async () => {
+    const name = 'link-to-browser.bin';
+    const source = join(files.path, name);
+    const size = 180 * 1024;
+    const hash = writeRandomFile(source, size);
+    const { page, errors } = await loggedInPage();
+    const sender = ferry(['send', 'alice@localhost/web', source, ...login('bob@localhost'), '--method', 'upload']);
+    runs.push(sender);
+    assert.equal(await exitWithin(sender, WAIT_MS, 'ferry send --method upload'), 0, sender.stderr());
+    const offer = page.locator(`.offer[data-name="${name}"]`);
+    await offer.getByText(`bob@localhost/`).waitFor();
+    assert.match((await offer.locator('p').textContent()) ?? '', /shares a link to link-to-browser\.bin \(184320 bytes\)/);
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await page.locator(`.offer[data-name="${name}"][data-state]`).waitFor();
+    assert.equal(await offer.getAttribute('data-state'), 'received', (await offer.textContent()) ?? '');
+    assert.match(
+      (await offer.locator('output').textContent()) ?? '',
+      new RegExp(`received ${size} bytes by link \\(SHA-256 checked\\)`),
+    );
+    assert.equal(await offer.getAttribute('data-sha256'), hash);
+    assert.equal(await offer.locator('a').getAttribute('download'), name);
+    assert.equal(
+      await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value),
+      size,
+    );
     assert.deepEqual(errors, []);
   });
 });

@@ -45,10 +45,7 @@ export const getFile: GetFile = async (request, settings) => {
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (request.offset > 0) headers.Range = `bytes=${request.offset}-`;
-    const response = await sendRequest(
-      { method: 'GET', url: target, headers, signal: request.signal },
-      settings,
-    );
+    const response = await sendRequest({ method: 'GET', url: target, headers, signal: request.signal }, settings);
     const location = response.headers.location;
     if (![301, 302, 303, 307, 308].includes(response.statusCode ?? 0) || location === undefined) return response;
     response.destroy();
