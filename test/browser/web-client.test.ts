@@ -5,6 +5,7 @@
 // the bytes are checked by SHA-256 on both sides. Skipped when Chromium is not installed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,6 +13,8 @@ import { PASSWORD, startTestServer, type TestServer } from '../helpers/server.js
 import { sha256File, tempDir, writeRandomFile } from '../helpers/files.js';
 import { ferry, stop, exitWithin, until, type Run } from '../helpers/cli-process.js';
 import { serveWebExample, type WebExample } from '../../examples/web/serve.js';
+import { bundleForBrowser } from '../../scripts/bundle-check.js';
+import type { ferryTest } from '../helpers/web-client-library.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM)
@@ -193,7 +196,10 @@ describe('the web example in Chromium', { skip }, () => {
     assert.equal(await exitWithin(sender, WAIT_MS, 'ferry send --method upload'), 0, sender.stderr());
     const offer = page.locator(`.offer[data-name="${name}"]`);
     await offer.getByText(`bob@localhost/`).waitFor();
-    assert.match((await offer.locator('p').textContent()) ?? '', /shares a link to link-to-browser\.bin \(184320 bytes\)/);
+    assert.match(
+      (await offer.locator('p').textContent()) ?? '',
+      /shares a link to link-to-browser\.bin \(184320 bytes\)/,
+    );
     await offer.getByRole('button', { name: 'Accept' }).click();
     await page.locator(`.offer[data-name="${name}"][data-state]`).waitFor();
     assert.equal(await offer.getAttribute('data-state'), 'received', (await offer.textContent()) ?? '');
@@ -203,10 +209,78 @@ describe('the web example in Chromium', { skip }, () => {
     );
     assert.equal(await offer.getAttribute('data-sha256'), hash);
     assert.equal(await offer.locator('a').getAttribute('download'), name);
-    assert.equal(
-      await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value),
-      size,
-    );
+    assert.equal(await offer.locator('progress').evaluate((bar) => (bar as unknown as { value: number }).value), size);
     assert.deepEqual(errors, []);
+  });
+
+  // The library itself on the example's origin (http://127.0.0.1): its link download with fetch(),
+  // cross-origin to the server's https upload service, for what the page does not show.
+  describe('link downloads driven from the page', () => {
+    let url: string;
+    let bytes: Buffer;
+    let page: Page;
+
+    before(async () => {
+      const source = join(files.path, 'ranged.bin');
+      writeRandomFile(source, 200 * 1024);
+      bytes = readFileSync(source);
+      const sender = ferry(['send', 'carol@localhost', source, ...login('bob@localhost'), '--method', 'upload']);
+      runs.push(sender);
+      assert.equal(await exitWithin(sender, WAIT_MS, 'ferry send --method upload'), 0, sender.stderr());
+      url = /https:\/\/localhost:\d+\/upload\/\S+\/ranged\.bin/.exec(sender.stdout())?.[0] ?? '';
+      assert.ok(url, sender.stdout());
+      const library = await bundleForBrowser(join(import.meta.dirname, '../helpers/web-client-library.ts'));
+      assert.deepEqual(library.builtins, []);
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      context.setDefaultTimeout(WAIT_MS);
+      page = await context.newPage();
+      await page.goto(web.url);
+      await page.addScriptTag({ content: library.code, type: 'module' });
+      await page.waitForFunction(() => 'ferryTest' in globalThis, undefined, { timeout: WAIT_MS });
+    });
+
+    const download = (url: string, offset: number, size: number | undefined) =>
+      page.evaluate(
+        ({ url, offset, size }) =>
+          (globalThis as unknown as { ferryTest: typeof ferryTest }).ferryTest.downloadLink(url, offset, size),
+        { url, offset, size },
+      );
+
+    it('resumes with a Range request: only the rest is fetched (Content-Range readable across origins)', async () => {
+      const offset = 150_000;
+      const result = await download(url, offset, bytes.length);
+      assert.deepEqual(result, {
+        bytes: bytes.length - offset,
+        offset,
+        received: bytes.length - offset,
+        sha256: createHash('sha256').update(bytes.subarray(offset)).digest('hex'),
+      });
+    });
+
+    it('learns the size of a bare link from Content-Length and fetches it whole', async () => {
+      const result = await download(url, 0, undefined);
+      assert.deepEqual(result, {
+        bytes: bytes.length,
+        offset: 0,
+        received: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      });
+    });
+
+    it('refuses a plain-http link with the same error as Node', async () => {
+      const result = await download(url.replace('https:', 'http:'), 0, undefined);
+      assert.equal((result as { code?: string }).code, 'FERRY_ERR_INSECURE_URL');
+    });
+
+    it('fails a missing file with FERRY_ERR_HTTP and the status', async () => {
+      const result = await download(url.replace(/\/upload\/[^/]+\//, '/upload/no-such-slot/'), 0, undefined);
+      assert.equal((result as { code?: string }).code, 'FERRY_ERR_HTTP');
+      assert.match((result as { message: string }).message, /cannot download ranged\.bin: HTTP 404/);
+    });
+
+    it('fails a size that is not the offered one with FERRY_ERR_SIZE_MISMATCH', async () => {
+      const result = await download(url, 0, bytes.length + 1);
+      assert.equal((result as { code?: string }).code, 'FERRY_ERR_SIZE_MISMATCH');
+    });
   });
 });
