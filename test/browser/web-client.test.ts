@@ -213,9 +213,9 @@ describe('the web example in Chromium', { skip }, () => {
     assert.deepEqual(errors, []);
   });
 
-  // The library itself on the example's origin (http://127.0.0.1): its link download with fetch(),
-  // cross-origin to the server's https upload service, for what the page does not show.
-  describe('link downloads driven from the page', () => {
+  // The library itself on the example's origin (http://127.0.0.1), for what the page does not show:
+  // link downloads and an upload with fetch(), cross-origin to the server's https upload service.
+  describe('the library driven from the page', () => {
     let url: string;
     let bytes: Buffer;
     let page: Page;
@@ -281,6 +281,20 @@ describe('the web example in Chromium', { skip }, () => {
     it('fails a size that is not the offered one with FERRY_ERR_SIZE_MISMATCH', async () => {
       const result = await download(url, 0, bytes.length + 1);
       assert.equal((result as { code?: string }).code, 'FERRY_ERR_SIZE_MISMATCH');
+    });
+
+    it("cancels an upload by its AbortSignal at its first progress report, with the signal's reason", async () => {
+      const login = {
+        service: `wss://127.0.0.1:${ts.ports.https}/xmpp-websocket`,
+        jid: 'alice@localhost/harness',
+        password: PASSWORD,
+      };
+      const outcome = await page.evaluate(
+        ({ login }) =>
+          (globalThis as unknown as { ferryTest: typeof ferryTest }).ferryTest.abortedUpload(login, 512 * 1024),
+        { login },
+      );
+      assert.deepEqual(outcome, { name: 'Error', message: 'stopped by the test' });
     });
   });
 });
