@@ -1,7 +1,8 @@
 // XEP-0363 §4–§6 from the client: ask the upload service for a slot, PUT the file there, share the
 // GET URL. The service is found once per connection (upload-service.ts); its max-file-size
 // refuses a too-large file before asking. The PUT carries Content-Length, Content-Type when
-// known and the slot's headers only (the codec keeps Authorization, Cookie and Expires, §4).
+// known and the slot's headers only (the codec keeps Authorization, Cookie and Expires, §4). The
+// PUT is the platform seam's putFile: node:http(s) streaming the file, or fetch() sending a File.
 import { EventEmitter, stat, basename, putFile } from '../platform/index.js';
 import type { Readable } from 'node:stream';
 import { StanzaError } from '../../protocol/errors/stanza-error.js';

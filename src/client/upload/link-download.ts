@@ -1,8 +1,9 @@
 // Fetching a shared link (XEP-0066 / XEP-0447 url-data) into NAME.part, renamed once verified: the
 // size when known (offered, else the response's), the SHA-256 when the sender gave one. With
 // resume, an existing NAME.part continues by an HTTP Range request (RFC 9110 §14); a server that
-// ignores the range (200) or refuses it (416) gets the whole file again. Redirects are followed a
-// few times, each hop held to the same https rule.
+// ignores the range (200) or refuses it (416) gets the whole file again. The GET is the platform
+// seam's getFile (node:http(s), or fetch() in a browser), which follows redirects held to the
+// same https rule.
 import {
   createHash,
   createReadStream,

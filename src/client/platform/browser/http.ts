@@ -194,11 +194,15 @@ function answer(
       callback(error);
     },
   });
+  // fetch() decodes a compressed body itself (a page cannot ask for identity), and Content-Length
+  // then counts the encoded bytes: no size. Across origins the encoding shows only if exposed.
+  const encoding = response.headers.get('content-encoding');
+  const isEncoded = encoding !== null && encoding.toLowerCase() !== 'identity';
   return Object.assign(body, {
     statusCode: response.status,
     statusMessage: response.statusText,
     headers: {
-      'content-length': response.headers.get('content-length') ?? undefined,
+      'content-length': isEncoded ? undefined : (response.headers.get('content-length') ?? undefined),
       'content-range': response.headers.get('content-range') ?? undefined,
     },
   });
