@@ -4,7 +4,7 @@
 // xmpp.js ships no typings: the package's own, kept in the emitted declarations for consumers.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module has no import to carry it
 /// <reference path="../types/xmpp-client.d.ts" preserve="true" />
-import { readFile } from 'node:fs/promises';
+import { dial, readFile } from './platform/index.js';
 import { client as createXmppClient, type Client, type ClientInternals, type TransportSocket } from '@xmpp/client';
 import { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';
@@ -13,7 +13,7 @@ import type { Element } from '@ferry/protocol/xml/element';
 import { TransferError } from './transfer-error.js';
 import { IqRequests } from './iq-requests.js';
 import { classifyLoginError, connectErrors, mostTelling } from './connect-errors.js';
-import { dial, type DialedSocket, type TlsTrust } from './dial.js';
+import type { DialedSocket, TlsTrust } from './dial.js';
 
 export type { TlsTrust };
 import {

@@ -1,6 +1,6 @@
 // Where connect() dials: an explicit service URI or host, else DNS SRV records (RFC 6120 §3.2.1
 // for STARTTLS, XEP-0368 for direct TLS), else the domain on 5222 (RFC 6120 §3.2.2).
-import { promises as dns } from 'node:dns';
+import { resolveSrv } from './platform/index.js';
 
 export type Endpoint =
   { kind: 'starttls' | 'direct-tls'; host: string; port: number } | { kind: 'websocket'; url: string };
@@ -16,7 +16,7 @@ export interface SrvRecord {
 /** Injectable for tests; rejects (or returns []) when the name has no SRV records. */
 export type SrvResolver = (name: string) => Promise<SrvRecord[]>;
 
-export const systemSrvResolver: SrvResolver = (name) => dns.resolveSrv(name);
+export const systemSrvResolver: SrvResolver = (name) => resolveSrv(name);
 
 /** Parses `xmpp://host[:port]` (STARTTLS), `xmpps://host[:port]` (direct TLS), `ws(s)://…` (RFC 7395). */
 export function endpointOfService(service: string): Endpoint {

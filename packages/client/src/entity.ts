@@ -7,7 +7,7 @@ import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import { xml, type Element } from '@ferry/protocol/xml/element';
 import { decodeDiscoInfo, encodeDiscoInfo, type DiscoIdentity, type DiscoInfo } from '@ferry/protocol/payloads/disco';
 import { CAPS_HASH, capsVer, encodeCaps, type EntityCaps } from '@ferry/protocol/payloads/caps';
-import { FERRY_VERSION } from './version.js';
+import { FERRY_VERSION } from './platform/index.js';
 import type { XmppConnection } from './connection.js';
 
 // TODO: the project's URL once it has a public one; XEP-0115 §4 only asks for a stable URI.

@@ -1,6 +1,8 @@
 // Received file names are hostile input: a name chooses where bytes land on disk. Keep only a
 // plain name — no separators, no "..", no absolute paths, no control characters, no Windows
 // reserved device names — so a file offer can never write outside the chosen directory.
+import { utf8ByteLength } from '@ferry/protocol/bytes';
+
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 const MAX_NAME_BYTES = 200;
 
@@ -18,6 +20,6 @@ export function sanitizeFileName(name: string): string {
     .replace(/[. ]+$/, '');
   if (clean === '' || clean === '.' || clean === '..' || /^\.+$/.test(clean)) clean = 'received-file';
   if (WINDOWS_RESERVED.test(clean)) clean = `_${clean}`;
-  while (Buffer.byteLength(clean) > MAX_NAME_BYTES) clean = clean.slice(0, -1);
+  while (utf8ByteLength(clean) > MAX_NAME_BYTES) clean = clean.slice(0, -1);
   return clean;
 }

@@ -1,6 +1,6 @@
 // The FileTransferManager a Smack user recognises — send(jid, file) and an 'offer' event with
 // accept/decline — with promises, streams, events and AbortSignal instead of status polling.
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from './platform/index.js';
 import type { Readable } from 'node:stream';
 import { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';
@@ -14,7 +14,7 @@ import { DEFAULT_STALL_TIMEOUT_MS, checkStallTimeout } from './stall-watch.js';
 import { ClientEntity, type EntityOptions } from './entity.js';
 import { PeerDirectory } from './peer-directory.js';
 import type { FileOffer } from './file-offer.js';
-import { HTTP_DEFAULTS, type HttpSettings } from './upload/http-request.js';
+import { HTTP_DEFAULTS, type HttpSettings } from './upload/http-settings.js';
 import { HttpUploader, type Upload, type UploadOptions } from './upload/http-uploader.js';
 import { LinkOffers } from './upload/link-offers.js';
 import { sendRouting, type SendRouting } from './upload/send-routing.js';

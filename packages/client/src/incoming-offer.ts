@@ -2,12 +2,19 @@
 // Writable, optionally resuming) or declines. Accepted files land as NAME.part and are renamed
 // only once complete: the byte count equals the offered size and, when the sender gave one, the
 // MD5 matches. A short or corrupt transfer is an error, never a success.
-import { EventEmitter } from 'node:events';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, rename, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import {
+  EventEmitter,
+  setImmediate,
+  constants,
+  createReadStream,
+  createWriteStream,
+  access,
+  rename,
+  stat,
+  dirname,
+  pipeline,
+} from './platform/index.js';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Jid } from '@ferry/protocol/jid';
 import type { SiOffer } from '@ferry/protocol/payloads/si';
 import type { IncomingBytestream } from './transports/bytestream.js';

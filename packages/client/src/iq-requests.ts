@@ -2,7 +2,7 @@
 // answer that arrives after our timeout must not become an unhandled rejection (iqCaller's
 // does, and crashes the process), a request can be aborted, and a logout can first let the
 // requests in flight (an IBB <close/>) finish.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './platform/index.js';
 import { Jid } from '@ferry/protocol/jid';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import type { Element } from '@ferry/protocol/xml/element';
@@ -28,7 +28,7 @@ export class IqRequests {
 
   request(iq: Element, timeoutMs: number, signal?: AbortSignal): Promise<Element> {
     signal?.throwIfAborted();
-    const id = `ferry-${randomBytes(8).toString('hex')}`;
+    const id = `ferry-${randomHex(8)}`;
     iq.attrs.id = id;
     const rawTo = iq.attrs.to as string | undefined;
     const to = rawTo === undefined ? undefined : Jid.tryParse(rawTo);

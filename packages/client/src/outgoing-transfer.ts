@@ -2,13 +2,8 @@
 // chosen bytestream and stream the file into it — from the requested offset when the receiver
 // resumes (§3 <range/>). When SOCKS5 cannot connect, re-offer over IBB without user action: the
 // failure users hit with Openfire and Spark (the proxy switched off → Spark waits forever).
-import { EventEmitter } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { EventEmitter, createReadStream, stat, basename, pipeline, randomHex } from './platform/index.js';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
@@ -213,7 +208,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
       const file = await describe(source, options);
       for (;;) {
         signal.throwIfAborted();
-        const sid = randomBytes(12).toString('hex');
+        const sid = randomHex(12);
         this.#sid = sid;
         const accept = await this.#offer(connection, sid, file, transports, settings, signal, offline.signal);
         const transport = transports.find((candidate) => candidate.namespace === accept.method)!;

@@ -1,7 +1,6 @@
 // Counts the bytes that pass and reports progress at most every `intervalMs`, plus once at the
 // end, so a fast transfer does not drown its listeners.
-import { Transform, type TransformCallback } from 'node:stream';
-import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback, createHash, type StreamingHash as Hash } from './platform/index.js';
 
 /** A transfer's progress, as 'progress' events report it (at most every 200 ms, and at the end). */
 export interface Progress {

@@ -2,6 +2,7 @@
 // side froze — the peer stopped reading or acknowledging, stopped sending, or our own disk or
 // consumer stopped taking bytes. One timer per transfer, pushed back by every chunk that passes
 // (Timeout#refresh: no new timer per chunk); its owner stops it when the transfer settles.
+import { refreshableTimeout, type RefreshableTimeout } from './platform/index.js';
 import { TransferError } from './transfer-error.js';
 
 /** The default of FileTransferOptions.stallTimeoutMs and the CLI's --stall-timeout. */
@@ -9,11 +10,11 @@ export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 
 export class StallWatch {
   readonly #controller = new AbortController();
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: RefreshableTimeout;
 
   /** Aborts `signal` with `stalled()` once `timeoutMs` pass without a touch(). */
   constructor(timeoutMs: number, stalled: () => Error) {
-    this.#timer = setTimeout(() => this.#controller.abort(stalled()), timeoutMs);
+    this.#timer = refreshableTimeout(() => this.#controller.abort(stalled()), timeoutMs);
   }
 
   /** Aborted with the stall error when the transfer made no progress in time. */
@@ -27,7 +28,7 @@ export class StallWatch {
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#timer.clear();
   }
 }
 

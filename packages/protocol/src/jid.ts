@@ -5,7 +5,7 @@
 //                stripped, no empty labels, IP literals like [::1] kept
 //   resourcepart OpaqueString-ish: non-ASCII spaces mapped to ' ', NFC; no controls; `@` and `/` allowed
 // Each part is 1..1023 bytes of UTF-8 (§3.2–3.4).
-import { Buffer } from 'node:buffer';
+import { utf8ByteLength } from './bytes.js';
 
 export class JidError extends Error {
   readonly condition = 'jid-malformed';
@@ -148,7 +148,7 @@ function widthMap(value: string): string {
 function checkLength(part: string, what: string): string {
   if (part === '') throw new JidError(`empty ${what}`);
   // Up to 341 UTF-16 units cannot exceed 1023 bytes (3 bytes per unit at most).
-  if (part.length > MAX_PART_BYTES / 3 && Buffer.byteLength(part) > MAX_PART_BYTES) {
+  if (part.length > MAX_PART_BYTES / 3 && utf8ByteLength(part) > MAX_PART_BYTES) {
     throw new JidError(`${what} longer than ${MAX_PART_BYTES} bytes`);
   }
   return part;

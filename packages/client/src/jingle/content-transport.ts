@@ -4,7 +4,7 @@
 // same OutgoingBytestream/IncomingBytestream the SI path streams through — and leaves the file
 // (size, hash, progress) to the caller. Ferry's sessions always have the initiator as the sender
 // (responders refuse file requests), so the IBB <open/> is sent by the initiator (XEP-0261 §2).
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../platform/index.js';
 import { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';
 import type { Jingle, JingleContent, JingleRole } from '@ferry/protocol/payloads/jingle';
@@ -483,7 +483,7 @@ export class ContentTransport {
 }
 
 function newSid(): string {
-  return randomBytes(12).toString('hex');
+  return randomHex(12);
 }
 
 function tryDecode<T>(decode: () => T): T | undefined {

@@ -1,11 +1,9 @@
 // The bytes of a Jingle file transfer, whichever transport carries them (SOCKS5 or IBB): the same
 // progress, stall watch, size and SHA-256 checks on both sides as the SI path, and XEP-0234 §4
 // ranges (resume) as SI's <range offset/>: the receiver appends to NAME.part and hashes its prefix.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { createHash, createReadStream, createWriteStream, rename, pipeline } from '../platform/index.js';
+import { base64ToHex } from '@ferry/protocol/bytes';
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Jid } from '@ferry/protocol/jid';
 import type { JingleFile } from '@ferry/protocol/payloads/jingle-ft';
 import type { AcceptOptions } from '../file-offer.js';
@@ -187,5 +185,5 @@ export async function sendBytes(input: SendBytes): Promise<string> {
   }
   // A resumed path: the offer carried the whole file's SHA-256, computed before.
   const whole = file.jingle.hashes.find((hash) => hash.algo === 'sha-256');
-  return offset > 0 && whole ? Buffer.from(whole.value, 'base64').toString('hex') : meter.digest()!;
+  return offset > 0 && whole ? base64ToHex(whole.value) : meter.digest()!;
 }

@@ -16,8 +16,8 @@
 // - The sender offers SOCKS5 when the peer's disco#info lists it and we have the transport, else
 //   IBB. One content per session. A file path is offered with an empty <range/> (XEP-0234 §4),
 //   so a receiver holding NAME.part asks for the rest in its session-accept, as SI's resume.
-import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { randomHex, setImmediate, stat } from '../platform/index.js';
+import { base64ToHex } from '@ferry/protocol/bytes';
 import type { Readable } from 'node:stream';
 import { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';
@@ -303,7 +303,7 @@ export class JingleManager {
         for (const payload of delivered.payloads) {
           const info = decodeJingleFtInfo(payload);
           const sha = info?.kind === 'checksum' ? info.hashes.find((hash) => hash.algo === 'sha-256') : undefined;
-          if (sha) checksum.resolve(Buffer.from(sha.value, 'base64').toString('hex'));
+          if (sha) checksum.resolve(base64ToHex(sha.value));
         }
       },
       ended: (output) => {
@@ -431,7 +431,7 @@ export class JingleManager {
     const signal = options.signal ?? new AbortController().signal;
     const file = await describeFile(source, options);
     signal.throwIfAborted();
-    const sid = randomBytes(12).toString('hex');
+    const sid = randomHex(12);
     const proposal = await propose(this.#connection, {
       to,
       sid,
@@ -487,7 +487,7 @@ export class JingleManager {
       transport: offered.element,
     };
     const { session, outputs } = Session.initiate(
-      prepared?.sid ?? randomBytes(12).toString('hex'),
+      prepared?.sid ?? randomHex(12),
       { self: this.#connection.jid.toString(), peer: peer.toString() },
       [content],
       { isKnownInfo },

@@ -1,7 +1,7 @@
 // XEP-0234 from the receiver's side, as the application sees it: the same FileOffer as an SI offer
 // or a link, with method 'jingle'. The Jingle signalling and the bytes live in JingleManager
 // (jingle-manager.ts); this class only holds what was offered and the application's answer.
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '../platform/index.js';
 import type { Jid } from '@ferry/protocol/jid';
 import type { JingleFile } from '@ferry/protocol/payloads/jingle-ft';
 import { sha256Hex } from '@ferry/protocol/payloads/file-metadata';

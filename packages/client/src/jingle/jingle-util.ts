@@ -1,9 +1,6 @@
 // Small pieces the Jingle sender and receiver share: file description, the errors and reasons the
 // SI path also uses, and promise helpers (deferred, timeouts, aborts).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { createHash, createReadStream, stat, basename } from '../platform/index.js';
 import type { Readable } from 'node:stream';
 import type { Jid } from '@ferry/protocol/jid';
 import type { JingleContent, JingleReason } from '@ferry/protocol/payloads/jingle';

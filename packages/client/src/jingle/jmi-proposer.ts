@@ -4,7 +4,7 @@
 // <ringing/> is progress; no answer in time, or a cancel, sends <retract/>. A proceed from a
 // second device after the first is told <retract/> (to its full JID only: the first one keeps
 // its proposal), for as long as the caller holds the proposal.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../platform/index.js';
 import { Jid } from '@ferry/protocol/jid';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import { xml, type Element } from '@ferry/protocol/xml/element';
@@ -43,7 +43,7 @@ const ABSENT = new Set(['service-unavailable', 'recipient-unavailable', 'item-no
 export function propose(connection: XmppConnection, options: ProposeOptions): Promise<Proposal> {
   const { to, sid, signal } = options;
   const bare = to.bare();
-  const messageId = randomBytes(8).toString('hex');
+  const messageId = randomHex(8);
   const send = (target: string, message: JingleMessage) =>
     connection.send(encodeJingleMessageStanza(target, message)).catch(() => {
       // Lost connection: the caller fails on it anyway.

@@ -7,7 +7,7 @@
 // §8 asks for the user's consent before a proceed (it tells the initiator we are online): here
 // the application listening for offers is that consent, as answering a session-initiate is.
 // Tie-breaking (§5) is for calls: two file transfers proposed across are two sessions, both kept.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../platform/index.js';
 import { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';
 import { namespaceOf, type Element } from '@ferry/protocol/xml/element';
@@ -93,7 +93,7 @@ export class JmiResponder {
 
   /** §3.2–§3.4 (v0.8.0): answers go to the initiator's full JID. */
   #answer(to: string, message: JingleMessage): void {
-    const stanza = encodeJingleMessageStanza(to, message, randomBytes(8).toString('hex'));
+    const stanza = encodeJingleMessageStanza(to, message, randomHex(8));
     this.#connection.send(stanza).catch(() => {
       // A connection going away has nobody left to answer.
     });

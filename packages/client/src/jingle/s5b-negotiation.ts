@@ -6,7 +6,7 @@
 // It reuses the SI transport's pieces along their seam (ADR 0006): the same listener, connect and
 // activation calls, with the Jingle DST.ADDR (sid + offerer + other) as a parameter.
 import type { Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../platform/index.js';
 import {
   encodeS5bTransport,
   type S5bCandidate,
@@ -133,7 +133,7 @@ export class S5bNegotiation {
       self,
       addresses,
       proxies: lookup.streamhosts,
-      newCid: () => randomBytes(6).toString('hex'),
+      newCid: () => randomHex(6),
     });
     const triesPeerDirect = settings.direct && (peer === undefined || triesPeerDirectCandidates(peer));
     return new S5bNegotiation(options, listener, candidates, problems, triesPeerDirect);

@@ -1,7 +1,7 @@
 // Holds a byte stream to the size it announced: more bytes than `max` fail at once (a server that
 // never stops cannot fill the disk), fewer than `exact` fail at the end (a short PUT body would
 // otherwise leave the HTTP server waiting for the rest).
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from '../platform/index.js';
 import { TransferError } from '../transfer-error.js';
 
 export function byteLimit(options: { max: number | undefined; exact?: boolean; what: string }): Transform {

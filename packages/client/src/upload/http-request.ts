@@ -2,34 +2,19 @@
 // trust follows the connection's (insecure / caFile), set on this request only; https only unless
 // plain http is explicitly allowed; a bounded connect, then a stall timeout on an idle socket; an
 // AbortSignal that ends it with its reason. No agent: one socket per request, closed after it.
+// Node only: reached through the platform seam (platform/node/http.ts) and by the CLI's doctor.
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tlsOptionsFor, type TlsTrust } from '../dial.js';
+import { tlsOptionsFor } from '../dial.js';
 import { classifyDialError } from '../connect-errors.js';
 import { TransferError } from '../transfer-error.js';
-import { DEFAULT_STALL_TIMEOUT_MS, stalledError } from '../stall-watch.js';
+import { stalledError } from '../stall-watch.js';
+import { checkUrl, type HttpSettings } from './http-settings.js';
 
-export interface HttpSettings {
-  /** The connection's trust (undefined: the system's CAs). */
-  tls: TlsTrust | undefined;
-  /** Plain-http URLs are refused (FERRY_ERR_INSECURE_URL) unless this is true: local tests only. */
-  allowHttp: boolean;
-  /** Until the TCP (and TLS) connection is up. */
-  connectTimeoutMs: number;
-  /**
-   * Longest the socket may stay idle afterwards: waiting for headers, body bytes or the reader;
-   * then FERRY_ERR_STALLED, as for SOCKS5 and IBB transfers (the manager's stallTimeoutMs).
-   */
-  stallTimeoutMs: number;
-}
-
-export const HTTP_DEFAULTS = {
-  allowHttp: false,
-  connectTimeoutMs: 15_000,
-  stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
-} as const;
+export { HTTP_DEFAULTS, checkUrl, type HttpSettings } from './http-settings.js';
+export { httpFailure } from './http-failure.js';
 
 export interface HttpRequest {
   method: 'GET' | 'PUT';
@@ -38,26 +23,6 @@ export interface HttpRequest {
   /** Streamed into the request with back-pressure; the request ends with it. */
   body?: Readable;
   signal?: AbortSignal | undefined;
-}
-
-/** The URL, if its scheme is one we may fetch with these settings. */
-export function checkUrl(raw: string, allowHttp: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new TransferError('FERRY_ERR_HTTP', `not a URL: ${raw.slice(0, 100)}`);
-  }
-  if (url.protocol === 'http:' && !allowHttp) {
-    throw new TransferError(
-      'FERRY_ERR_INSECURE_URL',
-      `refusing plain-http ${url.host}: the file would travel unencrypted (only https links are fetched)`,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TransferError('FERRY_ERR_HTTP', `cannot fetch a ${url.protocol} URL (only https)`);
-  }
-  return url;
 }
 
 /**
@@ -146,30 +111,4 @@ function classify(error: Error, where: string): TransferError {
 
 function abortError(): Error {
   return new DOMException('The operation was aborted', 'AbortError');
-}
-
-/** "404 Not Found: no such file" — the status and a short, single-line excerpt of the body. */
-export async function httpFailure(response: IncomingMessage, what: string): Promise<TransferError> {
-  let text = '';
-  try {
-    for await (const chunk of response) {
-      text += (chunk as Buffer).toString('utf8');
-      if (text.length >= 512) break;
-    }
-  } catch {
-    // The status is the message; the body was only a nicety.
-  }
-  response.destroy();
-  const status = response.statusCode ?? 0;
-  const excerpt = text
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 120);
-  const reason = response.statusMessage ?? '';
-  return new TransferError(
-    'FERRY_ERR_HTTP',
-    `${what}: HTTP ${status}${reason ? ` ${reason}` : ''}${excerpt && excerpt !== reason ? ` (${excerpt})` : ''}`,
-    { detail: { status } },
-  );
 }

@@ -1,14 +1,10 @@
 // XEP-0363 §4–§6 from the client: ask the upload service for a slot, PUT the file there, share the
 // GET URL. The service is found once per connection (upload-service.ts); its max-file-size
 // refuses a too-large file before asking. The PUT carries Content-Length, Content-Type when
-// known and the slot's headers only (the codec keeps Authorization, Cookie and Expires, §4).
-import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+// known and the slot's headers only (the codec keeps Authorization, Cookie and Expires, §4). The
+// PUT is the platform seam's putFile: node:http(s) streaming the file, or fetch() sending a File.
+import { EventEmitter, stat, basename, putFile } from '../platform/index.js';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import { NS } from '@ferry/protocol/namespaces';
 import {
@@ -19,10 +15,9 @@ import {
 } from '@ferry/protocol/payloads/http-upload';
 import { xml } from '@ferry/protocol/xml/element';
 import type { XmppConnection } from '../connection.js';
-import { ProgressMeter, type Progress } from '../progress.js';
+import type { Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
-import { byteLimit } from './byte-limit.js';
-import { checkUrl, httpFailure, sendRequest, type HttpSettings } from './http-request.js';
+import { checkUrl, type HttpSettings } from './http-settings.js';
 import { discoverUploadService, type UploadService } from './upload-service.js';
 
 /** Options of FileTransferManager.upload(). */
@@ -110,38 +105,27 @@ export class HttpUploader {
     // §4 wants https for both; the same rule as downloads (http only when explicitly allowed).
     checkUrl(slot.put.url, this.#settings.http.allowHttp);
     checkUrl(slot.get.url, this.#settings.http.allowHttp);
-    const hash = createHash('sha256');
-    const meter = new ProgressMeter({
-      offset: 0,
-      total: file.size,
-      method: 'upload',
-      hash,
-      report: (progress) => upload.emit('progress', progress),
-    });
-    const input = typeof source === 'string' ? createReadStream(source) : source;
-    // The meter is the request body; an error upstream (a short stream) destroys it, and the PUT with it.
-    pipeline(input, byteLimit({ max: file.size, exact: true, what: file.name }), meter).catch(() => {});
     const headers: Record<string, string | number> = { 'Content-Length': file.size };
     if (file.mimeType !== undefined) headers['Content-Type'] = file.mimeType;
     for (const header of slot.put.headers) headers[header.name] = header.value;
-    const response = await sendRequest(
-      { method: 'PUT', url: slot.put.url, headers, body: meter, signal },
+    const sha256 = await putFile(
+      {
+        url: slot.put.url,
+        headers,
+        source,
+        size: file.size,
+        name: file.name,
+        signal,
+        report: (progress) => upload.emit('progress', progress),
+      },
       this.#settings.http,
     );
-    if (response.statusCode !== 200 && response.statusCode !== 201) {
-      throw await httpFailure(response, `the upload service refused the PUT of ${file.name}`);
-    }
-    // Read the (usually empty) answer to its end so the socket closes cleanly.
-    await new Promise<void>((resolve) => {
-      response.once('close', resolve);
-      response.resume();
-    });
     return {
       url: slot.get.url,
       name: file.name,
       size: file.size,
       mimeType: file.mimeType,
-      sha256: meter.digest()!,
+      sha256,
       service: service.jid,
     };
   }

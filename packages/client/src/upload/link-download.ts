@@ -1,20 +1,26 @@
 // Fetching a shared link (XEP-0066 / XEP-0447 url-data) into NAME.part, renamed once verified: the
 // size when known (offered, else the response's), the SHA-256 when the sender gave one. With
 // resume, an existing NAME.part continues by an HTTP Range request (RFC 9110 §14); a server that
-// ignores the range (200) or refuses it (416) gets the whole file again. Redirects are followed a
-// few times, each hop held to the same https rule.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+// ignores the range (200) or refuses it (416) gets the whole file again. The GET is the platform
+// seam's getFile (node:http(s), or fetch() in a browser), which follows redirects held to the
+// same https rule.
+import {
+  createHash,
+  createReadStream,
+  createWriteStream,
+  getFile,
+  rename,
+  rm,
+  stat,
+  pipeline,
+  type HttpAnswer,
+} from '../platform/index.js';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ProgressMeter, type Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
 import { byteLimit } from './byte-limit.js';
-import { httpFailure, sendRequest, type HttpSettings } from './http-request.js';
-
-const MAX_REDIRECTS = 5;
+import { httpFailure } from './http-failure.js';
+import type { HttpSettings } from './http-settings.js';
 
 export interface DownloadRequest {
   url: string;
@@ -40,12 +46,12 @@ export interface DownloadResult {
 
 export async function downloadLink(request: DownloadRequest, http: HttpSettings): Promise<DownloadResult> {
   let offset = request.offset;
-  let response = await get(request.url, offset, request.signal, http);
+  let response = await getFile({ url: request.url, offset, signal: request.signal }, http);
   if (offset > 0 && (response.statusCode === 200 || response.statusCode === 416)) {
     // COMPAT: the server does not do ranges (200), or our part is no prefix of its file (416).
     if (response.statusCode === 416) {
       response.destroy();
-      response = await get(request.url, 0, request.signal, http);
+      response = await getFile({ url: request.url, offset: 0, signal: request.signal }, http);
     }
     offset = 0;
   }
@@ -124,28 +130,8 @@ export async function partSize(path: string): Promise<number> {
   return partial?.isFile() ? partial.size : 0;
 }
 
-async function get(
-  url: string,
-  offset: number,
-  signal: AbortSignal | undefined,
-  http: HttpSettings,
-): Promise<IncomingMessage> {
-  let target = url;
-  for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
-    if (offset > 0) headers.Range = `bytes=${offset}-`;
-    const response = await sendRequest({ method: 'GET', url: target, headers, signal }, http);
-    const location = response.headers.location;
-    if (![301, 302, 303, 307, 308].includes(response.statusCode ?? 0) || location === undefined) return response;
-    response.destroy();
-    if (hop >= MAX_REDIRECTS)
-      throw new TransferError('FERRY_ERR_HTTP', `more than ${MAX_REDIRECTS} redirects from ${url}`);
-    target = new URL(location, target).toString();
-  }
-}
-
 /** The whole file's size by the response: Content-Range's total (206) or Content-Length (200). */
-function announcedSize(response: IncomingMessage, offset: number): number | undefined {
+function announcedSize(response: HttpAnswer, offset: number): number | undefined {
   if (response.statusCode === 206) return parseContentRange(response.headers['content-range'])?.total;
   const length = response.headers['content-length'];
   if (length === undefined || !/^\d{1,16}$/.test(length)) return undefined;

@@ -2,7 +2,7 @@
 // (link-download.ts) after the same target checks as XEP-0096 — an existing file is
 // FERRY_ERR_FILE_EXISTS unless overwrite, an unwritable folder FERRY_ERR_TARGET_NOT_WRITABLE —
 // and decline() sends nothing (a link asks nobody to wait).
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '../platform/index.js';
 import type { Jid } from '@ferry/protocol/jid';
 import type { FileOffer } from '../file-offer.js';
 import { checkTarget, type AcceptOptions } from '../incoming-offer.js';
@@ -10,7 +10,7 @@ import type { TransferResult } from '../outgoing-transfer.js';
 import type { Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';
 import { downloadLink, partSize } from './link-download.js';
-import type { HttpSettings } from './http-request.js';
+import type { HttpSettings } from './http-settings.js';
 
 /** What a link message told us (decoded and checked by link-offers.ts). */
 export interface Link {

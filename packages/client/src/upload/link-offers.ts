@@ -11,7 +11,7 @@ import { findOob, type OobData } from '@ferry/protocol/payloads/oob';
 import type { Element } from '@ferry/protocol/xml/element';
 import type { XmppConnection } from '../connection.js';
 import { sanitizeFileName } from '../file-name.js';
-import type { HttpSettings } from './http-request.js';
+import type { HttpSettings } from './http-settings.js';
 import { LinkOffer, type Link } from './link-offer.js';
 
 export class LinkOffers {

@@ -3,7 +3,7 @@
 // plus the XEP-0447 <file-sharing/> with the name, size, media type and SHA-256 (XEP-0446 with
 // XEP-0300) and the url-data source, so a receiver can check what it fetched. Type chat, so the
 // server stores it offline for a recipient with no resource online (RFC 6121 §8.5.2).
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../platform/index.js';
 import { Jid } from '@ferry/protocol/jid';
 import { encodeFileSharing } from '@ferry/protocol/payloads/file-sharing';
 import { sha256Hash } from '@ferry/protocol/payloads/file-metadata';
@@ -16,7 +16,7 @@ import type { UploadResult } from './http-uploader.js';
 export type SharedFile = Pick<UploadResult, 'url' | 'name' | 'size' | 'mimeType' | 'sha256'>;
 
 /** The message that shares an uploaded file: body + XEP-0066 oob + XEP-0447 file-sharing. */
-export function encodeLinkMessage(to: Jid, file: SharedFile, id = `ferry-${randomBytes(8).toString('hex')}`): Element {
+export function encodeLinkMessage(to: Jid, file: SharedFile, id = `ferry-${randomHex(8)}`): Element {
   return xml(
     'message',
     { to: to.toString(), type: 'chat', id },

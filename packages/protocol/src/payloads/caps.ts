@@ -1,7 +1,8 @@
 // XEP-0115: Entity Capabilities — the <c/> element a client puts in its presence, and the
 // verification string (§5.1) whose hash names its disco#info, so peers ask once per `ver`
 // instead of once per contact.
-import { createHash } from 'node:crypto';
+import { sha1 } from '@noble/hashes/legacy';
+import { bytesToBase64, compareUtf8, utf8Bytes } from '../bytes.js';
 import { NS } from '../namespaces.js';
 import { xml, type Element } from '../xml/element.js';
 import { formType } from './data-form.js';
@@ -68,7 +69,7 @@ export function verificationString(info: DiscoInfo): string {
 
 /** §5.1 step 7–8: base64 of the SHA-1 of the UTF-8 verification string. */
 export function capsVer(info: DiscoInfo): string {
-  return createHash('sha1').update(verificationString(info), 'utf8').digest('base64');
+  return bytesToBase64(sha1(utf8Bytes(verificationString(info))));
 }
 
 /**
@@ -93,7 +94,7 @@ export function isVerified(caps: EntityCaps, info: DiscoInfo): boolean {
 
 /** §5.1 "i;octet" collation: compare UTF-8 bytes, not UTF-16 code units. */
 function compareOctets(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return compareUtf8(a, b);
 }
 
 function compareIdentities(a: DiscoIdentity, b: DiscoIdentity): number {

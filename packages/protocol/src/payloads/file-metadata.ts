@@ -1,6 +1,7 @@
 // XEP-0446: File metadata element, v0.2.0 — <file xmlns='urn:xmpp:file:metadata:0'/> with its
 // name, size, media type, date, description, dimensions and XEP-0300 (v1.0) hashes:
 // <hash xmlns='urn:xmpp:hashes:2' algo='sha-256'>base64</hash>. Every child is optional (§2).
+import { base64ToBytes, base64ToHex, hexToBase64 } from '../bytes.js';
 import { NS } from '../namespaces.js';
 import { xml, type Element } from '../xml/element.js';
 import {
@@ -145,7 +146,7 @@ export function decodeHash(element: Element): FileHash {
   const value = trimXmlWhitespace(element.getText());
   if (value === '' || !BASE64.test(value)) throw malformed(`<hash algo='${algo}'/> is not base64`);
   const expected = DIGEST_BYTES[algo];
-  if (expected !== undefined && Buffer.from(value, 'base64').length !== expected) {
+  if (expected !== undefined && base64ToBytes(value).length !== expected) {
     throw malformed(`<hash algo='${algo}'/> is not ${expected} bytes long`);
   }
   return { algo, value };
@@ -154,10 +155,10 @@ export function decodeHash(element: Element): FileHash {
 /** The SHA-256 of a file as lowercase hex (how Ferry compares digests), if the metadata has one. */
 export function sha256Hex(file: FileMetadata): string | undefined {
   const hash = file.hashes.find((candidate) => candidate.algo === 'sha-256');
-  return hash && Buffer.from(hash.value, 'base64').toString('hex');
+  return hash && base64ToHex(hash.value);
 }
 
 /** A hex SHA-256 digest as the XEP-0300 element value (base64). */
 export function sha256Hash(hex: string): FileHash {
-  return { algo: 'sha-256', value: Buffer.from(hex, 'hex').toString('base64') };
+  return { algo: 'sha-256', value: hexToBase64(hex) };
 }

@@ -1,5 +1,6 @@
 // XEP-0047: In-Band Bytestreams — <open/>, <data/> and <close/>, plus the seq and block-size
 // arithmetic both ends need. The session state machine lives with the transports, not here.
+import { base64ToBytes, bytesToBase64 } from '../bytes.js';
 import { StanzaError } from '../errors/stanza-error.js';
 import { NS } from '../namespaces.js';
 import { xml, type Element } from '../xml/element.js';
@@ -27,7 +28,7 @@ export interface IbbData {
   sid: string;
   /** 0..65535, wrapping (see nextSeq). */
   seq: number;
-  data: Buffer;
+  data: Uint8Array;
 }
 
 export interface IbbClose {
@@ -57,7 +58,7 @@ export function decodeIbbOpen(open: Element): IbbOpen {
 export function encodeIbbData(data: IbbData): Element {
   assertSeq(data.seq);
   // XEP-0047 §2.2: RFC 4648 §4 base64 with padding, no line breaks.
-  return xml('data', { xmlns: NS.IBB, seq: data.seq, sid: data.sid }, data.data.toString('base64'));
+  return xml('data', { xmlns: NS.IBB, seq: data.seq, sid: data.sid }, bytesToBase64(data.data));
 }
 
 export interface DecodeIbbDataOptions {
@@ -117,13 +118,13 @@ export function base64EncodedLength(blockSize: number): number {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-function decodeBase64Strict(text: string): Buffer {
+function decodeBase64Strict(text: string): Uint8Array {
   // Node's decoder silently skips junk and stops at '=', so validate the shape first …
   if (!BASE64.test(text)) throw badChunk('the chunk is not valid base64 (RFC 4648 §4)');
-  const bytes = Buffer.from(text, 'base64');
+  const bytes = base64ToBytes(text);
   // … then refuse non-zero pad bits ("QR==" decodes like "QQ=="): two spellings of the same
   // bytes are exactly the covert channel XEP-0047 §6 warns about.
-  if (bytes.toString('base64') !== text) throw badChunk('the chunk has non-canonical base64 padding bits');
+  if (bytesToBase64(bytes) !== text) throw badChunk('the chunk has non-canonical base64 padding bits');
   return bytes;
 }
 

@@ -4,6 +4,7 @@
 // XEP-0446's (file-metadata.ts) in the :5 namespace, plus <range/> and <hash-used/>.
 // Read as well: :4 (v0.16–0.17, same shape) and :3 (v0.14–0.15, the file wrapped in <offer/> or
 // <request/>), which Conversations still sends to peers that advertise them; always written as :5.
+import { base64ToBytes, hexToBase64 } from '../bytes.js';
 import { NS } from '../namespaces.js';
 import { namespaceOf, xml, type Element } from '../xml/element.js';
 import {
@@ -220,12 +221,12 @@ export function normaliseHashValue(algo: string, value: string): string {
   const expected = DIGEST_BYTES[algo.toLowerCase()];
   const hexLength = expected === undefined ? undefined : expected * 2;
   const isHex = (text: string) => hexLength !== undefined && text.length === hexLength && /^[0-9a-fA-F]+$/.test(text);
-  if (isHex(value)) return Buffer.from(value, 'hex').toString('base64');
+  if (isHex(value)) return hexToBase64(value);
   if (!BASE64.test(value)) throw malformed(`<hash algo='${algo}'/> is not base64`);
-  const bytes = Buffer.from(value, 'base64');
+  const bytes = base64ToBytes(value);
   if (expected === undefined || bytes.length === expected) return value;
-  const text = bytes.toString('latin1');
-  if (isHex(text)) return Buffer.from(text, 'hex').toString('base64');
+  const text = String.fromCharCode(...bytes);
+  if (isHex(text)) return hexToBase64(text);
   throw malformed(`<hash algo='${algo}'/> is not ${expected} bytes long`);
 }
 

@@ -1,5 +1,6 @@
 // Reading untrusted values out of payload elements: every codec's decode side goes through here,
 // so "a byte from the network" is checked the same way everywhere and fails as one typed error.
+import { utf8ByteLength } from '../bytes.js';
 import { StanzaError } from '../errors/stanza-error.js';
 import { namespaceOf, type Element } from '../xml/element.js';
 
@@ -95,7 +96,7 @@ export function parseSid(raw: string, what: string): string {
 /** A JID attribute or text. TODO: parse with protocol/jid.ts once it exists; for now only shape. */
 export function parseJidText(raw: string, what: string): string {
   // RFC 7622 §3.1: at most 3071 bytes; whitespace is legal only inside a resource ("Spark 2.6.3").
-  if (raw === '' || Buffer.byteLength(raw) > 3071 || hasControlCharacters(raw) || raw.trim() !== raw) {
+  if (raw === '' || utf8ByteLength(raw) > 3071 || hasControlCharacters(raw) || raw.trim() !== raw) {
     throw malformed(`${what} is not a JID: '${raw.slice(0, 64)}'`);
   }
   return raw;

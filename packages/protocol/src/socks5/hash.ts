@@ -1,6 +1,7 @@
 // XEP-0065 §5.3.2 / §6.3.2: the SOCKS5 DST.ADDR is SHA1(SID + Requester JID + Target JID),
 // hex-encoded (not binary), and is the only thing that ties a TCP connection to a negotiation.
-import { createHash } from 'node:crypto';
+import { sha1 } from '@noble/hashes/legacy';
+import { bytesToHex, utf8Bytes } from '../bytes.js';
 
 /**
  * The DST.ADDR both parties send in their CONNECT request.
@@ -12,7 +13,5 @@ import { createHash } from 'node:crypto';
  * and the proxy matches the two connections by comparing these strings.
  */
 export function dstAddrHash(sid: string, requester: string, target: string): string {
-  return createHash('sha1')
-    .update(sid + requester + target, 'utf8')
-    .digest('hex');
+  return bytesToHex(sha1(utf8Bytes(sid + requester + target)));
 }

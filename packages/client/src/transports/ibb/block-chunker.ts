@@ -2,11 +2,12 @@
 // Writable is given into blocks of exactly blockSize bytes, so only the last block of the stream
 // may be shorter (fewer stanzas, and a receiver sees the size it agreed to). No chunk boundary of
 // the input is assumed.
+import { concatBytes } from '@ferry/protocol/bytes';
 
 export class BlockChunker {
   readonly blockSize: number;
   /** Bytes waiting for the rest of their block; always fewer than blockSize. */
-  #pending: Buffer = Buffer.alloc(0);
+  #pending: Uint8Array = new Uint8Array(0);
 
   constructor(blockSize: number) {
     if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`bad block size: ${blockSize}`);
@@ -23,31 +24,31 @@ export class BlockChunker {
    * `chunk` (no copy): send or encode them before the Writable's callback lets the caller reuse
    * its buffer. What is held back is copied.
    */
-  push(chunk: Buffer): Buffer[] {
-    const blocks: Buffer[] = [];
+  push(chunk: Uint8Array): Uint8Array[] {
+    const blocks: Uint8Array[] = [];
     let offset = 0;
     if (this.#pending.length > 0) {
       const missing = this.blockSize - this.#pending.length;
       if (chunk.length < missing) {
-        this.#pending = Buffer.concat([this.#pending, chunk]);
+        this.#pending = concatBytes([this.#pending, chunk]);
         return blocks;
       }
-      blocks.push(Buffer.concat([this.#pending, chunk.subarray(0, missing)]));
+      blocks.push(concatBytes([this.#pending, chunk.subarray(0, missing)]));
       offset = missing;
     }
     while (chunk.length - offset >= this.blockSize) {
       blocks.push(chunk.subarray(offset, offset + this.blockSize));
       offset += this.blockSize;
     }
-    this.#pending = Buffer.from(chunk.subarray(offset));
+    this.#pending = concatBytes([chunk.subarray(offset)]);
     return blocks;
   }
 
   /** The last, short block at the end of the stream; undefined when nothing is held back. */
-  flush(): Buffer | undefined {
+  flush(): Uint8Array | undefined {
     if (this.#pending.length === 0) return undefined;
     const last = this.#pending;
-    this.#pending = Buffer.alloc(0);
+    this.#pending = new Uint8Array(0);
     return last;
   }
 }

@@ -12,7 +12,7 @@
 //   error reply, we send <close/>, the readable errors with FERRY_ERR_IBB.
 // - no data for idleTimeoutMs while we hold no ack: <close/>, error FERRY_ERR_TIMEOUT.
 // - abort()/destroy() by our side: <close/> (best effort), the readable errors with the reason.
-import { Readable } from 'node:stream';
+import { Readable, setImmediate } from '../../platform/index.js';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import type { Jid } from '@ferry/protocol/jid';
 import { decodeIbbData, nextSeq } from '@ferry/protocol/payloads/ibb';

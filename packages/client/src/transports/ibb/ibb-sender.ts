@@ -5,7 +5,7 @@
 // so a fast file read is paced by the receiver's acks and never buffers the whole file.
 // end() waits for every ack, then sends <close/> and waits for its result (in iq mode, only
 // closeTimeoutMs: see the COMPAT note in #finish).
-import { Writable } from 'node:stream';
+import { Writable, setImmediate } from '../../platform/index.js';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import type { Jid } from '@ferry/protocol/jid';
 import { encodeIbbData, nextSeq } from '@ferry/protocol/payloads/ibb';
@@ -108,7 +108,7 @@ export class IbbSender extends Writable {
     );
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(chunk: Uint8Array, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#sendBlocks(this.#chunker.push(chunk)).then(
       () => callback(),
       (error: Error) => callback(this.destroyed ? null : error),
@@ -133,7 +133,7 @@ export class IbbSender extends Writable {
     callback(error);
   }
 
-  async #sendBlocks(blocks: Buffer[]): Promise<void> {
+  async #sendBlocks(blocks: Uint8Array[]): Promise<void> {
     for (const block of blocks) {
       await this.#window.room();
       this.#sendBlock(block);
@@ -179,7 +179,7 @@ export class IbbSender extends Writable {
     }
   }
 
-  #sendBlock(block: Buffer): void {
+  #sendBlock(block: Uint8Array): void {
     const seq = this.#seq;
     this.#seq = nextSeq(seq);
     this.#window.acquire();

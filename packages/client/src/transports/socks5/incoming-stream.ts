@@ -5,7 +5,7 @@
 // 'data' listener would then never see a byte — and so that abort() can both reset the
 // connection and make the readable fail with its reason, as the IBB transport's does.
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable } from '../../platform/index.js';
 import type { Streamhost } from '@ferry/protocol/payloads/bytestreams';
 import { abortError } from '@ferry/protocol/socks5/errors';
 import { TransferError } from '../../transfer-error.js';

@@ -12,7 +12,7 @@ import {
   type StreamhostUsed,
 } from '@ferry/protocol/payloads/bytestreams';
 import { xml, type Element } from '@ferry/protocol/xml/element';
-import { dstAddrHash } from '@ferry/protocol/socks5';
+import { dstAddrHash } from '@ferry/protocol/socks5/hash';
 import { abortError } from '@ferry/protocol/socks5/errors';
 import { TransferError } from '../../transfer-error.js';
 import type { BytestreamContext } from '../bytestream.js';

@@ -5,7 +5,7 @@
 // A receiver that closes cleanly right after our last byte, before our end(), is no error (see
 // the COMPAT note at 'end').
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
+import { Writable } from '../../platform/index.js';
 import type { Streamhost } from '@ferry/protocol/payloads/bytestreams';
 import { abortError } from '@ferry/protocol/socks5/errors';
 import { TransferError } from '../../transfer-error.js';

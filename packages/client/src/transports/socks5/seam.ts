@@ -5,10 +5,9 @@
 import type { Socket } from 'node:net';
 import { encodeActivate } from '@ferry/protocol/payloads/bytestreams';
 import { xml } from '@ferry/protocol/xml/element';
-import { connectSocks5 } from '@ferry/protocol/socks5';
 import { TransferError } from '../../transfer-error.js';
 import type { XmppConnection } from '../../connection.js';
-import { DirectListener } from './direct-listener.js';
+import { DirectListener, connectSocks5 } from '../../platform/index.js';
 import { firstInOrder, type FirstInOrderOutcome } from './first-in-order.js';
 import type { Socks5Settings } from './settings.js';
 

@@ -12,7 +12,7 @@ import {
   type StreamhostsQuery,
 } from '@ferry/protocol/payloads/bytestreams';
 import type { Element } from '@ferry/protocol/xml/element';
-import { dstAddrHash } from '@ferry/protocol/socks5';
+import { dstAddrHash } from '@ferry/protocol/socks5/hash';
 import { abortError } from '@ferry/protocol/socks5/errors';
 import { TransferError } from '../../transfer-error.js';
 import type { BytestreamContext } from '../bytestream.js';
