@@ -34,6 +34,8 @@ export class ClusterNode {
   #parts:
     { sync: MirrorSync; inbox: Inbox; heartbeat: Heartbeat; reaper: Reaper; contacts: ContactPresence } | undefined;
   #isStopped = false;
+  /** The other members alive at the last heartbeat. */
+  #liveNodes: readonly string[] = [];
 
   constructor(config: Config, cluster: ClusterConfig, logger: Logger) {
     // loadConfig says so already; a library caller may have built its Config by other means.
@@ -67,7 +69,14 @@ export class ClusterNode {
     const logger = this.#logger;
     const keys = this.#keys;
     const redis = this.#redis;
-    const forwarder = new Forwarder({ redis, keys, router, logger, maxInbox: cluster.max_inbox_stanzas });
+    const forwarder = new Forwarder({
+      redis,
+      keys,
+      router,
+      logger,
+      maxInbox: cluster.max_inbox_stanzas,
+      liveNodes: () => this.#liveNodes,
+    });
     const announcer = new SessionAnnouncer(redis, keys, this.id, logger);
     const timeoutMs = cluster.node_timeout_seconds * 1000;
     const contacts = new ContactPresence({ directory: this.sessions, router, storage, logger });
@@ -195,6 +204,7 @@ export class ClusterNode {
 
   async #onBeat(report: HeartbeatReport): Promise<void> {
     if (this.#isStopped || this.#parts === undefined) return;
+    this.#liveNodes = report.live;
     if (report.wasAbsent && this.sessions.size > 0) {
       this.#logger.warn('cluster: this node was presumed dead (no heartbeat in time); announcing its sessions again');
       this.sessions.announceAll();
