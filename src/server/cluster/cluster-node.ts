@@ -19,6 +19,7 @@ import { Inbox } from './inbox.js';
 import { Heartbeat, type HeartbeatReport } from './heartbeat.js';
 import { Reaper } from './reaper.js';
 import { ContactPresence } from './contact-presence.js';
+import type { ClusterView } from './cluster-view.js';
 import { RemoteSession } from './remote-mirror.js';
 
 export class ClusterNode {
@@ -55,6 +56,19 @@ export class ClusterNode {
   /** Every connection to Redis is up: stanzas for other nodes can be forwarded and received. */
   get isConnected(): boolean {
     return [this.#redis, this.#subscriber, this.#reader].every((redis) => redis.status === 'ready');
+  }
+
+  /** This node and the others it knows of, with their sessions (for `ferry status` and the console). */
+  view(): ClusterView {
+    const counts = this.sessions.mirror.countByNode();
+    const others = [...new Set([...this.#liveNodes, ...counts.keys()])].filter((id) => id !== this.id).sort();
+    return {
+      node: this.id,
+      nodes: [
+        { id: this.id, sessions: this.sessions.size, isSelf: true },
+        ...others.map((id) => ({ id, sessions: counts.get(id) ?? 0, isSelf: false })),
+      ],
+    };
   }
 
   /** Joins the cluster; fails (naming the config key) when Redis cannot be reached or the id is taken. */
