@@ -1,5 +1,6 @@
 // How `ferry status`, `sessions` and `transfers` print what the operations service answered:
 // aligned tables and key/value lines for people; `--json` is handled by the commands.
+import type { ClusterView } from '../server/cluster/cluster-view.js';
 import type { SessionView, StatusView, TransferView } from '../server/modules/operations/operations-service.js';
 import { formatBytes } from './progress-bar.js';
 import { formatTable } from './table.js';
@@ -14,12 +15,22 @@ export function statusLines(status: StatusView): string[] {
     ['uploaded', formatBytes(totals.bytesUploaded)],
     ['downloaded', formatBytes(totals.bytesDownloaded)],
     ...Object.entries(status.listeners).map(([name, where]): [string, string] => [name, where]),
+    ...(status.cluster ? [clusterLine(status.cluster)] : []),
   ];
   const width = Math.max(...pairs.map(([key]) => key.length));
   return [
     `ferry ${status.version} is running: ${status.domain}, pid ${status.pid}`,
     ...pairs.map(([key, value]) => `${key.padEnd(width)}  ${value}`),
   ];
+}
+
+/** "node-a of 3 nodes: node-a 2 sessions, node-b 1, node-c 0". */
+function clusterLine(cluster: ClusterView): [string, string] {
+  const nodes = cluster.nodes.map(
+    (node, index) => `${node.id} ${node.sessions}${index === 0 ? ` session${node.sessions === 1 ? '' : 's'}` : ''}`,
+  );
+  const count = `${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'}`;
+  return ['cluster', `${cluster.node} of ${count}: ${nodes.join(', ')}`];
 }
 
 export function sessionLines(sessions: readonly SessionView[]): string[] {

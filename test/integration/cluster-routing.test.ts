@@ -14,6 +14,8 @@ import { FileTransferManager } from '@ferry/client/internal/file-transfer';
 import { createIbbTransport } from '@ferry/client';
 import { Jid } from '@ferry/protocol/jid';
 import { StreamError } from '@ferry/protocol/errors/stream-error';
+import { statusLines } from '../../src/cli/operations-output.js';
+import { dashboardBody } from '../../src/server/modules/admin/console/live-pages.js';
 
 describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip: clusterSkipReason() }, () => {
   let cluster: ClusterNodes;
@@ -183,5 +185,27 @@ describe('cluster routing: nodes sharing PostgreSQL and Redis', { skip: clusterS
     a.server.sessions.close(remote, new StreamError('not-authorized', 'account removed'));
     assert.equal(await withTimeout(ended, 5_000, 'the stream error'), 'not-authorized');
     await until(() => a.server.sessions.get(Jid.parse('ivan@localhost/pc')) === undefined, 'node-a drops ivan');
+  });
+
+  it('each node tells an operator about every node and its sessions (ferry status, the console)', async () => {
+    await cluster.login(b, 'carol', 'status');
+    await until(seesRemote(a, 'carol@localhost/status'), 'node-a sees carol on node-b');
+    const status = a.server.service('operations')!.status();
+    assert.equal(status.cluster?.node, 'node-a');
+    const nodes = status.cluster?.nodes ?? [];
+    assert.deepEqual(
+      nodes.map((node) => [node.id, node.isSelf]),
+      [
+        ['node-a', true],
+        ['node-b', false],
+      ],
+    );
+    assert.equal(nodes[0]?.sessions, status.sessions);
+    assert.equal(nodes[1]?.sessions, b.server.service('operations')!.status().sessions);
+    const line = statusLines(status).find((text) => text.startsWith('cluster'));
+    assert.match(line ?? '', /^cluster +node-a of 2 nodes: node-a \d+ sessions?, node-b \d+$/);
+    const page = dashboardBody(a.server.service('operations')).text;
+    assert.match(page, /<h2 id="cluster-h">Cluster<\/h2>/);
+    assert.match(page, /node-a \(this node\)/);
   });
 });

@@ -19,6 +19,7 @@ import { Inbox } from './inbox.js';
 import { Heartbeat, type HeartbeatReport } from './heartbeat.js';
 import { Reaper } from './reaper.js';
 import { ContactPresence } from './contact-presence.js';
+import type { ClusterView } from './cluster-view.js';
 import { RemoteSession } from './remote-mirror.js';
 
 export class ClusterNode {
@@ -34,6 +35,8 @@ export class ClusterNode {
   #parts:
     { sync: MirrorSync; inbox: Inbox; heartbeat: Heartbeat; reaper: Reaper; contacts: ContactPresence } | undefined;
   #isStopped = false;
+  /** The other members alive at the last heartbeat. */
+  #liveNodes: readonly string[] = [];
 
   constructor(config: Config, cluster: ClusterConfig, logger: Logger) {
     // loadConfig says so already; a library caller may have built its Config by other means.
@@ -55,6 +58,19 @@ export class ClusterNode {
     return [this.#redis, this.#subscriber, this.#reader].every((redis) => redis.status === 'ready');
   }
 
+  /** This node and the others it knows of, with their sessions (for `ferry status` and the console). */
+  view(): ClusterView {
+    const counts = this.sessions.mirror.countByNode();
+    const others = [...new Set([...this.#liveNodes, ...counts.keys()])].filter((id) => id !== this.id).sort();
+    return {
+      node: this.id,
+      nodes: [
+        { id: this.id, sessions: this.sessions.size, isSelf: true },
+        ...others.map((id) => ({ id, sessions: counts.get(id) ?? 0, isSelf: false })),
+      ],
+    };
+  }
+
   /** Joins the cluster; fails (naming the config key) when Redis cannot be reached or the id is taken. */
   async start(router: Router, storage: Storage): Promise<void> {
     const cluster = this.#cluster;
@@ -67,7 +83,14 @@ export class ClusterNode {
     const logger = this.#logger;
     const keys = this.#keys;
     const redis = this.#redis;
-    const forwarder = new Forwarder({ redis, keys, router, logger, maxInbox: cluster.max_inbox_stanzas });
+    const forwarder = new Forwarder({
+      redis,
+      keys,
+      router,
+      logger,
+      maxInbox: cluster.max_inbox_stanzas,
+      liveNodes: () => this.#liveNodes,
+    });
     const announcer = new SessionAnnouncer(redis, keys, this.id, logger);
     const timeoutMs = cluster.node_timeout_seconds * 1000;
     const contacts = new ContactPresence({ directory: this.sessions, router, storage, logger });
@@ -195,6 +218,7 @@ export class ClusterNode {
 
   async #onBeat(report: HeartbeatReport): Promise<void> {
     if (this.#isStopped || this.#parts === undefined) return;
+    this.#liveNodes = report.live;
     if (report.wasAbsent && this.sessions.size > 0) {
       this.#logger.warn('cluster: this node was presumed dead (no heartbeat in time); announcing its sessions again');
       this.sessions.announceAll();

@@ -1,7 +1,8 @@
-// What one node puts in another's inbox: a stanza for one of its sessions, or a request to close
-// one (an account removed elsewhere). Stream entries are flat field/value lists; decoding checks
+// What one node puts in another's inbox: a stanza for one of its sessions, a stanza for one of its
+// own services (a host named after the node, as its SOCKS5 proxy's `<node>.proxy.<domain>`), or a
+// request to close a session (an account removed elsewhere). Stream entries are flat field/value lists; decoding checks
 // every field, since anything with access to Redis could have written the entry.
-import type { Jid } from '@ferry/protocol/jid';
+import { Jid } from '@ferry/protocol/jid';
 import type { Element } from '@ferry/protocol/xml/element';
 import { parseElement } from '@ferry/protocol/xml/parse-element';
 import { STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from '@ferry/protocol/errors/stream-error';
@@ -21,6 +22,11 @@ export type Envelope =
       readonly hops: number;
     }
   | {
+      /** For a service of the receiving node: routed there as if a local session had sent it. */
+      readonly kind: 'host';
+      readonly stanza: Element;
+    }
+  | {
       readonly kind: 'close';
       readonly to: Jid;
       readonly sid: string;
@@ -31,6 +37,11 @@ export type Envelope =
 /** `to` is the session it is for: the stanza's own `to` may be the bare JID (bare routing). */
 export function stanzaFields(to: Jid, stanza: Element, hops = 0): string[] {
   return ['v', VERSION, 'k', 'stanza', 'to', to.toString(), 'h', String(hops), 's', stanza.toString()];
+}
+
+/** A stanza for a host of the receiving node's own (its `to` names that host). */
+export function hostFields(stanza: Element): string[] {
+  return ['v', VERSION, 'k', 'host', 's', stanza.toString()];
 }
 
 export function closeFields(to: Jid, sid: string, condition: StreamErrorCondition, text: string): string[] {
@@ -47,6 +58,13 @@ export function decodeEnvelope(fields: unknown, domain: string, maxStanzaBytes: 
     values.set(name, value);
   }
   if (values.get('v') !== VERSION) return undefined;
+  if (values.get('k') === 'host') {
+    const stanza = parseStanza(values.get('s') ?? '', maxStanzaBytes);
+    const to = typeof stanza?.attrs.to === 'string' ? Jid.tryParse(stanza.attrs.to) : undefined;
+    // Only a host under this domain: the entry cannot make this node talk to another server.
+    if (stanza === undefined || to === undefined || !to.domain.endsWith(`.${domain}`)) return undefined;
+    return { kind: 'host', stanza };
+  }
   const to = boundJid(values.get('to') ?? '', domain);
   if (to === undefined) return undefined;
   if (values.get('k') === 'close') {
@@ -59,10 +77,13 @@ export function decodeEnvelope(fields: unknown, domain: string, maxStanzaBytes: 
   if (values.get('k') !== 'stanza') return undefined;
   const hops = Number(values.get('h') ?? '0');
   if (!Number.isInteger(hops) || hops < 0 || hops >= MAX_HOPS) return undefined;
-  const text = values.get('s') ?? '';
+  const stanza = parseStanza(values.get('s') ?? '', maxStanzaBytes);
+  return stanza === undefined ? undefined : { kind: 'stanza', to, stanza, hops };
+}
+
+function parseStanza(text: string, maxStanzaBytes: number): Element | undefined {
   // The sending node's limit is this one's: a larger stanza was never accepted by a c2s stream.
   if (text.length > maxStanzaBytes * 2) return undefined;
   const stanza = parseElement(text);
-  if (stanza === undefined || !STANZA_NAMES.has(stanza.name)) return undefined;
-  return { kind: 'stanza', to, stanza, hops };
+  return stanza === undefined || !STANZA_NAMES.has(stanza.name) ? undefined : stanza;
 }

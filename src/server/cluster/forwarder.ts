@@ -13,7 +13,7 @@ import type { RemoteStanza } from '../core/routing-types.js';
 import type { ClusterKeys } from './keys.js';
 import { RemoteSession } from './remote-mirror.js';
 import { FORWARD, runScript } from './scripts.js';
-import { MAX_HOPS, closeFields, stanzaFields } from './envelope.js';
+import { MAX_HOPS, closeFields, hostFields, stanzaFields } from './envelope.js';
 
 /** Forwards in flight at once from this node; past it, more bounce until Redis answers. */
 export const MAX_IN_FLIGHT = 10_000;
@@ -26,9 +26,19 @@ export class Forwarder {
   readonly #maxInbox: number;
   /** Stanzas this node routes again after their session had gone, with the forwards behind them. */
   readonly #rerouted = new WeakMap<Element, number>();
+  readonly #liveNodes: () => readonly string[];
   #inFlight = 0;
 
-  constructor(options: { redis: Redis; keys: ClusterKeys; router: Router; logger: Logger; maxInbox: number }) {
+  constructor(options: {
+    redis: Redis;
+    keys: ClusterKeys;
+    router: Router;
+    logger: Logger;
+    maxInbox: number;
+    /** The other nodes whose heartbeat is current. */
+    liveNodes: () => readonly string[];
+  }) {
+    this.#liveNodes = options.liveNodes;
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#router = options.router;
@@ -44,8 +54,9 @@ export class Forwarder {
     this.#rerouted.set(stanza, hops);
   }
 
-  /** For Router.onRemote: claims stanzas for sessions of other nodes. */
+  /** For Router.onRemote: claims stanzas for sessions of other nodes, and for their own hosts. */
   readonly route = (event: RemoteStanza): boolean | Promise<boolean> => {
+    if (event.reason === 'domain') return this.#routeToNodeHost(event);
     const session = event.session;
     if (event.reason !== 'session' || !(session instanceof RemoteSession)) return false;
     const hops = this.#rerouted.get(event.stanza) ?? 0;
@@ -59,6 +70,23 @@ export class Forwarder {
       return true;
     });
   };
+
+  /**
+   * A host named after another live node (`<node>.proxy.<domain>`: its SOCKS5 proxy, whose
+   * streamhost JID names the node so that activation reaches the node holding both connections).
+   */
+  #routeToNodeHost(event: RemoteStanza): boolean | Promise<boolean> {
+    const host = event.to.domain;
+    if (!host.endsWith(`.${this.#router.domain}`)) return false;
+    const node = this.#liveNodes().find((id) => host.startsWith(`${id}.`));
+    if (node === undefined || this.#redis.status !== 'ready' || this.#inFlight >= MAX_IN_FLIGHT) return false;
+    return this.#send(node, hostFields(event.stanza)).then((outcome) => {
+      if (outcome === 'sent') return true;
+      if (outcome === 'failed') return false;
+      this.#bounce(event.stanza, new StanzaError('remote-server-timeout', { text: 'its server node is down' }));
+      return true;
+    });
+  }
 
   /** Asks the session's node to close it (account removed, kicked). */
   close(session: RemoteSession, error: StreamError): void {

@@ -120,6 +120,10 @@ export class Inbox {
   }
 
   #deliver(envelope: Envelope): void {
+    if (envelope.kind === 'host') {
+      this.#router.route(envelope.stanza, undefined);
+      return;
+    }
     const session = this.#directory.getLocal(envelope.to);
     if (envelope.kind === 'close') {
       const bind = this.#directory.localBind(envelope.to);

@@ -10,7 +10,10 @@
 //   forwarder.ts           the remote route: a stanza into the other node's inbox
 //   inbox.ts               this node's inbox: read, validate, deliver through the outbound path
 //   envelope.ts            what an inbox entry holds (validated on the way in)
-//   heartbeat.ts reaper.ts liveness, and the clean-up after a dead node
+//   heartbeat.ts reaper.ts liveness, and the clean-up after a dead node (its inbox routed again)
+//   contact-presence.ts orphan-stanza.ts   presence sent for a dead or returning node; stanzas whose session left
+//   cluster-view.ts        the `cluster` service: every node and its sessions, for operators
 //   keys.ts scripts.ts redis-connection.ts   key names, Lua scripts, bounded connections
 export { ClusterNode } from './cluster-node.js';
+export type { ClusterNodeView, ClusterView } from './cluster-view.js';
 export { ClusterConnectError } from './redis-connection.js';

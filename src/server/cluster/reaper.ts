@@ -108,7 +108,7 @@ export class Reaper {
         if (!Array.isArray(entry) || typeof entry[0] !== 'string') continue;
         after = `(${entry[0]}`;
         const envelope = decodeEnvelope(entry[1], this.#router.domain, this.#maxStanzaBytes);
-        // A close request for a session of a dead node has nothing left to close.
+        // A close request, or a stanza for the dead node's own services, has nothing left to reach.
         if (envelope?.kind !== 'stanza') continue;
         try {
           routeOrphan(envelope, { directory: this.#directory, router: this.#router, forwarder: this.#forwarder });

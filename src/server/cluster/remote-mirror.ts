@@ -46,6 +46,15 @@ export class RemoteMirror {
     return resources === undefined ? NONE : [...resources.values()];
   }
 
+  /** How many sessions each node has, by node id. */
+  countByNode(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const resources of this.#byBare.values()) {
+      for (const session of resources.values()) counts.set(session.node, (counts.get(session.node) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Every session of one node (a dead node's, for its contacts' sake). */
   ofNode(node: string): RemoteSession[] {
     const out: RemoteSession[] = [];

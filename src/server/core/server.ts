@@ -125,6 +125,7 @@ export class FerryServer {
     const cluster = config.cluster === undefined ? undefined : new ClusterNode(config, config.cluster, this.logger);
     const core = new ServerCore({ config, logger: this.logger, storage, http: this.http, sessions: cluster?.sessions });
     this.#core = core;
+    if (cluster !== undefined) core.provide('cluster', { view: () => cluster.view() });
     const overrides = await SettingsOverrides.open(storage);
     this.#overrides = overrides;
     core.provide(

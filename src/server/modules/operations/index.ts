@@ -62,6 +62,7 @@ export default defineModule({
       status(): StatusView {
         const { ibb } = ctx.counters;
         const proxy = ctx.service('proxy65');
+        const cluster = ctx.service('cluster');
         return {
           version: FERRY_VERSION,
           domain: ctx.domain,
@@ -80,6 +81,7 @@ export default defineModule({
             ...listeners,
             ...(proxy ? { proxy65: `${proxy.listening.host}:${proxy.listening.port}` } : {}),
           },
+          ...(cluster ? { cluster: cluster.view() } : {}),
         };
       },
       sessions: () => [...ctx.sessions.local()].map(sessionView),

@@ -1,6 +1,7 @@
 // What an operator can see and do on a running server, as one typed service (`operations`): the
 // local control socket (`ferry status`, `sessions`, `transfers`, `kick`) and the admin console both
 // read and act through it, so the two never disagree about what is running.
+import type { ClusterView } from '../../cluster/cluster-view.js';
 
 /** A session bound to this server. */
 export interface SessionView {
@@ -58,6 +59,8 @@ export interface StatusView {
   };
   /** What listens where, e.g. { c2s: '127.0.0.1:5222', proxy65: '0.0.0.0:7777' }. */
   readonly listeners: Readonly<Record<string, string>>;
+  /** On a cluster node: this node's id and every node with its sessions (`sessions` above is this node's). */
+  readonly cluster?: ClusterView;
 }
 
 export interface Operations {

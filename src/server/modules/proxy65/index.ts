@@ -15,6 +15,7 @@ import { defineModule } from '../../core/module.js';
 import { LiveTransfers, type LiveTransferSnapshot } from '../../core/live-transfers.js';
 import type { IqRequest } from '../../core/routing-types.js';
 import { AddressQuota, accessList, accessRuleSchema, type AccessRule } from '../../policy/index.js';
+import { nodeIdFor } from '../../cluster/keys.js';
 import { checkStreamhost, defaultAdvertisedHost, type StreamhostCheck } from './advertised-host.js';
 import { PairingTable } from './pairings.js';
 import { startRelay, type Relay, type RelayStats } from './relay.js';
@@ -109,6 +110,14 @@ export default defineModule({
   options,
   async setup(ctx, opts) {
     const component = opts.jid ?? `proxy.${ctx.domain}`;
+    // On a cluster every node runs its own proxy under the shared JID, and also answers as
+    // `<node>.proxy.<domain>`, the JID its streamhost carries: a client on any node that activates
+    // the streamhost reaches the node holding both connections (the cluster forwards to it).
+    const nodeHost =
+      ctx.config.cluster === undefined
+        ? undefined
+        : `${nodeIdFor(ctx.config.cluster, ctx.config.c2s.port)}.${component}`;
+    const streamhostJid = nodeHost ?? component;
     const quota = new AddressQuota<Socket>(opts.max_pending_per_address, { maxTotal: opts.max_pending_total });
     const pairings = new PairingTable<Socket>({
       activationTimeoutMs: opts.activation_timeout_seconds * 1000,
@@ -202,6 +211,17 @@ export default defineModule({
       features: [NS.BYTESTREAMS],
     });
     discoEntry.setListed(opts.active);
+    if (nodeHost !== undefined) {
+      ctx.onTeardown(ctx.router.addHost(nodeHost));
+      ctx
+        .require('disco')
+        .addComponent(nodeHost, {
+          name: opts.name,
+          identities: [{ category: 'proxy', type: 'bytestreams', name: opts.name }],
+          features: [NS.BYTESTREAMS],
+        })
+        .setListed(false);
+    }
 
     ctx.onReload<Proxy65Options>(async (next) => {
       // The one step that can fail comes first: nothing has changed when it throws.
@@ -227,42 +247,44 @@ export default defineModule({
       }
     };
 
-    // §6.3.1: the Requester asks for the proxy's network address; one streamhost, the advertised one.
-    ctx.onIq({ type: 'get', to: 'host', host: component, child: [NS.BYTESTREAMS, 'query'] }, (iq) => {
-      assertAllowed(iq);
-      return encodeProxyStreamhosts([{ jid: component, ...advertised }]);
-    });
-
-    // §6.3.5: only the Requester whose JIDs produce the hash can activate: the hash is computed
-    // from the stanza's stamped `from`, so anyone else names a pairing that does not exist.
-    ctx.onIq({ type: 'set', to: 'host', host: component, child: [NS.BYTESTREAMS, 'query'] }, (iq) => {
-      assertAllowed(iq);
-      const { sid, activate } = decodeActivate(iq.payload);
-      // Prepared like every JID the router handles (and like Prosody's jid_prep), so that
-      // "Bob@Example.org/R" names the Target whose own, prepared JID went into its hash.
-      const target = Jid.tryParse(activate)?.toString();
-      if (target === undefined) throw new StanzaError('bad-request', { text: '<activate/> is not a valid JID' });
-      const initiator = iq.from.toString();
-      const hash = dstAddrHash(sid, initiator, target);
-      const activation = pairings.activate(hash);
-      if (!activation.ok) throw new StanzaError(activation.condition, { text: activation.text });
-      quota.release(activation.initiator);
-      quota.release(activation.target);
-      let untrack = (): void => {};
-      const relay = startRelay(activation.initiator, activation.target, { bytesPerSecond }, (stats) => {
-        relays.delete(relay);
-        untrack();
-        activation.release();
-        const record: RelayRecord = { sid, initiator, target, ...stats };
-        ctx.logger.info(record, 'SOCKS5 relay finished');
-        // Runs in a socket's 'close' handler: the emitter logs a throwing listener, never rethrows.
-        ctx.events.emit('proxy65-relay', record);
+    for (const host of nodeHost === undefined ? [component] : [component, nodeHost]) {
+      // §6.3.1: the Requester asks for the proxy's network address; one streamhost, the advertised one.
+      ctx.onIq({ type: 'get', to: 'host', host, child: [NS.BYTESTREAMS, 'query'] }, (iq) => {
+        assertAllowed(iq);
+        return encodeProxyStreamhosts([{ jid: streamhostJid, ...advertised }]);
       });
-      relays.add(relay);
-      untrack = live.add({ id: hash, method: 'socks5-relay', from: initiator, to: target }, () => relay.bytes);
-      ctx.logger.debug({ sid, initiator, target }, 'SOCKS5 bytestream activated');
-      return null;
-    });
+
+      // §6.3.5: only the Requester whose JIDs produce the hash can activate: the hash is computed
+      // from the stanza's stamped `from`, so anyone else names a pairing that does not exist.
+      ctx.onIq({ type: 'set', to: 'host', host, child: [NS.BYTESTREAMS, 'query'] }, (iq) => {
+        assertAllowed(iq);
+        const { sid, activate } = decodeActivate(iq.payload);
+        // Prepared like every JID the router handles (and like Prosody's jid_prep), so that
+        // "Bob@Example.org/R" names the Target whose own, prepared JID went into its hash.
+        const target = Jid.tryParse(activate)?.toString();
+        if (target === undefined) throw new StanzaError('bad-request', { text: '<activate/> is not a valid JID' });
+        const initiator = iq.from.toString();
+        const hash = dstAddrHash(sid, initiator, target);
+        const activation = pairings.activate(hash);
+        if (!activation.ok) throw new StanzaError(activation.condition, { text: activation.text });
+        quota.release(activation.initiator);
+        quota.release(activation.target);
+        let untrack = (): void => {};
+        const relay = startRelay(activation.initiator, activation.target, { bytesPerSecond }, (stats) => {
+          relays.delete(relay);
+          untrack();
+          activation.release();
+          const record: RelayRecord = { sid, initiator, target, ...stats };
+          ctx.logger.info(record, 'SOCKS5 relay finished');
+          // Runs in a socket's 'close' handler: the emitter logs a throwing listener, never rethrows.
+          ctx.events.emit('proxy65-relay', record);
+        });
+        relays.add(relay);
+        untrack = live.add({ id: hash, method: 'socks5-relay', from: initiator, to: target }, () => relay.bytes);
+        ctx.logger.debug({ sid, initiator, target }, 'SOCKS5 bytestream activated');
+        return null;
+      });
+    }
   },
 });
 

@@ -1,6 +1,7 @@
 // The login page and the dashboard. The dashboard is rendered with what the operations service
 // says now, and console.js refreshes its tables every 2 s from the JSON API.
 import type { Services } from '../../../core/services.js';
+import type { ClusterView } from '../../../cluster/cluster-view.js';
 import { formatBytes, formatTime, html, type Html } from './html.js';
 
 type Operations = Services['operations'];
@@ -75,6 +76,7 @@ export function dashboardBody(operations: Operations | undefined): Html {
         </div>
       </dl>
     </section>
+    ${status?.cluster ? clusterSection(status.cluster) : ''}
     <section aria-labelledby="sessions-h">
       <h2 id="sessions-h">Sessions</h2>
       <div class="scroll">
@@ -135,4 +137,30 @@ export function dashboardBody(operations: Operations | undefined): Html {
         </table>
       </div>
     </section>`;
+}
+
+/** On a cluster node: every node and its sessions, as of the page load (this page is this node's). */
+function clusterSection(cluster: ClusterView): Html {
+  return html`<section aria-labelledby="cluster-h">
+    <h2 id="cluster-h">Cluster</h2>
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Node</th>
+            <th scope="col">Sessions</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${cluster.nodes.map(
+            (node) =>
+              html`<tr>
+                <td>${node.id}${node.isSelf ? ' (this node)' : ''}</td>
+                <td>${node.sessions}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
 }
