@@ -77,6 +77,7 @@ function commitInfo(): string {
 function targetsFor(definition: CaseDef, servers: readonly BenchServer[], relay: MinimalRelay | undefined): Target[] {
   const targets: Target[] = servers
     .filter((server) => !definition.servers || definition.servers.includes(server.name))
+    .filter((server) => !server.measures || server.measures.includes(definition.measure))
     .map((server) => ({
       name: server.name,
       label: server.label,

@@ -16,9 +16,13 @@ export interface CostMeter {
   stop(): Cost;
 }
 
-export function startCost(pid: number | undefined): CostMeter {
-  const cpuBefore = pid === undefined ? Number.NaN : cpuSeconds(pid);
-  const rssBefore = pid === undefined ? Number.NaN : rssKiB(pid);
+/** `pid`: the server's process, or all of them (a cluster's nodes: CPU and RSS summed). */
+export function startCost(pid: number | readonly number[] | undefined): CostMeter {
+  const pids = pid === undefined ? [] : typeof pid === 'number' ? [pid] : pid;
+  const sum = (read: (one: number) => number): number =>
+    pids.length === 0 ? Number.NaN : pids.reduce((total, one) => total + read(one), 0);
+  const cpuBefore = sum(cpuSeconds);
+  const rssBefore = sum(rssKiB);
   const clientBefore = cpuUsage();
   const startedAt = performance.now();
   return {
@@ -27,9 +31,9 @@ export function startCost(pid: number | undefined): CostMeter {
       const client = cpuUsage(clientBefore);
       return {
         wallSeconds,
-        serverCpuSeconds: pid === undefined ? Number.NaN : cpuSeconds(pid) - cpuBefore,
+        serverCpuSeconds: sum(cpuSeconds) - cpuBefore,
         serverRssBeforeKiB: rssBefore,
-        serverRssAfterKiB: pid === undefined ? Number.NaN : rssKiB(pid),
+        serverRssAfterKiB: sum(rssKiB),
         clientCpuSeconds: (client.user + client.system) / 1e6,
       };
     },

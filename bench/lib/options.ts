@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { MEASURE_NAMES, type MeasureName } from '../measure/types.js';
 import type { ServerName } from '../servers/types.js';
 
-export const SERVER_NAMES: readonly ServerName[] = ['ferry', 'prosody', 'ejabberd'];
+export const SERVER_NAMES: readonly ServerName[] = ['ferry', 'prosody', 'ejabberd', 'ferry-cluster'];
 export const DEFAULT_MEASURES: readonly MeasureName[] = ['relay', 'ibb', 'messages', 'logins', 'idle', 'e2e', 'upload'];
 
 export interface BenchOptions {

@@ -16,6 +16,7 @@ function escape(text: string): string {
 
 function colour(name: string): string {
   if (name === 'ferry') return '#2b6cb0';
+  if (name === 'ferry-cluster') return '#63b3ed';
   if (name === 'node-relay' || name === 'direct') return '#cbd5e0';
   return '#8a94a6';
 }

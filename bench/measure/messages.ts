@@ -35,10 +35,14 @@ async function openPairs(server: BenchServer, scope: Scope, pairs: number): Prom
         }),
       );
       const receiver = scope.track(
-        await BenchConnection.login(server.endpoint, accounts[(2 * index + 1) % accounts.length]!, {
-          resource: `recv${index}`,
-          presence: true,
-        }),
+        await BenchConnection.login(
+          server.receiverEndpoint ?? server.endpoint,
+          accounts[(2 * index + 1) % accounts.length]!,
+          {
+            resource: `recv${index}`,
+            presence: true,
+          },
+        ),
       );
       return [sender, receiver];
     },
@@ -93,7 +97,7 @@ async function runMessages(server: BenchServer, scope: Scope, total: number, pai
     sent: 0,
     received: 0,
   }));
-  const meter = startCost(server.pid);
+  const meter = startCost(server.pids ?? server.pid);
   await Promise.all(pairs.map(runPair));
   const cost = meter.stop();
   return {

@@ -40,7 +40,7 @@ export function relayCases(sizes: Sizes): CaseDef[] {
         const paths = await pathFactory(target, scope);
         const sink = new Sink(single);
         const source = await paths.open(sink);
-        const meter = startCost(target.pid);
+        const meter = startCost(target.server?.pids ?? target.pid);
         const startedAt = performance.now();
         await Promise.all([sendPattern(source, single), sink.done]);
         const cost = meter.stop();
@@ -78,7 +78,7 @@ export function relayCases(sizes: Sizes): CaseDef[] {
         const paths = await pathFactory(target, scope);
         const sinks = Array.from({ length: count }, () => new Sink(each));
         const sources = await mapLimit(sinks, 10, (sink) => paths.open(sink));
-        const meter = startCost(target.pid);
+        const meter = startCost(target.server?.pids ?? target.pid);
         const startedAt = performance.now();
         const sends = sources.map((source) => sendPattern(source, each).catch(() => {}));
         const outcomes = await Promise.allSettled(sinks.map((sink) => sink.done));

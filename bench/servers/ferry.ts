@@ -122,81 +122,96 @@ export async function uploadModuleConfig(
   return { options, ignored };
 }
 
-export const ferryServer: ServerDefinition = {
-  name: 'ferry',
-  unavailableReason: () => undefined,
-  async start(options: StartOptions): Promise<BenchServer> {
-    const { dir, repoRoot, log } = options;
-    mkdirSync(dir, { recursive: true });
-    const {
-      c2s: c2sPort,
-      proxy: proxyPort,
-      http: httpPort,
-      https: httpsPort,
-    } = await freePorts(['c2s', 'proxy', 'http', 'https']);
-    const { certFile, keyFile } = await writeSelfSignedCertificate(dir);
-    const upload = await uploadModuleConfig(repoRoot, options.ferryFromDist, log);
-    const dataDir = join(dir, 'data');
-    const configFile = join(dir, 'ferry.toml');
-    const logFile = join(dir, 'ferry.log');
-    writeFileSync(
-      configFile,
-      [
-        `domain = "${DOMAIN}"`,
-        `data_dir = "${dataDir}"`,
-        '',
-        '[log]',
-        'level = "warn"',
-        'pretty = false',
-        '',
-        '[c2s]',
-        `host = "${LOOPBACK}"`,
-        `port = ${c2sPort}`,
-        'require_tls = false',
-        '',
-        '[c2s_direct_tls]',
-        'enabled = false',
-        '',
-        // HTTPS for XEP-0363 upload slots (plain HTTP cannot be switched off on its own).
-        '[http]',
-        'enabled = true',
-        `host = "${LOOPBACK}"`,
-        `port = ${httpPort}`,
-        `https_port = ${httpsPort}`,
-        '',
-        '[tls]',
-        `cert_file = "${certFile}"`,
-        `key_file = "${keyFile}"`,
-        '',
-        '[limits]',
-        'receive_rate_bytes_per_second = 0',
-        // The idle measure holds 10,000 sessions, the default limits.max_connections, plus its probes.
-        'max_connections = 20000',
-        '',
-        // In-band registration creates the idle measure's 10,000 accounts (adduser takes ~1 s each).
-        '[modules.register]',
-        'enabled = true',
-        '',
-        '[modules.proxy65]',
-        `host = "${LOOPBACK}"`,
-        `port = ${proxyPort}`,
-        // 100 concurrent transfers are 200 pending SOCKS5 connections from 127.0.0.1.
-        'max_pending_per_address = 1000',
-        '',
-        ...(upload
-          ? [
-              `[modules.${FERRY_UPLOAD_MODULE}]`,
-              'enabled = true',
-              ...Object.entries(upload.options).map(([key, value]) => `${key} = ${value}`),
-              '',
-            ]
-          : []),
-      ].join('\n'),
-    );
-    const entry = ferryEntry(repoRoot, options.ferryFromDist);
-    if (options.ferryFromDist) warnIfStale(repoRoot, log);
-    const env = cleanEnv();
-    const accounts = benchAccounts(options.accountCount);
+/** One `ferry server` process as the benchmark runs it; a cluster node adds its keys (`extraToml`). */
+export interface FerryInstance {
+  readonly endpoint: { host: string; port: number; domain: string };
+  readonly proxyPort: number;
+  readonly httpsPort: number;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly accounts: ReturnType<typeof benchAccounts>;
+  readonly upload: UploadModuleConfig | undefined;
+  readonly slot: ProcessSlot;
+}
+
+export async function startFerryInstance(
+  options: StartOptions,
+  variant: { extraToml?: readonly string[]; createAccounts?: boolean } = {},
+): Promise<FerryInstance> {
+  const { dir, repoRoot, log } = options;
+  mkdirSync(dir, { recursive: true });
+  const {
+    c2s: c2sPort,
+    proxy: proxyPort,
+    http: httpPort,
+    https: httpsPort,
+  } = await freePorts(['c2s', 'proxy', 'http', 'https']);
+  const { certFile, keyFile } = await writeSelfSignedCertificate(dir);
+  const upload = await uploadModuleConfig(repoRoot, options.ferryFromDist, log);
+  const dataDir = join(dir, 'data');
+  const configFile = join(dir, 'ferry.toml');
+  const logFile = join(dir, 'ferry.log');
+  writeFileSync(
+    configFile,
+    [
+      `domain = "${DOMAIN}"`,
+      `data_dir = "${dataDir}"`,
+      '',
+      '[log]',
+      'level = "warn"',
+      'pretty = false',
+      '',
+      '[c2s]',
+      `host = "${LOOPBACK}"`,
+      `port = ${c2sPort}`,
+      'require_tls = false',
+      '',
+      '[c2s_direct_tls]',
+      'enabled = false',
+      '',
+      // HTTPS for XEP-0363 upload slots (plain HTTP cannot be switched off on its own).
+      '[http]',
+      'enabled = true',
+      `host = "${LOOPBACK}"`,
+      `port = ${httpPort}`,
+      `https_port = ${httpsPort}`,
+      '',
+      '[tls]',
+      `cert_file = "${certFile}"`,
+      `key_file = "${keyFile}"`,
+      '',
+      '[limits]',
+      'receive_rate_bytes_per_second = 0',
+      // The idle measure holds 10,000 sessions, the default limits.max_connections, plus its probes.
+      'max_connections = 20000',
+      '',
+      // In-band registration creates the idle measure's 10,000 accounts (adduser takes ~1 s each).
+      '[modules.register]',
+      'enabled = true',
+      '',
+      '[modules.proxy65]',
+      `host = "${LOOPBACK}"`,
+      `port = ${proxyPort}`,
+      // 100 concurrent transfers are 200 pending SOCKS5 connections from 127.0.0.1.
+      'max_pending_per_address = 1000',
+      '',
+      ...(variant.extraToml ?? []),
+      '',
+      ...(upload
+        ? [
+            `[modules.${FERRY_UPLOAD_MODULE}]`,
+            'enabled = true',
+            ...Object.entries(upload.options).map(([key, value]) => `${key} = ${value}`),
+            '',
+          ]
+        : []),
+    ].join('\n'),
+  );
+  const entry = ferryEntry(repoRoot, options.ferryFromDist);
+  if (options.ferryFromDist) warnIfStale(repoRoot, log);
+  const env = cleanEnv();
+  const accounts = benchAccounts(options.accountCount);
+  if (variant.createAccounts !== false) {
     log(`ferry: creating ${accounts.length} accounts with \`ferry adduser\``);
     await mapLimit(accounts, 2, async (account) => {
       const result = await runCommand(
@@ -206,23 +221,34 @@ export const ferryServer: ServerDefinition = {
       );
       if (result.code !== 0) throw new Error(`ferry adduser ${account.username} failed: ${result.output}`);
     });
-    const endpoint = { host: LOOPBACK, port: c2sPort, domain: DOMAIN };
-    const profileDir = options.ferryCpuProfileDir;
-    const profileFlags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
-    const launch = async (): Promise<Launched> => {
-      return launchUntilReady(
-        () =>
-          spawnLogged(process.execPath, [...profileFlags, ...entry, 'server', '--config', configFile], {
-            cwd: repoRoot,
-            env,
-            logFile,
-          }),
-        endpoint,
-        accounts[0]!,
-        { name: 'ferry', logFile, timeoutMs: 30_000 },
-      );
-    };
-    const slot = new ProcessSlot(await launch(), launch);
+  }
+  const endpoint = { host: LOOPBACK, port: c2sPort, domain: DOMAIN };
+  const profileDir = options.ferryCpuProfileDir;
+  const profileFlags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const launch = async (): Promise<Launched> => {
+    return launchUntilReady(
+      () =>
+        spawnLogged(process.execPath, [...profileFlags, ...entry, 'server', '--config', configFile], {
+          cwd: repoRoot,
+          env,
+          logFile,
+        }),
+      endpoint,
+      accounts[0]!,
+      { name: 'ferry', logFile, timeoutMs: 30_000 },
+    );
+  };
+  const slot = new ProcessSlot(await launch(), launch);
+  return { endpoint, proxyPort, httpsPort, dataDir, logFile, accounts, upload, slot };
+}
+
+export const ferryServer: ServerDefinition = {
+  name: 'ferry',
+  unavailableReason: () => undefined,
+  async start(options: StartOptions): Promise<BenchServer> {
+    const { endpoint, proxyPort, httpsPort, dataDir, logFile, accounts, upload, slot } =
+      await startFerryInstance(options);
+    const { repoRoot } = options;
     const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
     return {
       name: 'ferry',

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { ejabberdServer } from './ejabberd.js';
 import { ferryServer } from './ferry.js';
+import { ferryClusterServer } from './ferry-cluster.js';
 import { prosodyServer } from './prosody.js';
 import type { BenchServer, ServerDefinition, ServerName } from './types.js';
 import type { ServerInfo } from '../lib/results.js';
@@ -11,9 +12,15 @@ const DEFINITIONS: Record<ServerName, ServerDefinition> = {
   ferry: ferryServer,
   prosody: prosodyServer,
   ejabberd: ejabberdServer,
+  'ferry-cluster': ferryClusterServer,
 };
 
-const LABELS: Record<ServerName, string> = { ferry: 'Ferry', prosody: 'Prosody', ejabberd: 'ejabberd' };
+const LABELS: Record<ServerName, string> = {
+  ferry: 'Ferry',
+  prosody: 'Prosody',
+  ejabberd: 'ejabberd',
+  'ferry-cluster': 'Ferry, 2 nodes',
+};
 
 export interface StartServersOptions {
   names: readonly ServerName[];

@@ -1,8 +1,9 @@
 // What every benchmarked server looks like to the measurements: a private instance on loopback
 // with its c2s port, its XEP-0065 proxy, its accounts, and the pid whose CPU and RSS we read.
 import type { Account, Endpoint } from '../client/connection.js';
+import type { MeasureName } from '../measure/types.js';
 
-export type ServerName = 'ferry' | 'prosody' | 'ejabberd';
+export type ServerName = 'ferry' | 'prosody' | 'ejabberd' | 'ferry-cluster';
 
 export interface Streamhost {
   /** The proxy component's JID, e.g. proxy.localhost. */
@@ -16,7 +17,13 @@ export interface BenchServer {
   /** Name and version for the report: "Prosody 0.12.3". */
   readonly label: string;
   readonly endpoint: Endpoint;
+  /** Where the receiving sessions log in, when not `endpoint`: another node of a cluster. */
+  readonly receiverEndpoint?: Endpoint;
   readonly proxy: Streamhost;
+  /** Every process doing the work when there are several (a cluster's nodes): costs are summed. */
+  readonly pids?: readonly number[];
+  /** Only these measures run against it (a cluster runs the cross-node rows only). */
+  readonly measures?: readonly MeasureName[];
   /** The process doing the work (for ejabberd the beam.smp under ejabberdctl); changes on restart(). */
   readonly pid: number;
   readonly logFile: string;

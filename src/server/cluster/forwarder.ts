@@ -15,8 +15,13 @@ import { RemoteSession } from './remote-mirror.js';
 import { FORWARD, runScript } from './scripts.js';
 import { MAX_HOPS, closeFields, hostFields, stanzaFields } from './envelope.js';
 
-/** Forwards in flight at once from this node; past it, more bounce until Redis answers. */
-export const MAX_IN_FLIGHT = 10_000;
+/**
+ * Bytes of forwards in flight at once from this node (written to Redis, not yet acknowledged);
+ * past it, more bounce until Redis answers. A budget in bytes, not stanzas: a burst of small
+ * messages (50 senders with a thousand each in flight) must pass, a Redis that stopped answering
+ * must not grow this process without bound.
+ */
+export const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
 export class Forwarder {
   readonly #redis: Redis;
@@ -27,6 +32,7 @@ export class Forwarder {
   /** Stanzas this node routes again after their session had gone, with the forwards behind them. */
   readonly #rerouted = new WeakMap<Element, number>();
   readonly #liveNodes: () => readonly string[];
+  /** Bytes (UTF-16 code units, near enough) of the forwards awaiting Redis's answer. */
   #inFlight = 0;
 
   constructor(options: {
@@ -61,7 +67,7 @@ export class Forwarder {
     if (event.reason !== 'session' || !(session instanceof RemoteSession)) return false;
     const hops = this.#rerouted.get(event.stanza) ?? 0;
     if (hops >= MAX_HOPS) return false;
-    if (this.#redis.status !== 'ready' || this.#inFlight >= MAX_IN_FLIGHT) return false;
+    if (this.#redis.status !== 'ready' || this.#inFlight >= MAX_IN_FLIGHT_BYTES) return false;
     return this.#send(session.node, stanzaFields(session.jid, event.stanza, hops)).then((outcome) => {
       if (outcome === 'sent') return true;
       if (outcome === 'failed') return false;
@@ -79,7 +85,7 @@ export class Forwarder {
     const host = event.to.domain;
     if (!host.endsWith(`.${this.#router.domain}`)) return false;
     const node = this.#liveNodes().find((id) => host.startsWith(`${id}.`));
-    if (node === undefined || this.#redis.status !== 'ready' || this.#inFlight >= MAX_IN_FLIGHT) return false;
+    if (node === undefined || this.#redis.status !== 'ready' || this.#inFlight >= MAX_IN_FLIGHT_BYTES) return false;
     return this.#send(node, hostFields(event.stanza)).then((outcome) => {
       if (outcome === 'sent') return true;
       if (outcome === 'failed') return false;
@@ -95,7 +101,8 @@ export class Forwarder {
   }
 
   async #send(node: string, fields: string[]): Promise<'sent' | 'dead' | 'full' | 'failed'> {
-    this.#inFlight += 1;
+    const bytes = fields.reduce((total, field) => total + field.length, 0);
+    this.#inFlight += bytes;
     try {
       const outcome = await runScript(
         this.#redis,
@@ -111,7 +118,7 @@ export class Forwarder {
       this.#logger.debug({ err: error, node }, 'cluster: a stanza could not be forwarded');
       return 'failed';
     } finally {
-      this.#inFlight -= 1;
+      this.#inFlight -= bytes;
     }
   }
 
