@@ -19,5 +19,6 @@ export type { Progress } from './progress.js';
 export type { BytestreamTransport, BytestreamMethod } from './transports/bytestream.js';
 export { fileSource, blobSink, webStreamSink, type BlobSink } from './platform/browser/blob-stream.js';
 export { createHash } from './platform/browser/crypto.js';
+export type { HashAlgorithm, StreamingHash } from './platform/contract.js';
 export { xml, type Element } from '@ferry/protocol/xml/element';
 export { createIbbTransport };
