@@ -11,17 +11,22 @@ import { FERRY_VERSION } from '../src/version.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BROWSER_ENTRY = join(ROOT, 'packages/client/src/browser.ts');
-const NODE_PLATFORM = join(ROOT, 'packages/client/src/platform/index.ts');
-const BROWSER_PLATFORM = join(ROOT, 'packages/client/src/platform/browser/index.ts');
+/** Each Node side of the seam and the browser side that replaces it. */
+const SWAPS = new Map(
+  ['index', 'http', 'dial'].map((name) => [
+    join(ROOT, `packages/client/src/platform/${name}.ts`),
+    join(ROOT, `packages/client/src/platform/browser/${name}.ts`),
+  ]),
+);
 const BUILTINS = new Set(builtinModules);
 
 /** Node's platform/index.ts → platform/browser/index.ts, like the package's `browser` field. */
 const swapPlatform: Plugin = {
   name: 'ferry-browser-platform',
   setup(build) {
-    build.onResolve({ filter: /(^|\/)index\.js$/ }, (args) => {
-      const target = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
-      return target === NODE_PLATFORM ? { path: BROWSER_PLATFORM } : undefined;
+    build.onResolve({ filter: /(^|\/)(index|http|dial)\.js$/ }, (args) => {
+      const browser = SWAPS.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
+      return browser === undefined ? undefined : { path: browser };
     });
   },
 };

@@ -4,7 +4,8 @@
 // xmpp.js ships no typings: the package's own, kept in the emitted declarations for consumers.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module has no import to carry it
 /// <reference path="../types/xmpp-client.d.ts" preserve="true" />
-import { dial, readFile } from './platform/index.js';
+import { readFile } from './platform/index.js';
+import { dial } from './platform/dial.js';
 import { client as createXmppClient, type Client, type ClientInternals, type TransportSocket } from '@xmpp/client';
 import { Jid } from '@ferry/protocol/jid';
 import { NS } from '@ferry/protocol/namespaces';

@@ -14,21 +14,10 @@ export { createHash, randomHex } from './node/crypto.js';
 export { createReadStream, createWriteStream, constants } from 'node:fs';
 export { access, readFile, rename, rm, stat } from 'node:fs/promises';
 export { basename, dirname } from 'node:path';
-export { getFile, putFile } from './node/http.js';
-export { dial, tlsOptionsFor } from '../dial.js';
 export { FERRY_VERSION } from '../version.js';
 export { connectSocks5 } from '@ferry/protocol/socks5/connect';
 export { DirectListener } from '../transports/socks5/direct-listener.js';
-export type {
-  GetFile,
-  GetFileRequest,
-  HashAlgorithm,
-  HttpAnswer,
-  PutFile,
-  PutFileRequest,
-  RefreshableTimeout,
-  StreamingHash,
-} from './contract.js';
+export type { HashAlgorithm, RefreshableTimeout, StreamingHash } from './contract.js';
 
 export function resolveSrv(name: string): Promise<{ name: string; port: number; priority: number; weight: number }[]> {
   return dns.resolveSrv(name);

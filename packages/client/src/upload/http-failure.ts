@@ -1,6 +1,6 @@
 // An HTTP answer that is not the one asked for, as a coded error a person can act on, on either
 // platform (node:http's IncomingMessage, or a fetch() Response seen through the platform seam).
-import type { HttpAnswer } from '../platform/index.js';
+import type { HttpAnswer } from '../platform/http-contract.js';
 import { TransferError } from '../transfer-error.js';
 
 /** "404 Not Found: no such file" — the status and a short, single-line excerpt of the body. */

@@ -3,7 +3,8 @@
 // refuses a too-large file before asking. The PUT carries Content-Length, Content-Type when
 // known and the slot's headers only (the codec keeps Authorization, Cookie and Expires, §4). The
 // PUT is the platform seam's putFile: node:http(s) streaming the file, or fetch() sending a File.
-import { EventEmitter, stat, basename, putFile } from '../platform/index.js';
+import { EventEmitter, stat, basename } from '../platform/index.js';
+import { putFile } from '../platform/http.js';
 import type { Readable } from 'node:stream';
 import { StanzaError } from '@ferry/protocol/errors/stanza-error';
 import { NS } from '@ferry/protocol/namespaces';

@@ -4,17 +4,8 @@
 // ignores the range (200) or refuses it (416) gets the whole file again. The GET is the platform
 // seam's getFile (node:http(s), or fetch() in a browser), which follows redirects held to the
 // same https rule.
-import {
-  createHash,
-  createReadStream,
-  createWriteStream,
-  getFile,
-  rename,
-  rm,
-  stat,
-  pipeline,
-  type HttpAnswer,
-} from '../platform/index.js';
+import { createHash, createReadStream, createWriteStream, rename, rm, stat, pipeline } from '../platform/index.js';
+import { getFile, type HttpAnswer } from '../platform/http.js';
 import type { Writable } from 'node:stream';
 import { ProgressMeter, type Progress } from '../progress.js';
 import { TransferError } from '../transfer-error.js';

@@ -13,7 +13,7 @@
 // - Errors: a failed fetch() is a bare TypeError whatever happened (refused, TLS, CORS); the page
 //   is told no more, nor is this code.
 // - Headers the browser owns (Content-Length, Cookie) are its own: Content-Length is the Blob's.
-import type { GetFile, HttpAnswer, PutFile } from '../contract.js';
+import type { GetFile, HttpAnswer, PutFile } from '../http-contract.js';
 import { stalledError } from '../../stall-watch.js';
 import { TransferError } from '../../transfer-error.js';
 import { httpFailure } from '../../upload/http-failure.js';

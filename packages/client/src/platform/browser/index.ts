@@ -16,19 +16,8 @@ import type { RefreshableTimeout } from '../contract.js';
 
 export { createHash, randomHex } from './crypto.js';
 export { basename, dirname } from './path.js';
-export { dial, tlsOptionsFor } from './dial.js';
-export { getFile, putFile } from './http.js';
 export { DirectListener, connectSocks5 } from './socks5.js';
-export type {
-  GetFile,
-  GetFileRequest,
-  HashAlgorithm,
-  HttpAnswer,
-  PutFile,
-  PutFileRequest,
-  RefreshableTimeout,
-  StreamingHash,
-} from '../contract.js';
+export type { HashAlgorithm, RefreshableTimeout, StreamingHash } from '../contract.js';
 export type { TransformCallback } from 'node:stream';
 
 // The types stay Node's, so the core type-checks once; what runs is the packages' code.

@@ -9,7 +9,7 @@ import { byteLimit } from '../../upload/byte-limit.js';
 import { httpFailure } from '../../upload/http-failure.js';
 import { sendRequest } from '../../upload/http-request.js';
 import { createHash } from './crypto.js';
-import type { GetFile, PutFile } from '../contract.js';
+import type { GetFile, PutFile } from '../http-contract.js';
 
 const MAX_REDIRECTS = 5;
 
